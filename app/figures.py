@@ -1,0 +1,442 @@
+"""Pure figure builders: landscapes and run results in, Plotly figures (and patches) out.
+
+Every figure that shows runs has, for each run, three traces: a faint *ghost* with the whole path
+(and a ✕ where a run diverged), the *path* so far and the *ball*. The server sends ghosts with their
+data; the browser (assets/playback.js) fills path and ball for the current step by slicing the
+ghost. ``views_index`` tells the browser which traces those are. The surface and contour traces are
+static: when only the runs change, the server sends a ``Patch`` of the run traces alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from dash import Patch
+from plotly.subplots import make_subplots
+
+from app import images
+from app.runs import RunResult
+from app.state import MAX_RUNS, format_number
+from landscapes.base import Landscape
+
+SURFACE_GRID = 90
+IMAGE_ROUTE = "/surface-image"
+COLORSCALE = "Viridis"
+FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=15, color="#1d2433")
+GHOST_OPACITY = 0.35
+#: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
+#: is a background image).
+STATIC_3D = 2
+STATIC_CONTOUR = 2
+PANEL_TRACES = 5  # per compare panel: minima, start, ghost, path, ball
+
+
+def display_height(landscape: Landscape, loss):
+    """What the colours and the 3D height show: the loss, or log₁₀(1 + loss − minimum) for surfaces
+    whose range spans many orders of magnitude (their valleys would otherwise look flat)."""
+    loss = np.asarray(loss, dtype=np.float64)
+    if landscape.log_color and landscape.min_value is not None:
+        return np.log10(1.0 + np.maximum(loss - landscape.min_value, 0.0))
+    return loss
+
+
+def height_label(landscape: Landscape) -> str:
+    return "log₁₀(1 + loss − min)" if landscape.log_color and landscape.min_value is not None else "loss"
+
+
+def height_range(landscape: Landscape, z: np.ndarray) -> tuple[float, float]:
+    """The plotted height range: the grid's range, within the landscape's ``z_clip``."""
+    lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+    if landscape.z_clip is not None:
+        clip = display_height(landscape, np.array(landscape.z_clip))
+        lo, hi = max(lo, float(clip[0])), min(hi, float(clip[1]))
+    if hi <= lo:
+        hi = lo + 1.0
+    return lo, hi
+
+
+def _rounded(values) -> list:
+    """Floats with 6 significant digits as a plain list (None for NaN): small, exact enough to draw."""
+    out = []
+    for v in np.asarray(values, dtype=np.float64).tolist():
+        out.append(float(f"{v:.6g}") if math.isfinite(v) else None)
+    return out
+
+
+def _display_grid(landscape: Landscape, n: int):
+    xs, ys, loss = landscape.grid(n)
+    z = display_height(landscape, loss)
+    lo, hi = height_range(landscape, z)
+    return xs, ys, np.clip(z, lo, hi), (lo, hi)
+
+
+# ---------------------------------------------------------------------------------------- 3D view
+
+
+def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Figure:
+    """The 3D surface with its minima and ``MAX_RUNS`` run slots (filled from ``results``)."""
+    xs, ys, z, (lo, hi) = _display_grid(landscape, SURFACE_GRID)
+    surface = go.Surface(
+        x=xs,
+        y=ys,
+        z=z.astype(np.float32),
+        colorscale=COLORSCALE,
+        showscale=False,
+        opacity=0.92,
+        cmin=lo,
+        cmax=hi,
+        hovertemplate="x %{x:.2f}<br>y %{y:.2f}<extra></extra>",
+        contours={"z": {"show": True, "usecolormap": True, "width": 1, "project": {"z": False}}},
+        lighting={"ambient": 0.75, "diffuse": 0.5, "specular": 0.08},
+    )
+    lift = 0.012 * (hi - lo)
+    minima = np.array(landscape.minima).reshape(-1, 2)
+    minima_z = np.clip(display_height(landscape, landscape.value(minima[:, 0], minima[:, 1])), lo, hi) + lift
+    minima_trace = go.Scatter3d(
+        x=minima[:, 0],
+        y=minima[:, 1],
+        z=minima_z,
+        mode="markers",
+        name="minimum",
+        marker={"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "#1d2433", "width": 2}},
+        hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        showlegend=False,
+    )
+    fig = go.Figure([surface, minima_trace, *_slots_3d(landscape, results, (lo, hi))])
+    (x0, x1), (y0, y1) = landscape.bounds
+    axis = dict(showbackground=False, gridcolor="#c9cfdb", zerolinecolor="#9aa3b5", title_font={"size": 14})
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=0, r=0, t=0, b=0),
+        showlegend=False,
+        uirevision=landscape.name,
+        paper_bgcolor="rgba(0,0,0,0)",
+        scene=dict(
+            xaxis=dict(axis, title="x", range=[x0, x1]),
+            yaxis=dict(axis, title="y", range=[y0, y1]),
+            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift]),
+            aspectmode="manual",
+            aspectratio=dict(x=1, y=1, z=0.62),
+            camera=dict(eye=dict(x=-1.25, y=-1.55, z=1.35)),
+        ),
+    )
+    return fig
+
+
+def _slots_3d(landscape: Landscape, results, z_range) -> list[dict]:
+    lo, hi = z_range
+    lift = 0.012 * (hi - lo)
+    (x0, x1), (y0, y1) = landscape.bounds
+    traces = []
+    for slot in range(MAX_RUNS):
+        if slot >= len(results):
+            traces += [_empty("scatter3d")] * 3
+            continue
+        run = results[slot]
+        x, y = run.points[:, 0], run.points[:, 1]
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        z = np.clip(display_height(landscape, run.losses), lo, hi) + lift
+        x, y, z = (np.where(inside, v, np.nan) for v in (x, y, z))
+        traces += [
+            _ghost("scatter3d", run, x=_rounded(x), y=_rounded(y), z=_rounded(z)),
+            _path("scatter3d", run),
+            _ball("scatter3d", run, size=7),
+        ]
+    return traces
+
+
+def _empty(kind: str) -> dict:
+    trace = {"type": kind, "x": [], "y": [], "showlegend": False, "hoverinfo": "skip"}
+    if kind == "scatter3d":
+        trace["z"] = []
+    return trace
+
+
+def _end_marker(run: RunResult, n: int, size: int) -> dict:
+    """A ✕ at the end of a diverged run; nothing on the other points."""
+    sizes = [0] * n
+    if run.diverged_at >= 0 and n:
+        sizes[-1] = size
+    return {"size": sizes, "symbol": "x", "color": run.color, "line": {"width": 0}}
+
+
+def _ghost(kind: str, run: RunResult, **data) -> dict:
+    n = len(data["x"])
+    trace = {
+        "type": kind,
+        "name": run.label,
+        "mode": "lines+markers",
+        "opacity": GHOST_OPACITY,
+        "line": {"color": run.color, "width": 3},
+        "marker": _end_marker(run, n, 9 if kind == "scatter3d" else 16),
+        "showlegend": False,
+        "hoverinfo": "skip",
+        **data,
+    }
+    if run.diverged_at >= 0:
+        trace["opacity"] = 0.6
+    return trace
+
+
+def _path(kind: str, run: RunResult) -> dict:
+    trace = {
+        "type": kind,
+        "name": run.label,
+        "mode": "lines",
+        "line": {"color": run.color, "width": 5},
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "x": [],
+        "y": [],
+    }
+    if kind == "scatter3d":
+        trace["z"] = []
+    return trace
+
+
+def _ball(kind: str, run: RunResult, size: int) -> dict:
+    trace = {
+        "type": kind,
+        "name": run.label,
+        "mode": "markers",
+        "showlegend": False,
+        "x": [],
+        "y": [],
+        "marker": {"size": size, "color": run.color, "line": {"color": "#111111", "width": 2}},
+        "hovertemplate": f"{run.label}<br>x %{{x:.4f}}<br>y %{{y:.4f}}<extra></extra>",
+    }
+    if kind == "scatter3d":
+        trace["z"] = []
+    return trace
+
+
+# ----------------------------------------------------------------------------------- contour view
+
+
+def contour_png(landscape: Landscape) -> bytes:
+    """The contour map of ``landscape`` over its window as PNG bytes (served at ``image_url``)."""
+    cols, rows = images.pixel_size(landscape)
+    (x0, x1), (y0, y1) = landscape.bounds
+    xs, ys = np.linspace(x0, x1, cols), np.linspace(y0, y1, rows)
+    heights = display_height(landscape, landscape.value(xs[None, :], ys[:, None]))
+    return images.encode_png(images.contour_rgb(landscape, heights, height_range(landscape, heights)))
+
+
+def image_url(landscape: Landscape) -> str:
+    return f"{IMAGE_ROUTE}/{landscape.name}.png"
+
+
+def _background(landscape: Landscape, xref: str = "x", yref: str = "y") -> dict:
+    (x0, x1), (y0, y1) = landscape.bounds
+    return dict(
+        source=image_url(landscape),
+        xref=xref,
+        yref=yref,
+        x=x0,
+        y=y1,
+        sizex=x1 - x0,
+        sizey=y1 - y0,
+        sizing="stretch",
+        layer="below",
+        xanchor="left",
+        yanchor="top",
+    )
+
+
+def _minima_trace(landscape: Landscape, **extra) -> go.Scatter:
+    minima = np.array(landscape.minima).reshape(-1, 2)
+    return go.Scatter(
+        x=minima[:, 0],
+        y=minima[:, 1],
+        mode="markers",
+        showlegend=False,
+        name="minimum",
+        marker={"symbol": "star", "size": 15, "color": "white", "line": {"color": "#1d2433", "width": 1.5}},
+        hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        **extra,
+    )
+
+
+def _start_trace(start, **extra) -> dict:
+    return {
+        "type": "scatter",
+        "x": [start[0]],
+        "y": [start[1]],
+        "mode": "markers",
+        "showlegend": False,
+        "name": "start",
+        "hovertemplate": "start (%{x:.3f}, %{y:.3f})<extra></extra>",
+        "marker": {"symbol": "circle-open", "size": 16, "color": "white", "line": {"width": 3}},
+        **extra,
+    }
+
+
+def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -> go.Figure:
+    """The contour map with minima, the start point and ``MAX_RUNS`` run slots. Click sets the start."""
+    fig = go.Figure([_minima_trace(landscape), _start_trace(start), *_slots_contour(results)])
+    (x0, x1), (y0, y1) = landscape.bounds
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=56, r=12, t=8, b=48),
+        showlegend=False,
+        uirevision=landscape.name,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        hovermode="closest",
+        images=[_background(landscape)],
+        xaxis=dict(title="x", range=[x0, x1], constrain="domain", showgrid=False, zeroline=False),
+        yaxis=dict(
+            title="y",
+            range=[y0, y1],
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            showgrid=False,
+            zeroline=False,
+        ),
+    )
+    return fig
+
+
+def _slots_contour(results) -> list[dict]:
+    traces = []
+    for slot in range(MAX_RUNS):
+        if slot >= len(results):
+            traces += [_empty("scatter")] * 3
+            continue
+        run = results[slot]
+        traces += [
+            _ghost("scatter", run, x=_rounded(run.points[:, 0]), y=_rounded(run.points[:, 1])),
+            _path("scatter", run),
+            _ball("scatter", run, size=17),
+        ]
+    return traces
+
+
+def runs_patch(start, landscape: Landscape, results: list[RunResult]) -> tuple[Patch, Patch]:
+    """Patches of the 3D and contour figures that replace the run traces only (not the surface)."""
+    _, _, _, z_range = _display_grid(landscape, SURFACE_GRID)
+    patch_3d, patch_contour = Patch(), Patch()
+    for i, trace in enumerate(_slots_3d(landscape, results, z_range)):
+        patch_3d["data"][STATIC_3D + i] = trace
+    patch_contour["data"][1] = _start_trace(start)
+    for i, trace in enumerate(_slots_contour(results)):
+        patch_contour["data"][STATIC_CONTOUR + i] = trace
+    return patch_3d, patch_contour
+
+
+# -------------------------------------------------------------------------------------- loss chart
+
+
+def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go.Figure:
+    """Loss against step for every run (a ✕ where one diverged), with a ball at the current step.
+
+    On a log scale it shows loss − minimum (a log axis needs positive values); on a surface with no
+    minimum the axis stays linear and its title says why.
+    """
+    can_log = log and landscape.min_value is not None
+    traces = []
+    for run in results:
+        y = run.losses - landscape.min_value if can_log else run.losses
+        if can_log:
+            y = np.maximum(y, 1e-16)
+        steps = np.arange(len(y))
+        line = _ghost("scatter", run, x=steps.tolist(), y=_rounded(y))
+        line.update(
+            opacity=1.0, name=run.label, showlegend=True, hovertemplate="step %{x}: %{y:.4g}<extra></extra>"
+        )
+        line["line"]["width"] = 3
+        traces += [line, _ball("scatter", run, size=12)]
+    if can_log:
+        title = "loss − minimum (log)"
+    elif log:
+        title = "loss (no minimum: linear scale)"
+    else:
+        title = "loss"
+    fig = go.Figure(traces)
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=64, r=12, t=8, b=44),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        xaxis=dict(title="step", gridcolor="#e6e9f0", zeroline=False),
+        yaxis=dict(
+            title=title, type="log" if can_log else "linear", gridcolor="#e6e9f0", exponentformat="power"
+        ),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font={"size": 14}),
+        hovermode="closest",
+    )
+    return fig
+
+
+# -------------------------------------------------------------------------- learning rates compared
+
+
+def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.Figure:
+    """One small contour panel per run (one learning rate each), same surface and axes."""
+    count = max(1, len(results))
+    cols = min(count, 4)
+    rows = math.ceil(count / cols)
+    titles = [_panel_title(run) for run in results]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.1
+    )
+    for i, run in enumerate(results):
+        row, col = i // cols + 1, i % cols + 1
+        for trace in (
+            _minima_trace(landscape),
+            _start_trace(start),
+            _ghost("scatter", run, x=_rounded(run.points[:, 0]), y=_rounded(run.points[:, 1])),
+            _path("scatter", run),
+            _ball("scatter", run, size=14),
+        ):
+            fig.add_trace(trace, row=row, col=col)
+    (x0, x1), (y0, y1) = landscape.bounds
+    fig.update_xaxes(range=[x0, x1], matches="x", showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(
+        range=[y0, y1], matches="y", showgrid=False, zeroline=False, scaleanchor="x", constrain="domain"
+    )
+    fig.update_annotations(font={"size": 16})
+    fig.update_layout(
+        images=[_background(landscape, _axis("x", i), _axis("y", i)) for i in range(len(results))]
+    )
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=40, r=10, t=40, b=30),
+        showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        uirevision=landscape.name,
+    )
+    return fig
+
+
+def _axis(letter: str, i: int) -> str:
+    """Plotly's name for the i-th subplot's axis: x, x2, x3, ..."""
+    return letter if i == 0 else f"{letter}{i + 1}"
+
+
+def _panel_title(run: RunResult) -> str:
+    lr = run.label.rsplit("lr ", 1)[-1]
+    if run.diverged_at >= 0:
+        return f"<b>lr {lr}</b> — <span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
+    return f"<b>lr {lr}</b> — loss {format_number(run.losses[-1])}"
+
+
+# ----------------------------------------------------------------------------------------- browser
+
+
+def views_index(mode: str, results: list[RunResult]) -> dict:
+    """For assets/playback.js: per figure, each run's [ghost, path, ball] trace indices."""
+    n = len(results)
+    loss = [[2 * i, None, 2 * i + 1] for i in range(n)]
+    if mode == "compare":
+        panels = [[PANEL_TRACES * i + k for k in (2, 3, 4)] for i in range(n)]
+        return {"compare": panels, "loss": loss}
+    return {
+        "surface": [[STATIC_3D + 3 * i + k for k in range(3)] for i in range(n)],
+        "contour": [[STATIC_CONTOUR + 3 * i + k for k in range(3)] for i in range(n)],
+        "loss": loss,
+    }

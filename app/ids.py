@@ -1,0 +1,75 @@
+"""Every component id, in one place (layout, callbacks, assets/*.js and tests use these)."""
+
+# Setup
+SURFACE = "surface"
+SURFACE_INFO = "surface-info"
+START_X = "start-x"
+START_Y = "start-y"
+STEPS = "steps"
+MODE = "mode"
+RUNS = "runs"  # container of run cards
+ADD_RUN = "add-run"
+STATUS = "status"  # messages about the whole setup (divergence, errors)
+SETUP_ERROR = "setup-error"  # errors of surface / start / steps
+
+# Compare learning rates
+COMPARE_LRS = "compare-lrs"
+COMPARE_ERROR = "compare-error"
+COMPARE_CARD = "compare-card"
+
+# Views
+SURFACE_3D = "surface-3d"
+CONTOUR = "contour"
+LOSS = "loss"
+LOSS_LOG = "loss-log"
+COMPARE = "compare"
+EXPLORE_VIEW = "explore-view"
+COMPARE_VIEW = "compare-view"
+
+# Playback
+PLAY = "play"
+BACK = "step-back"
+FORWARD = "step-forward"
+RESET = "reset"
+FRAME = "frame"  # the scrubber: its value is the current step
+SPEED = "speed"
+TICKER = "ticker"  # dcc.Interval driving playback
+STEP_LABEL = "step-label"
+
+# Data the browser keeps
+RUNS_DATA = "runs-data"
+
+
+# Pattern-matching ids for the repeated run cards. ``run`` is the run's index, or "compare" for
+# the card of the compare-learning-rates mode.
+def run_card(run):
+    return {"type": "run-card", "run": run}
+
+
+def run_optimizer(run):
+    return {"type": "run-optimizer", "run": run}
+
+
+def run_color(run):
+    return {"type": "run-color", "run": run}
+
+
+def run_remove(run):
+    return {"type": "run-remove", "run": run}
+
+
+def run_hyperparameters(run):
+    return {"type": "run-hyperparameters", "run": run}
+
+
+def run_error(run):
+    return {"type": "run-error", "run": run}
+
+
+def hp(run, name):
+    """A hyperparameter's number box / switch; ``name`` is torch's (``betas.0`` for β₁)."""
+    return {"type": "hp", "run": run, "name": name}
+
+
+def lr_slider(run):
+    return {"type": "lr-slider", "run": run}

@@ -1,0 +1,364 @@
+"""Components only, no logic: the page, the run cards and their hyperparameter controls."""
+
+from __future__ import annotations
+
+import math
+
+from dash import dcc, html
+
+import landscapes
+import optimizers
+from app import ids
+from app.state import COLOR_NAMES, MAX_STEPS, PALETTE, RunSpec, format_number
+from optimizers.base import Hyperparameter
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
+LR_SLIDER_RANGE = (-5.0, 1.0)  # log10 of the learning rate
+SPEEDS = ((5, "slow"), (15, "½×"), (30, "1×"), (60, "2×"), (120, "4×"))
+
+
+def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:
+    """The whole page for ``settings`` (see ``app.state``) with its first figures already drawn."""
+    return html.Div(
+        id="root",
+        className=f"mode-{settings['mode']}",
+        children=[
+            _header(settings["mode"]),
+            html.Main(className="workspace", children=[_sidebar(settings), _views(settings, figures)]),
+            dcc.Store(id=ids.RUNS_DATA, data=runs_data),
+            dcc.Interval(id=ids.TICKER, interval=33, disabled=True),
+        ],
+    )
+
+
+def _header(mode: str) -> html.Header:
+    return html.Header(
+        className="topbar",
+        children=[
+            html.Div(
+                className="brand",
+                children=[
+                    html.Span("Descent", className="logo"),
+                    html.Span("watch gradient descent roll", className="tagline"),
+                ],
+            ),
+            dcc.RadioItems(
+                id=ids.MODE,
+                value=mode,
+                className="mode-switch",
+                inline=True,
+                options=[
+                    {"label": "Explore", "value": "explore"},
+                    {"label": "Compare learning rates", "value": "compare"},
+                ],
+            ),
+        ],
+    )
+
+
+def _sidebar(settings: dict) -> html.Aside:
+    landscape = landscapes.get(settings["surface"])
+    start_x, start_y = settings["start"]
+    return html.Aside(
+        className="sidebar",
+        children=[
+            _section(
+                "Surface",
+                [
+                    dcc.Dropdown(
+                        id=ids.SURFACE,
+                        value=landscape.name,
+                        clearable=False,
+                        searchable=False,
+                        options=[{"label": landscapes.get(n).title, "value": n} for n in landscapes.names()],
+                    ),
+                    html.Div(id=ids.SURFACE_INFO, className="surface-info", children=surface_info(landscape)),
+                ],
+            ),
+            _section(
+                "Start and steps",
+                [
+                    html.Div(
+                        className="field-row",
+                        children=[
+                            _labelled("x", _number(ids.START_X, start_x)),
+                            _labelled("y", _number(ids.START_Y, start_y)),
+                            _labelled(
+                                "steps", _number(ids.STEPS, settings["steps"], low=1, high=MAX_STEPS, step=1)
+                            ),
+                        ],
+                    ),
+                    html.Div("Tip: click the contour map to start there.", className="hint"),
+                    html.Div(id=ids.SETUP_ERROR, className="error", role="alert"),
+                ],
+            ),
+            _section(
+                "Runs",
+                class_name="explore-only",
+                children=[
+                    html.Div(
+                        id=ids.RUNS, children=[run_card(i, spec) for i, spec in enumerate(settings["runs"])]
+                    ),
+                    html.Button("+ Add a run", id=ids.ADD_RUN, className="add-run", n_clicks=0),
+                ],
+            ),
+            _section(
+                "One optimizer, several learning rates",
+                class_name="compare-only",
+                children=[
+                    _labelled(
+                        "learning rates",
+                        dcc.Input(
+                            id=ids.COMPARE_LRS,
+                            type="text",
+                            value=settings["compare_lrs"],
+                            debounce=0.6,
+                            className="text-input",
+                            placeholder="0.001, 0.01, 0.1 or 0.001:1:4",
+                        ),
+                    ),
+                    html.Div(
+                        "Comma-separated, or low:high:count for log-spaced values (at most 8).",
+                        className="hint",
+                    ),
+                    html.Div(id=ids.COMPARE_ERROR, className="error", role="alert"),
+                    run_card("compare", settings["compare"], with_lr=False),
+                ],
+            ),
+        ],
+    )
+
+
+def surface_info(landscape) -> list:
+    return [html.Div(landscape.formula, className="formula"), html.P(landscape.description)]
+
+
+def _views(settings: dict, figures: dict) -> html.Section:
+    return html.Section(
+        className="views",
+        children=[
+            html.Div(
+                id=ids.EXPLORE_VIEW,
+                className="explore-view explore-only",
+                children=[
+                    _graph(ids.SURFACE_3D, figures.get("surface"), "graph-3d"),
+                    _graph(ids.CONTOUR, figures.get("contour"), "graph-contour"),
+                ],
+            ),
+            html.Div(
+                id=ids.COMPARE_VIEW,
+                className="compare-view compare-only",
+                children=[
+                    _graph(ids.COMPARE, figures.get("compare"), "graph-compare"),
+                ],
+            ),
+            _playback(settings["steps"]),
+            html.Div(id=ids.STATUS, className="status", role="status"),
+            html.Div(
+                className="loss-panel",
+                children=[
+                    dcc.Checklist(
+                        id=ids.LOSS_LOG,
+                        options=[{"label": " log scale", "value": "log"}],
+                        value=["log"] if settings["loss_log"] else [],
+                        className="loss-log",
+                    ),
+                    _graph(ids.LOSS, figures.get("loss"), "graph-loss"),
+                ],
+            ),
+        ],
+    )
+
+
+def _graph(component_id: str, figure, class_name: str) -> dcc.Graph:
+    return dcc.Graph(id=component_id, figure=figure or {}, config=GRAPH_CONFIG, className=class_name)
+
+
+def _playback(steps: int) -> html.Div:
+    return html.Div(
+        className="playback",
+        children=[
+            html.Button("‖ Pause", id=ids.PLAY, className="play", n_clicks=0, title="Play / pause (space)"),
+            html.Button("◀", id=ids.BACK, className="step-button", n_clicks=0, title="Step back (←)"),
+            html.Button("▶", id=ids.FORWARD, className="step-button", n_clicks=0, title="Step forward (→)"),
+            html.Button(
+                "⟲", id=ids.RESET, className="step-button", n_clicks=0, title="Back to the start (r)"
+            ),
+            html.Div(
+                className="scrubber",
+                children=dcc.Slider(
+                    id=ids.FRAME,
+                    min=0,
+                    max=steps,
+                    step=1,
+                    value=0,
+                    marks=None,
+                    updatemode="drag",
+                    tooltip={"placement": "top", "always_visible": False},
+                ),
+            ),
+            html.Span("step 0", id=ids.STEP_LABEL, className="step-label"),
+            dcc.Dropdown(
+                id=ids.SPEED,
+                value=30,
+                clearable=False,
+                searchable=False,
+                className="speed",
+                options=[{"label": label, "value": v} for v, label in SPEEDS],
+            ),
+        ],
+    )
+
+
+def _section(title: str, children: list, class_name: str = "") -> html.Section:
+    return html.Section(className=f"panel {class_name}".strip(), children=[html.H2(title), *children])
+
+
+def _labelled(label: str, control) -> html.Label:
+    return html.Label(className="field", children=[html.Span(label, className="field-label"), control])
+
+
+def _number(component_id, value, low=None, high=None, step="any") -> dcc.Input:
+    return dcc.Input(
+        id=component_id,
+        type="number",
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        debounce=0.6,
+        className="number-input",
+    )
+
+
+# ------------------------------------------------------------------------------------ run cards
+
+
+def run_card(run, spec: RunSpec, with_lr: bool = True) -> html.Div:
+    """One run's card: colour, optimizer, learning rate (log slider + exact box), the other settings."""
+    optimizer = optimizers.get(spec.optimizer)
+    header = [
+        dcc.Dropdown(
+            id=ids.run_optimizer(run),
+            value=optimizer.name,
+            clearable=False,
+            searchable=False,
+            className="optimizer",
+            options=[{"label": optimizers.get(n).title, "value": n} for n in optimizers.names()],
+        ),
+    ]
+    if with_lr:
+        header.insert(
+            0,
+            dcc.Dropdown(
+                id=ids.run_color(run),
+                value=spec.color,
+                clearable=False,
+                searchable=False,
+                className="color",
+                options=[
+                    {"label": html.Span(className="swatch", style={"background": c}, title=name), "value": c}
+                    for c, name in zip(PALETTE, COLOR_NAMES, strict=True)
+                ],
+            ),
+        )
+        header.append(
+            html.Button("✕", id=ids.run_remove(run), className="remove", n_clicks=0, title="Remove this run")
+        )
+    children = [html.Div(className="card-head", children=header)]
+    if with_lr:
+        children.append(lr_control(run, spec.hyperparameters.get("lr", optimizer.spec("lr").default)))
+    children += [
+        html.Details(
+            className="more",
+            children=[
+                html.Summary("More settings"),
+                html.Div(id=ids.run_hyperparameters(run), children=hyperparameter_controls(run, spec)),
+            ],
+        ),
+        html.Div(id=ids.run_error(run), className="error", role="alert"),
+    ]
+    return html.Div(
+        id=ids.run_card(run), className="run-card", style={"--run-color": spec.color}, children=children
+    )
+
+
+def lr_control(run, lr: float) -> html.Div:
+    lo, hi = LR_SLIDER_RANGE
+    position = min(max(math.log10(lr), lo), hi) if lr > 0 else lo
+    marks = {v: {"label": format_number(10**v)} for v in range(int(lo), int(hi) + 1, 2)}
+    return html.Div(
+        className="lr-row",
+        children=[
+            html.Span("learning rate", className="field-label"),
+            html.Div(
+                className="lr-slider",
+                children=dcc.Slider(
+                    id=ids.lr_slider(run),
+                    min=lo,
+                    max=hi,
+                    step=0.01,
+                    value=round(position, 2),
+                    marks=marks,
+                    updatemode="mouseup",
+                ),
+            ),
+            dcc.Input(
+                id=ids.hp(run, "lr"),
+                type="number",
+                value=lr,
+                min=0,
+                step="any",
+                debounce=0.6,
+                className="number-input lr-box",
+            ),
+        ],
+    )
+
+
+def hyperparameter_controls(run, spec: RunSpec) -> list:
+    """Controls for every hyperparameter but the learning rate, from the optimizer's spec."""
+    optimizer = optimizers.get(spec.optimizer)
+    values = {**optimizer.defaults, **spec.hyperparameters}
+    rows = [_control(run, h, values[h.name]) for h in optimizer.hyperparameters if h.name != "lr"]
+    return [html.Div(optimizer.description, className="hint"), html.Div(className="hp-grid", children=rows)]
+
+
+def _control(run, h: Hyperparameter, value) -> html.Label:
+    if h.kind == "bool":
+        control = dcc.Checklist(
+            id=ids.hp(run, h.name),
+            options=[{"label": " on", "value": "on"}],
+            value=["on"] if value else [],
+            className="switch",
+        )
+        return html.Label(
+            className="field", title=h.help, children=[html.Span(h.name, className="field-label"), control]
+        )
+    if h.kind == "pair":
+        boxes = [_hp_number(run, f"{h.name}.{i}", value[i], h) for i in range(2)]
+        return html.Label(
+            className="field",
+            title=h.help,
+            children=[html.Span(h.name, className="field-label"), html.Div(boxes, className="pair")],
+        )
+    return html.Label(
+        className="field",
+        title=h.help,
+        children=[html.Span(h.name, className="field-label"), _hp_number(run, h.name, value, h)],
+    )
+
+
+def _hp_number(run, name: str, value, h: Hyperparameter) -> dcc.Input:
+    low = h.low if math.isfinite(h.low) else None
+    high = h.high if math.isfinite(h.high) and not h.high_open else None
+    return dcc.Input(
+        id=ids.hp(run, name),
+        type="number",
+        value=value,
+        min=low,
+        max=high,
+        step="any",
+        debounce=0.6,
+        className="number-input",
+    )

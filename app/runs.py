@@ -1,0 +1,99 @@
+"""From what the user set up to what the views show: run the engine, explain divergence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import optimizers
+from app.state import RunSpec, format_number
+from landscapes.base import Landscape
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One finished run, cut at divergence.
+
+    Attributes:
+        points: ``(n, 2)``, the valid points only (n = steps + 1, or the divergence step).
+        losses: ``(n,)``.
+        diverged_at: the step where the run left the valid region, −1 if never.
+        message: a plain sentence about the divergence (empty if none).
+    """
+
+    label: str
+    color: str
+    points: np.ndarray
+    losses: np.ndarray
+    diverged_at: int
+    message: str
+
+
+def simulate(landscape: Landscape, start, steps: int, runs: list[RunSpec]) -> list[RunResult]:
+    """Run each ``RunSpec`` from ``start`` for ``steps`` steps."""
+    results = []
+    for spec in runs:
+        trajectory = optimizers.run(landscape, spec.optimizer, start, steps, **spec.hyperparameters)
+        results.append(_result(landscape, start, spec.label(), spec.color, trajectory, spec.hyperparameters))
+    return results
+
+
+def simulate_learning_rates(
+    landscape: Landscape, start, steps: int, spec: RunSpec, lrs: list[float], colors: list[str]
+) -> list[RunResult]:
+    """One optimizer at several learning rates: a single batched engine call, one result per rate."""
+    hp = {**spec.hyperparameters, "lr": lrs}
+    trajectory = optimizers.run(landscape, spec.optimizer, start, steps, **hp)
+    title = optimizers.get(spec.optimizer).title
+    results = []
+    for i, lr in enumerate(lrs):
+        single = _Single(trajectory.points[i], trajectory.losses[i], int(trajectory.diverged_at[i]))
+        results.append(
+            _result(landscape, start, f"{title} lr {format_number(lr)}", colors[i], single, {"lr": lr})
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class _Single:
+    points: np.ndarray
+    losses: np.ndarray
+    diverged_at: int
+
+
+def _result(landscape, start, label, color, trajectory, hyperparameters) -> RunResult:
+    end = trajectory.diverged_at if trajectory.diverged_at >= 0 else len(trajectory.losses)
+    message = ""
+    if trajectory.diverged_at >= 0:
+        message = divergence_message(
+            landscape, start, label, hyperparameters.get("lr"), trajectory.diverged_at
+        )
+    return RunResult(
+        label=label,
+        color=color,
+        points=trajectory.points[:end],
+        losses=trajectory.losses[:end],
+        diverged_at=int(trajectory.diverged_at),
+        message=message,
+    )
+
+
+def divergence_message(landscape: Landscape, start, label: str, lr, step: int) -> str:
+    """Why a run blew up, in plain words, with the stability limit 2/λ_max at the start point."""
+    head = f"{label} diverged at step {step}"
+    if not landscape.minima:
+        return f"{head}: this surface has no minimum, so the run slides away for ever."
+    curvature = float(landscape.max_curvature(*start))
+    if lr is None or curvature <= 0:
+        return f"{head}."
+    limit = 2.0 / curvature
+    if lr > limit:
+        return (
+            f"{head} — learning rate {format_number(lr)} is above 2/λ_max = {format_number(limit)} "
+            "for this surface at the start."
+        )
+    return (
+        f"{head}, although learning rate {format_number(lr)} is below 2/λ_max = {format_number(limit)} "
+        "at the start: the curvature grows along the way."
+    )

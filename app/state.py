@@ -1,0 +1,172 @@
+"""What the user set up, as plain data, and the validation of every value that comes from the browser.
+
+Everything here is a pure function: values in, settings or a ``ValueError`` with a plain message out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import landscapes
+import optimizers
+from optimizers.base import validate
+
+MAX_STEPS = 1000
+MAX_RUNS = 8
+MAX_PANELS = 8
+MAX_COORDINATE = 1e6
+
+#: Run colours: bright, distinct on the surface colour scale and on a projector.
+PALETTE = ("#ff3b30", "#ff9f0a", "#ff2dd1", "#00d5ff", "#ffffff", "#b48cff", "#ffe600", "#3dff8b")
+COLOR_NAMES = ("red", "orange", "pink", "cyan", "white", "violet", "yellow", "green")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run as the user set it up: an optimizer, its hyperparameters (torch names) and a colour."""
+
+    optimizer: str
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    color: str = PALETTE[0]
+
+    def label(self) -> str:
+        title = optimizers.get(self.optimizer).title
+        lr = self.hyperparameters.get("lr")
+        return f"{title} (lr {format_number(lr)})" if lr is not None else title
+
+
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_STEPS = 200
+DEFAULT_RUNS = (
+    RunSpec("sgd", {"lr": 0.002, "momentum": 0.9}, PALETTE[0]),
+    RunSpec("adam", {"lr": 0.1}, PALETTE[1]),
+)
+DEFAULT_COMPARE = RunSpec("sgd", {})
+DEFAULT_COMPARE_LRS = "0.0003, 0.001, 0.002, 0.0025"
+
+
+def format_number(value) -> str:
+    """A number as a person would write it: 0.001, 1e-05, 0.9, 200."""
+    if value is None:
+        return ""
+    return f"{float(value):.4g}"
+
+
+def parse_number(value, name: str, low: float, high: float, *, integer: bool = False) -> float:
+    """A number from a form field, within ``[low, high]``; else ``ValueError`` saying what is allowed."""
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(
+            f"{name} is empty: enter a number from {format_number(low)} to {format_number(high)}"
+        )
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {str(value)[:20]!r}") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ValueError(f"{name} must be from {format_number(low)} to {format_number(high)}, got {value}")
+    if integer:
+        if not number.is_integer():
+            raise ValueError(f"{name} must be a whole number, got {value}")
+        return int(number)
+    return number
+
+
+def parse_start(x, y) -> tuple[float, float]:
+    limit = MAX_COORDINATE
+    return parse_number(x, "start x", -limit, limit), parse_number(y, "start y", -limit, limit)
+
+
+def parse_steps(steps) -> int:
+    return parse_number(steps, "steps", 1, MAX_STEPS, integer=True)
+
+
+def parse_surface(name) -> landscapes.Landscape:
+    if not isinstance(name, str):
+        raise ValueError(f"Unknown surface; choose one of: {', '.join(landscapes.names())}")
+    return landscapes.get(name)
+
+
+def parse_run(optimizer_name, values: dict[str, Any], color=None) -> RunSpec:
+    """A run from its card's controls: the optimizer name and ``{hp name: value}``.
+
+    Pair hyperparameters come as ``betas.0`` and ``betas.1``. Values are checked against the
+    optimizer's spec; the message names the control and the allowed range.
+    """
+    if not isinstance(optimizer_name, str):
+        raise ValueError(f"Choose an optimizer: {', '.join(optimizers.names())}")
+    optimizer = optimizers.get(optimizer_name)
+    given: dict[str, Any] = {}
+    for h in optimizer.hyperparameters:
+        if h.kind == "pair":
+            pair = [values.get(f"{h.name}.{i}") for i in range(2)]
+            if all(v is not None for v in pair):
+                given[h.name] = tuple(_number_or_raise(v, f"{h.name}[{i}]") for i, v in enumerate(pair))
+        elif h.name in values and values[h.name] is not None:
+            value = values[h.name]
+            given[h.name] = _as_bool(value) if h.kind == "bool" else _number_or_raise(value, h.name)
+    hp, _ = validate(optimizer, given)
+    hp = {name: list(v) if isinstance(v, tuple) else v for name, v in hp.items()}
+    return RunSpec(optimizer.name, hp, color if color in PALETTE else PALETTE[0])
+
+
+def _number_or_raise(value, name: str) -> float:
+    if isinstance(value, (bool, list, dict)) or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {str(value)[:20]!r}") from None
+
+
+def _as_bool(value) -> bool:
+    """A switch's value: a checklist gives a list (ticked or empty), a URL may give true/false."""
+    if isinstance(value, list):
+        return bool(value)
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"expected on or off, got {value!r}")
+
+
+_RANGE = re.compile(r"^\s*([^:]+):([^:]+):\s*(\d+)\s*$")
+
+
+def parse_lr_list(text) -> list[float]:
+    """Learning rates for side-by-side panels: ``"0.001, 0.01, 0.1"`` or ``"0.001:1:4"`` (4 log-spaced).
+
+    At most ``MAX_PANELS`` values, each > 0.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("Enter learning rates, e.g. 0.001, 0.01, 0.1 or 0.001:1:4")
+    match = _RANGE.match(text)
+    if match:
+        low, high = (parse_number(match[i], "learning rate", 1e-12, 1e6) for i in (1, 2))
+        count = int(match[3])
+        if not 2 <= count <= MAX_PANELS:
+            raise ValueError(f"a range needs 2 to {MAX_PANELS} values, got {count}")
+        values = np.geomspace(low, high, count).tolist()
+    else:
+        parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+        values = [parse_number(p, "learning rate", 1e-12, 1e6) for p in parts]
+    if len(values) > MAX_PANELS:
+        raise ValueError(f"at most {MAX_PANELS} learning rates side by side, got {len(values)}")
+    return [float(f"{v:.6g}") for v in values]
+
+
+def default_settings() -> dict:
+    """What the page shows when it opens."""
+    landscape = landscapes.get(DEFAULT_SURFACE)
+    return {
+        "surface": landscape.name,
+        "start": list(landscape.start),
+        "steps": DEFAULT_STEPS,
+        "mode": "explore",
+        "runs": list(DEFAULT_RUNS),
+        "compare": DEFAULT_COMPARE,
+        "compare_lrs": DEFAULT_COMPARE_LRS,
+        "loss_log": True,
+    }

@@ -1,0 +1,180 @@
+/*
+ * Descent: animation in the browser, no server round-trip per frame.
+ *
+ * The server sends each run's whole path as a faint "ghost" trace; `render` slices it up to the
+ * current step into the "path" trace and puts the "ball" at the current point, with a Dash Patch
+ * (so the surface itself is never touched). Which traces those are comes from the runs-data store
+ * (`views`: figure -> [[ghost, path, ball], ...], built by app/figures.py:views_index).
+ */
+(function () {
+  "use strict";
+
+  const FIGURES = ["surface", "contour", "compare", "loss"];
+  const TICK_FPS = 30;
+
+  function noUpdate() {
+    return window.dash_clientside.no_update;
+  }
+
+  function triggered(prefix) {
+    const list = (window.dash_clientside.callback_context || {}).triggered || [];
+    return list.some((t) => t.prop_id && t.prop_id.startsWith(prefix));
+  }
+
+  function clamp(value, lo, hi) {
+    return Math.min(Math.max(value, lo), hi);
+  }
+
+  const GRAPH_IDS = { surface: "surface-3d", contour: "contour", compare: "compare", loss: "loss" };
+  const INSTANT = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+
+  /*
+   * Move one figure to `frame`: for each run, path = ghost[0..frame], ball = ghost[frame].
+   * Plotly is called directly on the graph (not through the figure prop): 2D plots take the
+   * `animate` path that redraws only the moving traces; 3D has no such path, so it restyles them.
+   */
+  function drawFrame(name, runs, frame) {
+    const gd = document.querySelector("#" + GRAPH_IDS[name] + " .js-plotly-plot");
+    if (!gd || !gd.data || !gd._fullLayout || !window.Plotly) {
+      return;
+    }
+    const traces = [];
+    const updates = [];
+    for (const [ghostIndex, pathIndex, ballIndex] of runs) {
+      const ghost = gd.data[ghostIndex];
+      if (!ghost || !Array.isArray(ghost.x) || ghost.x.length === 0) {
+        continue;
+      }
+      const f = clamp(frame, 0, ghost.x.length - 1);
+      const axes = Array.isArray(ghost.z) ? ["x", "y", "z"] : ["x", "y"];
+      const path = {};
+      const ball = {};
+      for (const axis of axes) {
+        path[axis] = ghost[axis].slice(0, f + 1);
+        ball[axis] = [ghost[axis][f]];
+      }
+      if (pathIndex !== null) {
+        traces.push(pathIndex);
+        updates.push(path);
+      }
+      traces.push(ballIndex);
+      updates.push(ball);
+    }
+    if (traces.length === 0) {
+      return;
+    }
+    if (name === "surface") {
+      const columns = {};
+      for (const axis of ["x", "y", "z"]) {
+        columns[axis] = updates.map((u) => u[axis]);
+      }
+      window.Plotly.restyle(gd, columns, traces);
+    } else {
+      window.Plotly.animate(gd, { data: updates, traces: traces }, INSTANT);
+    }
+  }
+
+  /* A click anywhere on the contour map starts the runs there (Plotly only reports clicks on points). */
+  function listenForStartClicks() {
+    const gd = document.querySelector("#contour .js-plotly-plot");
+    if (!gd || gd.dataset.startClicks || !gd._fullLayout) {
+      return;
+    }
+    gd.dataset.startClicks = "on";
+    gd.addEventListener("click", function (event) {
+      const layer = gd.querySelector(".nsewdrag");
+      const xa = gd._fullLayout.xaxis;
+      const ya = gd._fullLayout.yaxis;
+      if (!layer || !xa || !ya) {
+        return;
+      }
+      const box = layer.getBoundingClientRect();
+      const x = xa.p2d(event.clientX - box.left);
+      const y = ya.p2d(event.clientY - box.top);
+      const [x0, x1] = xa.range;
+      const [y0, y1] = ya.range;
+      if (!(x >= Math.min(x0, x1) && x <= Math.max(x0, x1) && y >= Math.min(y0, y1) && y <= Math.max(y0, y1))) {
+        return;
+      }
+      window.dash_clientside.set_props("start-x", { value: Number(x.toFixed(3)) });
+      window.dash_clientside.set_props("start-y", { value: Number(y.toFixed(3)) });
+    });
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    descent: {
+      /* Learning-rate slider (log10) and exact number box stay in step. */
+      syncLearningRate: function (position, lr) {
+        const list = (window.dash_clientside.callback_context || {}).triggered || [];
+        if (list.some((t) => (t.prop_id || "").includes('"lr-slider"'))) {
+          if (typeof position !== "number") {
+            return [noUpdate(), noUpdate()];
+          }
+          return [noUpdate(), Number(Math.pow(10, position).toPrecision(3))];
+        }
+        if (typeof lr !== "number" || !(lr > 0) || !isFinite(lr)) {
+          return [noUpdate(), noUpdate()];
+        }
+        return [Math.round(Math.log10(lr) * 100) / 100, noUpdate()];
+      },
+
+      modeClass: function (mode) {
+        return "mode-" + (mode === "compare" ? "compare" : "explore");
+      },
+
+      speed: function (stepsPerSecond) {
+        return Math.round(1000 / Math.min(stepsPerSecond || TICK_FPS, TICK_FPS));
+      },
+
+      /* Play / pause, a tick, step buttons, reset, and new runs (which start playing from step 0). */
+      playback: function (play, tick, back, forward, reset, data, frame, last, paused, speed) {
+        frame = typeof frame === "number" ? frame : 0;
+        last = typeof last === "number" ? last : 0;
+        const label = (isPaused) => (isPaused ? "▶ Play" : "‖ Pause");
+        const list = (window.dash_clientside.callback_context || {}).triggered || [];
+        const initial = list.length === 0 || list.every((t) => t.prop_id === ".");
+        if (initial || triggered("runs-data.")) {
+          return [0, false, label(false)];
+        }
+        if (triggered("play.")) {
+          if (!paused) {
+            return [frame, true, label(true)];
+          }
+          return [frame >= last ? 0 : frame, false, label(false)];
+        }
+        if (triggered("ticker.")) {
+          if (paused) {
+            return [noUpdate(), noUpdate(), noUpdate()];
+          }
+          const stride = Math.max(1, Math.round((speed || TICK_FPS) / TICK_FPS));
+          const next = Math.min(frame + stride, last);
+          return next >= last ? [last, true, label(true)] : [next, false, label(false)];
+        }
+        if (triggered("step-back.")) {
+          return [clamp(frame - 1, 0, last), true, label(true)];
+        }
+        if (triggered("step-forward.")) {
+          return [clamp(frame + 1, 0, last), true, label(true)];
+        }
+        if (triggered("reset.")) {
+          return [0, true, label(true)];
+        }
+        return [noUpdate(), noUpdate(), noUpdate()];
+      },
+
+      /* Draw the current step on every figure of the current mode; returns the step label. */
+      render: function (frame, data) {
+        frame = typeof frame === "number" ? frame : 0;
+        listenForStartClicks();
+        const views = (data && data.views) || {};
+        for (const name of FIGURES) {
+          if (views[name]) {
+            drawFrame(name, views[name], frame);
+          }
+        }
+        const steps = data && typeof data.steps === "number" ? data.steps : frame;
+        return "step " + frame + " / " + steps;
+      },
+    },
+  });
+})();

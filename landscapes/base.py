@@ -1,0 +1,93 @@
+"""The contract every loss surface meets.
+
+A landscape is a function L(x, y) of two parameters with its analytic gradient and Hessian, all
+vectorised: ``x`` and ``y`` are NumPy arrays of any matching shape (or scalars) and every method
+returns arrays of that shape. float64 throughout.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+Point = tuple[float, float]
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+class Landscape:
+    """Base class: subclasses set the class attributes and implement the three methods.
+
+    Attributes:
+        name: registry key, lower case (``"rosenbrock"``).
+        title: what the UI shows (``"Rosenbrock valley"``).
+        formula: the formula in plain text (``"(1 − x)² + 100 (y − x²)²"``).
+        description: one or two plain sentences a student understands.
+        bounds: ``((xmin, xmax), (ymin, ymax))``, the window to plot.
+        minima: every global minimum as ``(x, y)``; empty if there is none (unbounded below).
+        min_value: the loss at the global minima (``None`` if there is none).
+        start: a default start point that makes an instructive run.
+        log_color: colour the surface on a log scale (for wide dynamic ranges such as Rosenbrock).
+        z_clip: ``(zmin, zmax)`` to clip the plotted surface to, or ``None`` for the data range.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    formula: ClassVar[str]
+    description: ClassVar[str]
+    bounds: ClassVar[Bounds]
+    minima: ClassVar[tuple[Point, ...]] = ()
+    min_value: ClassVar[float | None] = None
+    start: ClassVar[Point]
+    log_color: ClassVar[bool] = False
+    z_clip: ClassVar[tuple[float, float] | None] = None
+
+    def value(self, x, y):
+        """L(x, y)."""
+        raise NotImplementedError
+
+    def gradient(self, x, y):
+        """(∂L/∂x, ∂L/∂y)."""
+        raise NotImplementedError
+
+    def hessian(self, x, y):
+        """(∂²L/∂x², ∂²L/∂x∂y, ∂²L/∂y²)."""
+        raise NotImplementedError
+
+    def value_and_gradient(self, x, y):
+        """``(L, (∂L/∂x, ∂L/∂y))`` in one call; override where they share work (the engine's hot path)."""
+        return self.value(x, y), self.gradient(x, y)
+
+    def grid(self, n: int = 100):
+        """A regular ``n × n`` grid over ``bounds``: ``(xs (n,), ys (n,), z (n, n))``.
+
+        z[i, j] = L(xs[j], ys[i]): rows follow y, as a heatmap or contour plot expects.
+        """
+        (x0, x1), (y0, y1) = self.bounds
+        xs = np.linspace(x0, x1, n)
+        ys = np.linspace(y0, y1, n)
+        z = self.value(xs[None, :], ys[:, None])
+        return xs, ys, np.broadcast_to(z, (n, n)).astype(np.float64)
+
+    def max_curvature(self, x, y):
+        """λ_max of the Hessian at (x, y): plain gradient descent is stable near here for lr < 2/λ_max."""
+        hxx, hxy, hyy = (np.asarray(h, dtype=np.float64) for h in self.hessian(x, y))
+        mean = 0.5 * (hxx + hyy)
+        return mean + np.hypot(0.5 * (hxx - hyy), hxy)  # hypot: no overflow for very sharp curvature
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def as_arrays(x, y):
+    """x, y as float64 arrays broadcast to one shape."""
+    if (
+        type(x) is np.ndarray
+        and type(y) is np.ndarray
+        and x.dtype is _FLOAT64
+        and y.dtype is _FLOAT64
+        and x.shape == y.shape
+    ):
+        # The engine's hot loop passes two float64 (K,) columns: skip the ~3 µs of broadcasting.
+        return x, y
+    return np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))

@@ -1,0 +1,7 @@
+"""Vectorised NumPy optimizers with torch.optim semantics: ``optimizers.run(...)``."""
+
+from optimizers.base import Hyperparameter, Optimizer
+from optimizers.registry import get, names
+from optimizers.run import Trajectory, run
+
+__all__ = ["Hyperparameter", "Optimizer", "Trajectory", "get", "names", "run"]

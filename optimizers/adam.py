@@ -1,0 +1,98 @@
+"""Adam, as ``torch.optim.Adam`` (Kingma & Ba 2015), with AMSGrad and decoupled weight decay.
+
+    g ← ∇L(θ)                        (−∇L(θ) if maximize)
+    θ ← θ (1 − γ λ) if decoupled_weight_decay, else g ← g + λ θ      (weight_decay λ, if λ ≠ 0)
+    m ← β₁ m + (1 − β₁) g            (first moment; betas (β₁, β₂))
+    v ← β₂ v + (1 − β₂) g²           (second moment)
+    v̂ ← max(v̂, v) if amsgrad, else v
+    θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)          (lr γ, step t from 1)
+
+Early steps are not small although m and v start at zero: the bias corrections 1 − βᵗ scale them up,
+so the first step moves every coordinate by about γ in the direction against the gradient.
+AdamW (``adamw.py``) is this update with ``decoupled_weight_decay`` always on.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from optimizers.base import Optimizer
+from optimizers.common import (
+    AMSGRAD,
+    BETAS,
+    DECOUPLED_WEIGHT_DECAY,
+    EPS,
+    LR,
+    MAXIMIZE,
+    WEIGHT_DECAY,
+    bias_correction,
+    decay_weights,
+    first_moment,
+    second_moment,
+    select,
+    signed,
+    sqrt,
+)
+
+
+class AdamState(NamedTuple):
+    exp_avg: np.ndarray  # (K, 2) m
+    exp_avg_sq: np.ndarray  # (K, 2) v
+    max_exp_avg_sq: np.ndarray  # (K, 2) the running max of v (stays zero without amsgrad)
+
+
+def init(params, hp):
+    return AdamState(np.zeros_like(params), np.zeros_like(params), np.zeros_like(params))
+
+
+def adam_update(grad, state, params, hp, step, decoupled):
+    """One Adam step; ``decoupled`` is the decoupled_weight_decay flag (AdamW passes True)."""
+    lr, (beta1, beta2) = hp["lr"], hp["betas"]
+    grad = signed(grad, hp["maximize"])
+    grad, params = decay_weights(grad, params, lr, hp["weight_decay"], decoupled)
+    exp_avg = first_moment(state.exp_avg, grad, beta1)
+    exp_avg_sq = second_moment(state.exp_avg_sq, grad, beta2)
+    max_exp_avg_sq, second = _amsgrad(hp["amsgrad"], state.max_exp_avg_sq, exp_avg_sq)
+    step_size = lr / bias_correction(beta1, step)
+    denom = np.sqrt(second)
+    denom /= sqrt(bias_correction(beta2, step))
+    denom += hp["eps"]
+    move = exp_avg * -step_size
+    move /= denom
+    move += params
+    return move, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq)
+
+
+def _amsgrad(amsgrad, max_exp_avg_sq, exp_avg_sq):
+    """``(new running max, the second moment to divide by)``."""
+    if amsgrad is False:
+        return max_exp_avg_sq, exp_avg_sq
+    running_max = np.maximum(max_exp_avg_sq, exp_avg_sq)
+    return select(amsgrad, running_max, max_exp_avg_sq), select(amsgrad, running_max, exp_avg_sq)
+
+
+def update(grad, state, params, hp, step, hessian=None):
+    return adam_update(grad, state, params, hp, step, hp["decoupled_weight_decay"])
+
+
+ADAM = Optimizer(
+    name="adam",
+    title="Adam",
+    description=(
+        "Momentum plus a per-coordinate step size: divides by a running average of squared gradients, "
+        "so every direction moves at about the learning rate."
+    ),
+    hyperparameters=(
+        LR(1e-3),
+        BETAS((0.9, 0.999)),
+        EPS(1e-8),
+        WEIGHT_DECAY(0.0),
+        AMSGRAD,
+        MAXIMIZE,
+        DECOUPLED_WEIGHT_DECAY,
+    ),
+    init=init,
+    update=update,
+)

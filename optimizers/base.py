@@ -1,0 +1,197 @@
+"""The optimizer protocol and the hyperparameter spec.
+
+An optimizer is a pair of pure functions over a small NamedTuple state (as in optax), with the
+names, defaults, validation and update order of ``torch.optim``:
+
+    state = init(params, hp)
+    params, state = update(grad, state, params, hp, step, hessian)
+
+``params`` and ``grad`` have shape ``(K, 2)``: K runs advance together. ``hp`` maps each
+hyperparameter name to its value: a Python scalar (the same for every run) or an array of shape
+``(K, 1)`` (one value per run), so that it broadcasts against ``(K, 2)``; ``betas`` is a pair of
+such values. ``step`` counts from 1 at the first update, like torch's ``state["step"]``.
+``hessian`` is ``(hxx, hxy, hyy)``, each ``(K,)``, for optimizers with ``needs_hessian`` (else
+``None``). State fields are arrays of shape ``(K, 2)`` so that a step inspector can record them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One hyperparameter: its torch name, default, allowed range and how the UI shows it.
+
+    Attributes:
+        name: the torch keyword (``"lr"``, ``"momentum"``, ``"betas"``).
+        default: torch's default (a float, a bool, or a pair of floats for ``betas``).
+        help: one line: what it means.
+        label: the words torch's error message uses (``"learning rate"`` gives
+            ``Invalid learning rate: -1``).
+        low, high: the allowed range; ``low_open`` / ``high_open`` exclude the end.
+        log: whether a slider for it is on a log scale.
+        ui: ``(min, max)`` of the UI slider (inside the allowed range).
+    """
+
+    name: str
+    default: Any
+    help: str
+    label: str = ""
+    low: float = -INF
+    high: float = INF
+    low_open: bool = False
+    high_open: bool = False
+    log: bool = False
+    ui: tuple[float, float] | None = None
+
+    @property
+    def kind(self) -> str:
+        """``"bool"``, ``"pair"`` or ``"float"``."""
+        if isinstance(self.default, bool):
+            return "bool"
+        if isinstance(self.default, tuple):
+            return "pair"
+        return "float"
+
+    def allowed(self) -> str:
+        """The allowed range in words, e.g. ``0 ≤ lr`` or ``0 ≤ momentum < 1``."""
+        if self.kind == "bool":
+            return f"{self.name} must be true or false"
+        name = "each of betas" if self.kind == "pair" else self.name
+        parts = []
+        if self.low > -INF:
+            parts.append(f"{_fmt(self.low)} {'<' if self.low_open else '≤'} ")
+        parts.append(name)
+        if self.high < INF:
+            parts.append(f" {'<' if self.high_open else '≤'} {_fmt(self.high)}")
+        return "".join(parts) if len(parts) > 1 else f"{name} must be a finite number"
+
+    def in_range(self, values: np.ndarray) -> np.ndarray:
+        """Elementwise: is each value allowed? NaN and ±inf never are."""
+        above = values > self.low if self.low_open else values >= self.low
+        below = values < self.high if self.high_open else values <= self.high
+        return above & below & np.isfinite(values)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An update rule with its hyperparameter spec (the single source for the UI and validation)."""
+
+    name: str
+    title: str
+    description: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    init: Callable[[np.ndarray, Mapping[str, Any]], tuple]
+    update: Callable[..., tuple[np.ndarray, tuple]]
+    needs_hessian: bool = False
+    check: Callable[[Mapping[str, Any]], None] | None = None
+
+    def spec(self, name: str) -> Hyperparameter:
+        for h in self.hyperparameters:
+            if h.name == name:
+                return h
+        raise ValueError(
+            f"{self.name} has no hyperparameter {name!r}; its hyperparameters are: "
+            + ", ".join(h.name for h in self.hyperparameters)
+        )
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {h.name: h.default for h in self.hyperparameters}
+
+
+def validate(optimizer: Optimizer, given: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """Check ``given`` against the spec and fill in defaults.
+
+    Returns ``(hp, k)``: ``hp`` maps every hyperparameter to a Python scalar (or a pair of them
+    for ``betas``) or, where a sequence was given, to an array of shape ``(k, 1)``; ``k`` is the
+    common sequence length, or ``None`` if every value was a scalar. Raises ``ValueError`` naming
+    the hyperparameter, the value and the allowed range.
+    """
+    for name in given:
+        optimizer.spec(name)
+    hp: dict[str, Any] = {}
+    k: int | None = None
+    for h in optimizer.hyperparameters:
+        value, n = _parse(h, given.get(h.name, h.default))
+        if n is not None:
+            if k is not None and n != k:
+                raise ValueError(
+                    f"{h.name} has {n} values but another hyperparameter has {k}: "
+                    "give one value, or one per run"
+                )
+            k = n
+        hp[h.name] = value
+    if optimizer.check is not None:
+        optimizer.check(hp)
+    return hp, k
+
+
+def _parse(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    if h.kind == "bool":
+        return _parse_bool(h, value)
+    if h.kind == "pair":
+        return _parse_pair(h, value)
+    arr = _as_float_array(h, value)
+    if arr.ndim > 1:
+        raise ValueError(f"{h.name} must be a number or a list of numbers, got shape {arr.shape}")
+    _check_range(h, arr, h.label or h.name)
+    if arr.ndim == 0:
+        return float(arr), None
+    return arr.reshape(-1, 1), arr.shape[0]
+
+
+def _parse_bool(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), None
+    arr = np.asarray(value)
+    if arr.ndim == 1 and arr.size > 0 and arr.dtype == bool:
+        return arr.reshape(-1, 1), arr.shape[0]
+    raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
+
+
+def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    arr = _as_float_array(h, value)
+    if arr.shape == (2,):
+        for i in range(2):
+            _check_range(h, arr[i : i + 1], f"{h.label} at index {i}")
+        return (float(arr[0]), float(arr[1])), None
+    if arr.ndim == 2 and arr.shape[1] == 2 and arr.shape[0] > 0:
+        for i in range(2):
+            _check_range(h, arr[:, i], f"{h.label} at index {i}")
+        return (arr[:, :1].copy(), arr[:, 1:].copy()), arr.shape[0]
+    raise ValueError(f"{h.name} must be a pair of numbers or a list of pairs, got {value!r}")
+
+
+def _as_float_array(h: Hyperparameter, value: Any) -> np.ndarray:
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"{h.name} must be a number, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{h.name} must be a number, got {value!r}") from None
+    if arr.size == 0:
+        raise ValueError(f"{h.name} must not be empty")
+    if isinstance(value, Real) or arr.ndim == 0:
+        return arr.reshape(())
+    return arr
+
+
+def _check_range(h: Hyperparameter, arr: np.ndarray, label: str) -> None:
+    ok = h.in_range(arr)
+    if not np.all(ok):
+        bad = arr.reshape(-1)[~ok.reshape(-1)][0]
+        raise ValueError(f"Invalid {label}: {_fmt(float(bad))} ({h.allowed()})")

@@ -1,0 +1,183 @@
+"""Building blocks shared by the update rules: common hyperparameters and small array helpers.
+
+Hyperparameter values are Python scalars (same for every run) or ``(K, 1)`` arrays (one per run);
+the helpers branch in Python for scalars (fast for one run) and use ``np.where`` for arrays.
+
+Every helper computes a run's numbers the same way whether its hyperparameters are scalars or one
+row of an array, so a batch of runs gives bit-for-bit the runs done one at a time. That is why powers
+of hyperparameters go through NumPy's ``pow`` even for scalars: NumPy's vectorised ``pow`` and
+Python's ``**`` can differ in the last bit.
+
+torch's CPU kernels fuse ``lerp``, ``addcmul`` and ``add(alpha=…)`` into one rounding (FMA); NumPy
+rounds the product and the sum separately, so results agree with torch to the last bit or two.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from optimizers.base import Hyperparameter
+
+
+def LR(default: float) -> Hyperparameter:  # noqa: N802 - reads like a constant in a spec
+    return Hyperparameter(
+        "lr",
+        default,
+        "Learning rate: how far each step moves.",
+        label="learning rate",
+        low=0.0,
+        log=True,
+        ui=(1e-4, 10.0),
+    )
+
+
+def WEIGHT_DECAY(default: float) -> Hyperparameter:  # noqa: N802
+    return Hyperparameter(
+        "weight_decay",
+        default,
+        "L2 penalty: pulls the parameters towards zero.",
+        label="weight_decay value",
+        low=0.0,
+        ui=(0.0, 1.0),
+    )
+
+
+def EPS(default: float) -> Hyperparameter:  # noqa: N802
+    return Hyperparameter(
+        "eps",
+        default,
+        "Added to the denominator so it is never zero.",
+        label="epsilon value",
+        low=0.0,
+        log=True,
+        ui=(1e-10, 1.0),
+    )
+
+
+def BETAS(default: tuple[float, float]) -> Hyperparameter:  # noqa: N802
+    return Hyperparameter(
+        "betas",
+        default,
+        "How slowly the running averages of the gradient and its square forget.",
+        label="beta parameter",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        ui=(0.0, 0.999),
+    )
+
+
+MAXIMIZE = Hyperparameter("maximize", False, "Climb the loss instead of descending it.")
+
+AMSGRAD = Hyperparameter(
+    "amsgrad", False, "Divide by the largest squared-gradient average so far, so steps never grow back."
+)
+
+DECOUPLED_WEIGHT_DECAY = Hyperparameter(
+    "decoupled_weight_decay",
+    False,
+    "Shrink the parameters directly (as AdamW does) instead of adding the penalty to the gradient.",
+)
+
+
+def select(condition, if_true, if_false):
+    """``if_true`` where ``condition`` holds, else ``if_false``; a Python bool picks without copying."""
+    if isinstance(condition, (bool, np.bool_)):
+        return if_true if condition else if_false
+    return np.where(condition, if_true, if_false)
+
+
+def is_zero(value) -> bool:
+    """Whether a hyperparameter is the scalar 0 (so its term can be skipped, as torch skips it)."""
+    return not isinstance(value, np.ndarray) and value == 0
+
+
+def signed(grad, maximize):
+    """The gradient, negated where maximize is set (torch's first line)."""
+    if maximize is False:
+        return grad
+    return select(maximize, -grad, grad)
+
+
+def with_weight_decay(grad, params, weight_decay):
+    """``grad + weight_decay · params`` (L2 penalty added to the gradient)."""
+    if is_zero(weight_decay):
+        return grad
+    return grad + weight_decay * params
+
+
+def decay_weights(grad, params, lr, weight_decay, decoupled):
+    """Weight decay λ either as an L2 term, g ← g + λ θ, or decoupled, θ ← θ (1 − γ λ).
+
+    Returns ``(grad, params)``, either of which may be the argument itself (never modify them).
+    """
+    if is_zero(weight_decay):
+        return grad, params
+    if decoupled is False:
+        return grad + weight_decay * params, params
+    shrunk = params * (1 - lr * weight_decay)
+    if decoupled is True:
+        return grad, shrunk
+    return np.where(decoupled, grad, grad + weight_decay * params), np.where(decoupled, shrunk, params)
+
+
+def lerp(start, end, weight):
+    """``start + weight · (end − start)`` computed from the nearer end, as ``torch.lerp`` does.
+
+    Exact at both ends: weight 0 gives ``start`` and weight 1 gives ``end``.
+    """
+    diff = end - start
+    if isinstance(weight, np.ndarray):
+        return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+    if abs(weight) < 0.5:
+        diff *= weight
+        diff += start
+        return diff
+    diff *= 1 - weight
+    return np.subtract(end, diff, out=diff)
+
+
+def first_moment(exp_avg, grad, beta):
+    """m ← β m + (1 − β) g, the running average of the gradient (torch: ``m.lerp_(g, 1 − β)``)."""
+    return lerp(exp_avg, grad, 1 - beta)
+
+
+def second_moment(avg_sq, grad, beta):
+    """v ← β v + (1 − β) g², the running average of the squared gradient."""
+    square = grad * (1 - beta)
+    square *= grad
+    decayed = avg_sq * beta
+    decayed += square
+    return decayed
+
+
+def power(base, exponent):
+    """``base ** exponent`` by NumPy's ``pow`` for scalars and arrays alike (see the module docstring)."""
+    if isinstance(base, np.ndarray) or isinstance(exponent, np.ndarray):
+        return np.power(base, exponent)
+    return _scalar_power(base, exponent)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scalar_power(base: float, exponent: float) -> float:
+    return float(np.power(base, exponent))
+
+
+def bias_correction(beta, step):
+    """1 − βᵗ: what the running average of t zero-initialised steps lacks."""
+    return 1 - power(beta, step)
+
+
+def sqrt(value):
+    """√value for a scalar or an array (both correctly rounded, so they agree bit for bit)."""
+    if isinstance(value, np.ndarray):
+        return np.sqrt(value)
+    return math.sqrt(value)
+
+
+def per_run(value):
+    """A ``(K, 1)`` hyperparameter as ``(K,)`` (to meet per-run vectors); a scalar unchanged."""
+    return value.reshape(-1) if isinstance(value, np.ndarray) else value
