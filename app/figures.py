@@ -248,8 +248,8 @@ def _background(landscape: Landscape, xref: str = "x", yref: str = "y") -> dict:
 def _minima_trace(landscape: Landscape, **extra) -> go.Scatter:
     minima = np.array(landscape.minima).reshape(-1, 2)
     return go.Scatter(
-        x=minima[:, 0],
-        y=minima[:, 1],
+        x=minima[:, 0].tolist(),
+        y=minima[:, 1].tolist(),
         mode="markers",
         showlegend=False,
         name="minimum",

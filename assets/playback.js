@@ -68,9 +68,16 @@
       for (const axis of ["x", "y", "z"]) {
         columns[axis] = updates.map((u) => u[axis]);
       }
-      window.Plotly.restyle(gd, columns, traces);
+      settle(window.Plotly.restyle(gd, columns, traces));
     } else {
-      window.Plotly.animate(gd, { data: updates, traces: traces }, INSTANT);
+      settle(window.Plotly.animate(gd, { data: updates, traces: traces }, INSTANT));
+    }
+  }
+
+  /* A newer frame interrupts an unfinished one: Plotly then rejects the older promise, as designed. */
+  function settle(promise) {
+    if (promise && typeof promise.catch === "function") {
+      promise.catch(() => undefined);
     }
   }
 

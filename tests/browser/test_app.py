@@ -1,0 +1,184 @@
+"""The app in a real headless Chromium: what a person does, and what they must see."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import ids
+
+WAIT_MS = 15_000
+
+# The data of trace `index` of the Plotly graph inside component `component_id`.
+TRACE_JS = """([componentId, index]) => {
+    const gd = document.querySelector('#' + componentId + ' .js-plotly-plot');
+    if (!gd || !gd.data || !gd.data[index]) return null;
+    const t = gd.data[index];
+    const list = (v) => (Array.isArray(v) ? v : null);
+    return {x: list(t.x), y: list(t.y), z: list(t.z)};
+}"""
+
+
+def trace(page, component_id: str, index: int):
+    return page.evaluate(TRACE_JS, [component_id, index])
+
+
+def ball(page, component_id: str, index: int):
+    data = trace(page, component_id, index)
+    return None if data is None or not data["x"] else (data["x"][0], data["y"][0])
+
+
+def by_id(page, component_id: dict):
+    """A pattern-matching component, by the JSON id Dash renders."""
+    return page.locator(f"[id='{json.dumps(component_id, separators=(',', ':'), sort_keys=True)}']")
+
+
+def pause(page) -> None:
+    if "Pause" in page.inner_text(f"#{ids.PLAY}"):
+        page.click(f"#{ids.PLAY}")
+    page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+
+
+def step_label(page) -> str:
+    return page.inner_text(f"#{ids.STEP_LABEL}")
+
+
+def choose(page, dropdown_id: str, option: str) -> None:
+    page.click(f"#{dropdown_id}")
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def wait_for_first_frame(page) -> None:
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('#contour .js-plotly-plot');"
+        " return gd && gd.data && gd.data[4] && Array.isArray(gd.data[4].x) && gd.data[4].x.length === 1; }",
+        timeout=WAIT_MS,
+    )
+
+
+def test_page_shows_surface_runs_and_loss(app_page):
+    wait_for_first_frame(app_page)
+    assert app_page.locator("#surface-3d .gl-container canvas, #surface-3d canvas").count() > 0
+    assert app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents() == [
+        "SGD (lr 0.002)",
+        "Adam (lr 0.1)",
+    ]
+    assert app_page.inner_text(f"#{ids.SURFACE_INFO}").startswith("(1 − x)² + 100 (y − x²)²")
+
+
+def test_play_moves_the_ball_on_both_views(app_page):
+    wait_for_first_frame(app_page)
+    pause(app_page)
+    app_page.click(f"#{ids.RESET}")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.STEP_LABEL}').innerText.startsWith('step 0 ')"
+    )
+    at_start_2d = ball(app_page, ids.CONTOUR, 4)
+    at_start_3d = ball(app_page, ids.SURFACE_3D, 4)
+    app_page.click(f"#{ids.PLAY}")
+    app_page.wait_for_function(
+        f"() => parseInt(document.getElementById('{ids.STEP_LABEL}').innerText.split(' ')[1]) >= 5",
+        timeout=WAIT_MS,
+    )
+    pause(app_page)
+    app_page.wait_for_timeout(300)
+    assert ball(app_page, ids.CONTOUR, 4) != at_start_2d
+    assert ball(app_page, ids.SURFACE_3D, 4) != at_start_3d
+    step = int(step_label(app_page).split()[1])
+    # The ball sits on the ghost path at the current step, in both views.
+    for component, ghost_index in ((ids.CONTOUR, 2), (ids.SURFACE_3D, 2)):
+        ghost = trace(app_page, component, ghost_index)
+        assert ball(app_page, component, ghost_index + 2) == (ghost["x"][step], ghost["y"][step])
+
+
+def test_step_buttons_move_one_step(app_page):
+    wait_for_first_frame(app_page)
+    pause(app_page)
+    app_page.click(f"#{ids.RESET}")
+    app_page.click(f"#{ids.FORWARD}")
+    app_page.click(f"#{ids.FORWARD}")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.STEP_LABEL}').innerText.startsWith('step 2 ')"
+    )
+    app_page.click(f"#{ids.BACK}")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.STEP_LABEL}').innerText.startsWith('step 1 ')"
+    )
+    path = trace(app_page, ids.CONTOUR, 3)
+    assert len(path["x"]) == 2
+
+
+def test_changing_the_surface_changes_the_plot(app_page):
+    wait_for_first_frame(app_page)
+    image_js = "() => document.querySelector('#contour .js-plotly-plot').layout.images[0].source"
+    before = app_page.evaluate(image_js)
+    choose(app_page, ids.SURFACE, "Himmelblau")
+    app_page.wait_for_function(f"() => ({image_js})().includes('himmelblau')", timeout=WAIT_MS)
+    assert "rosenbrock" in before
+    assert app_page.input_value(f"#{ids.START_X}") == "0"
+    minima = trace(app_page, ids.CONTOUR, 0)
+    assert len(minima["x"]) == 4  # Himmelblau's four minima are marked
+
+
+def test_clicking_the_contour_moves_the_start(app_page):
+    wait_for_first_frame(app_page)
+    box = app_page.locator("#contour .nsewdrag").bounding_box()
+    app_page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
+    # Rosenbrock's window is x in [-2, 2], y in [-1, 3]: three quarters across, a quarter down.
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.START_X}').value !== '-1.5'", timeout=WAIT_MS
+    )
+    x, y = float(app_page.input_value(f"#{ids.START_X}")), float(app_page.input_value(f"#{ids.START_Y}"))
+    assert x == pytest.approx(1.0, abs=0.05)
+    assert y == pytest.approx(2.0, abs=0.05)
+    app_page.wait_for_function(
+        "([x, y]) => { const gd = document.querySelector('#contour .js-plotly-plot');"
+        " const g = gd.data[2]; return g.x[0] === x && g.y[0] === y; }",
+        arg=[x, y],
+        timeout=WAIT_MS,
+    )
+
+
+def test_compare_mode_shows_one_panel_per_learning_rate(app_page):
+    wait_for_first_frame(app_page)
+    app_page.click("text=Compare learning rates")
+    app_page.fill(f"#{ids.COMPARE_LRS}", "0.0003, 0.001, 0.002")
+    app_page.press(f"#{ids.COMPARE_LRS}", "Enter")
+    app_page.wait_for_function(
+        "() => document.querySelectorAll('#compare .cartesianlayer .subplot').length === 3", timeout=WAIT_MS
+    )
+    titles = app_page.locator("#compare .annotation-text").all_text_contents()
+    assert [t.split(" —")[0] for t in titles] == ["lr 0.0003", "lr 0.001", "lr 0.002"]
+    legend = app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents()
+    assert legend == ["SGD lr 0.0003", "SGD lr 0.001", "SGD lr 0.002"]
+    assert app_page.locator("#surface-3d").is_hidden()
+
+
+def test_a_diverging_run_says_so_and_the_others_play_on(app_page):
+    wait_for_first_frame(app_page)
+    by_id(app_page, ids.hp(0, "lr")).fill("0.01")
+    by_id(app_page, ids.hp(0, "lr")).press("Enter")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.STATUS}').innerText.includes('diverged at step')",
+        timeout=WAIT_MS,
+    )
+    assert "learning rate 0.01" in app_page.inner_text(f"#{ids.STATUS}")
+    # The other run still has its whole path and plays on.
+    app_page.wait_for_function(
+        f"() => parseInt(document.getElementById('{ids.STEP_LABEL}').innerText.split(' ')[1]) >= 10",
+        timeout=WAIT_MS,
+    )
+    assert len(trace(app_page, ids.CONTOUR, 5)["x"]) == 201
+
+
+def test_a_bad_value_shows_a_message_and_keeps_the_figures(app_page):
+    wait_for_first_frame(app_page)
+    ghost_before = trace(app_page, ids.CONTOUR, 2)
+    app_page.fill(f"#{ids.STEPS}", "5000")
+    app_page.press(f"#{ids.STEPS}", "Enter")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.SETUP_ERROR}').innerText.includes('steps')", timeout=WAIT_MS
+    )
+    assert "1 to 1000" in app_page.inner_text(f"#{ids.SETUP_ERROR}")
+    assert trace(app_page, ids.CONTOUR, 2) == ghost_before
