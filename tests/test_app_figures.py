@@ -1,0 +1,167 @@
+"""Figure builders as pure functions: settings and runs in, figures out; no browser."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+import landscapes
+from app import figures, images, views
+from app.runs import divergence_message, simulate, simulate_learning_rates
+from app.state import MAX_RUNS, PALETTE, RunSpec
+
+
+def outcome(surface="bowl", runs=None, mode="explore", lrs="0.1, 0.5, 1.1", steps=30):
+    landscape = landscapes.get(surface)
+    runs = runs or [RunSpec("sgd", {"lr": 0.1}, PALETTE[0]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])]
+    return views.compute(landscape, landscape.start, steps, mode, runs, RunSpec("sgd"), lrs)
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """Enough of a PNG reader for our own files (8-bit RGB, filter 0): (rows, cols, 3)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
+        chunks[kind] = chunks.get(kind, b"") + body
+        pos += 12 + length
+    cols, rows, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour) == (8, 2)
+    raw = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8).reshape(rows, cols * 3 + 1)
+    assert not raw[:, 0].any()
+    return raw[:, 1:].reshape(rows, cols, 3)
+
+
+def test_surface_figure_has_the_surface_minima_and_a_slot_per_run():
+    out = outcome("himmelblau", runs=[RunSpec("sgd", {"lr": 0.01}, PALETTE[0]), RunSpec("adam", {"lr": 0.1})])
+    fig = figures.surface_figure(out.landscape, out.results)
+    assert fig.data[0].type == "surface"
+    assert len(fig.data[1].x) == 4
+    assert len(fig.data) == figures.STATIC_3D + 3 * MAX_RUNS
+    ghost = fig.data[figures.STATIC_3D]
+    assert len(ghost.x) == out.steps + 1
+    assert ghost.line.color == PALETTE[0]
+    # Heights follow the loss (log scale for Himmelblau) and sit above the surface.
+    expected = figures.display_height(out.landscape, out.results[0].losses)
+    assert np.all(
+        np.array(ghost.z, dtype=float) >= np.minimum(expected, fig.layout.scene.zaxis.range[1]) - 1e-4
+    )
+
+
+def test_contour_figure_uses_the_cached_image_and_marks_start_and_minima():
+    out = outcome("rosenbrock", steps=10)
+    fig = figures.contour_figure(out.landscape, (-1.5, 2.0), out.results)
+    image = fig.layout.images[0]
+    assert image.source == "/surface-image/rosenbrock.png"
+    assert (image.x, image.y, image.sizex, image.sizey) == (-2.0, 3.0, 4.0, 4.0)
+    assert list(fig.data[0].x) == [1.0] and list(fig.data[0].y) == [1.0]
+    assert list(fig.data[1].x) == [-1.5]
+    assert all(t.type == "scatter" for t in fig.data)  # nothing that Plotly recomputes per frame
+
+
+def test_runs_patch_replaces_only_run_traces():
+    out = outcome()
+    patch_3d, patch_contour = figures.runs_patch(out.start, out.landscape, out.results)
+    locations_3d = [op["location"] for op in patch_3d.to_plotly_json()["operations"]]
+    locations_2d = [op["location"] for op in patch_contour.to_plotly_json()["operations"]]
+    assert ["data", 0] not in locations_3d and ["data", 1] not in locations_3d  # surface and minima stay
+    assert locations_3d[0] == ["data", figures.STATIC_3D]
+    assert len(locations_3d) == 3 * MAX_RUNS
+    assert ["data", 0] not in locations_2d
+    assert len(locations_2d) == 1 + 3 * MAX_RUNS
+
+
+def test_views_index_points_at_ghost_path_and_ball_traces():
+    out = outcome()
+    index = figures.views_index("explore", out.results)
+    fig = figures.contour_figure(out.landscape, out.start, out.results)
+    for run, (ghost, path, ball) in zip(out.results, index["contour"], strict=True):
+        assert fig.data[ghost].name == run.label and fig.data[ghost].mode == "lines+markers"
+        assert fig.data[path].mode == "lines" and fig.data[ball].mode == "markers"
+    compare = views.compute(out.landscape, out.start, 20, "compare", [], RunSpec("sgd"), "0.1, 0.2")
+    fig = figures.compare_figure(compare.landscape, compare.start, compare.results)
+    panel_index = figures.views_index("compare", compare.results)["compare"]
+    assert [fig.data[g].name for g, _, _ in panel_index] == [r.label for r in compare.results]
+
+
+def test_loss_figure_log_scale_shows_loss_above_the_minimum():
+    out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05})], steps=50)
+    fig = figures.loss_figure(out.landscape, out.results, log=True)
+    assert fig.layout.yaxis.type == "log"
+    np.testing.assert_allclose(fig.data[0].y, out.results[0].losses - 3.0, rtol=1e-5, atol=1e-12)
+    linear = figures.loss_figure(out.landscape, out.results, log=False)
+    assert linear.layout.yaxis.type == "linear"
+    np.testing.assert_allclose(linear.data[0].y, out.results[0].losses, rtol=1e-5)
+
+
+def test_loss_figure_on_a_surface_without_minimum_stays_linear_and_says_why():
+    out = outcome("saddle", runs=[RunSpec("sgd", {"lr": 0.1})])
+    fig = figures.loss_figure(out.landscape, out.results, log=True)
+    assert fig.layout.yaxis.type == "linear"
+    assert "no minimum" in fig.layout.yaxis.title.text
+
+
+def test_a_diverged_run_is_cut_and_marked_with_a_cross():
+    out = outcome("bowl", runs=[RunSpec("sgd", {"lr": 1.1}), RunSpec("sgd", {"lr": 0.1})], steps=60)
+    diverged, fine = out.results
+    assert diverged.diverged_at > 0 and len(diverged.points) == diverged.diverged_at
+    assert np.all(np.isfinite(diverged.points))
+    assert fine.diverged_at == -1 and len(fine.points) == 61
+    fig = figures.contour_figure(out.landscape, out.start, out.results)
+    ghost = fig.data[figures.STATIC_CONTOUR]
+    assert ghost.marker.size[-1] > 0 and not any(ghost.marker.size[:-1])
+    assert out.messages == [diverged.message]
+    assert "learning rate 1.1 is above 2/λ_max = 1 " in diverged.message
+
+
+def test_divergence_message_on_a_surface_without_minimum():
+    saddle = landscapes.get("saddle")
+    assert "no minimum" in divergence_message(saddle, (1, 0.1), "SGD", 0.1, 30)
+
+
+def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
+    out = outcome("bowl", mode="compare", lrs="0.01, 0.1, 0.5, 0.9, 1.1")
+    fig = figures.compare_figure(out.landscape, out.start, out.results)
+    assert len(fig.layout.images) == 5
+    assert [img.xref for img in fig.layout.images] == ["x", "x2", "x3", "x4", "x5"]
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("<b>lr 0.01</b>")
+    assert "diverged at step" in titles[-1]
+    assert fig.layout.xaxis2.matches == "x"
+
+
+def test_simulate_learning_rates_equals_separate_runs():
+    bowl = landscapes.get("bowl")
+    spec = RunSpec("sgd", {"momentum": 0.5})
+    batched = simulate_learning_rates(bowl, (1.0, 2.0), 15, spec, [0.05, 0.2], ["#000", "#111"])
+    single = simulate(bowl, (1.0, 2.0), 15, [RunSpec("sgd", {"lr": 0.2, "momentum": 0.5})])
+    np.testing.assert_array_equal(batched[1].points, single[0].points)
+
+
+@pytest.mark.parametrize("name", landscapes.names())
+def test_every_surface_makes_valid_json_figures_and_a_png(name):
+    landscape = landscapes.get(name)
+    out = views.compute(landscape, landscape.start, 20, "explore", [RunSpec("adam", {"lr": 0.05})], None, "")
+    for fig in views.full_figures(out, loss_log=True).values():
+        pio.to_json(fig, validate=True)
+    pixels = decode_png(figures.contour_png(landscape))
+    cols, rows = images.pixel_size(landscape)
+    assert pixels.shape == (rows, cols, 3)
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 10  # bands, not a flat colour
+
+
+def test_contour_image_is_dark_at_the_minimum_and_bright_far_away():
+    bowl = landscapes.get("bowl")
+    pixels = decode_png(figures.contour_png(bowl)).astype(int)
+    rows, cols, _ = pixels.shape
+    centre = pixels[rows // 2, cols // 2].sum()
+    corner = pixels[0, 0].sum()
+    assert centre < corner  # Viridis: dark purple low, yellow high
