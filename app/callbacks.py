@@ -10,16 +10,21 @@ from collections import defaultdict
 
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
-from app import ids, layout, views
+from app import ids, layout, lessons, views
 from app.figures import loss_figure, runs_patch
 from app.state import (
     MAX_RUNS,
+    MODES,
     PALETTE,
     RunSpec,
+    decode_settings,
+    encode_settings,
+    parse_lr_list,
     parse_run,
     parse_start,
     parse_steps,
     parse_surface,
+    settings_from_json,
 )
 
 FAVOURITES = ("sgd", "adam", "rmsprop", "adagrad", "nadam", "adamw", "lion", "newton")
@@ -27,31 +32,117 @@ FAVOURITES = ("sgd", "adam", "rmsprop", "adagrad", "nadam", "adamw", "lion", "ne
 
 def register(app) -> None:
     """Attach every callback to ``app``."""
-    _register_setup(app)
+    _register_settings(app)
     _register_runs(app)
     _register_compute(app)
+    _register_share(app)
     _register_browser(app)
 
 
-# ------------------------------------------------------------------------------------- the setup
+def _controls(kind) -> dict:
+    """Every control that defines the runs, as ``Input`` or ``State`` dependencies."""
+    return {
+        "surface": kind(ids.SURFACE, "value"),
+        "x": kind(ids.START_X, "value"),
+        "y": kind(ids.START_Y, "value"),
+        "steps": kind(ids.STEPS, "value"),
+        "mode": kind(ids.MODE, "value"),
+        "loss_log": kind(ids.LOSS_LOG, "value"),
+        "optimizers": kind(ids.run_optimizer(ALL), "value"),
+        "colors": kind(ids.run_color(ALL), "value"),
+        "hps": kind(ids.hp(ALL, ALL), "value"),
+        "compare_lrs": kind(ids.COMPARE_LRS, "value"),
+    }
 
 
-def _register_setup(app) -> None:
+# ------------------------------------------------------------------------------ settings as a whole
+
+
+def _register_settings(app) -> None:
     @app.callback(
-        Output(ids.START_X, "value"),
-        Output(ids.START_Y, "value"),
-        Output(ids.SURFACE_INFO, "children"),
-        Input(ids.SURFACE, "value"),
-        prevent_initial_call=True,
+        output={
+            "surface": Output(ids.SURFACE, "value"),
+            "x": Output(ids.START_X, "value"),
+            "y": Output(ids.START_Y, "value"),
+            "steps": Output(ids.STEPS, "value"),
+            "mode": Output(ids.MODE, "value"),
+            "runs": Output(ids.RUNS, "children", allow_duplicate=True),
+            "compare": Output(ids.COMPARE_CARD, "children"),
+            "compare_lrs": Output(ids.COMPARE_LRS, "value"),
+            "loss_log": Output(ids.LOSS_LOG, "value"),
+            "info": Output(ids.SURFACE_INFO, "children"),
+            "lesson_panel": Output(ids.LESSON_PANEL, "children"),
+            "pending_frame": Output(ids.PENDING_FRAME, "data"),
+            "view": Output(ids.VIEW_OPTIONS, "data"),
+            "present": Output(ids.PRESENT, "value"),
+            "notice": Output(ids.NOTICE, "children"),
+        },
+        inputs={
+            "search": Input(ids.URL, "search"),
+            "lesson": Input(ids.LESSON, "value"),
+            "surface": Input(ids.SURFACE, "value"),
+        },
+        prevent_initial_call="initial_duplicate",
     )
-    def set_surface(surface):
-        """A new surface shows its formula and starts at its default point. (A click on the contour
-        map sets the start in the browser: assets/playback.js.)"""
+    def apply_settings(search, lesson, surface):
+        """Open a share link or a lesson (every control at once), or start a new surface at its
+        default point."""
+        nothing = dict.fromkeys(apply_settings_keys, no_update)
+        trigger = ctx.triggered_id
+        if trigger == ids.SURFACE:
+            try:
+                landscape = parse_surface(surface)
+            except ValueError:
+                return nothing
+            return {
+                **nothing,
+                "x": landscape.start[0],
+                "y": landscape.start[1],
+                "info": layout.surface_info(landscape),
+            }
         try:
-            landscape = parse_surface(surface)
-        except ValueError:
-            return no_update, no_update, no_update
-        return landscape.start[0], landscape.start[1], layout.surface_info(landscape)
+            if trigger == ids.LESSON:
+                if lesson is None:
+                    return {**nothing, "lesson_panel": []}
+                settings = settings_from_json({**lessons.get(lesson).settings, "lesson": lesson})
+            else:
+                settings = decode_settings(search)
+        except ValueError as error:
+            return {
+                **nothing,
+                "notice": f"This link could not be opened: {error}. Showing the default setup.",
+            }
+        if settings is None:
+            return nothing
+        return _controls_for(settings)
+
+    apply_settings_keys = (
+        "surface", "x", "y", "steps", "mode", "runs", "compare", "compare_lrs", "loss_log", "info",
+        "lesson_panel", "pending_frame", "view", "present", "notice",
+    )  # fmt: skip
+
+
+def _controls_for(settings: dict) -> dict:
+    """Every control's value for ``settings`` (validated by ``app.state``)."""
+    landscape = parse_surface(settings["surface"])
+    lesson = settings.get("lesson")
+    return {
+        "surface": landscape.name,
+        "x": settings["start"][0],
+        "y": settings["start"][1],
+        "steps": settings["steps"],
+        "mode": settings["mode"],
+        "runs": [layout.run_card(i, spec) for i, spec in enumerate(settings["runs"])],
+        "compare": layout.run_card("compare", settings["compare"], with_lr=False),
+        "compare_lrs": settings["compare_lrs"],
+        "loss_log": ["log"] if settings["loss_log"] else [],
+        "info": layout.surface_info(landscape),
+        "lesson_panel": layout.lesson_panel(lessons.get(lesson) if lesson in lessons.names() else None),
+        "pending_frame": settings.get("step"),
+        "view": {"classroom": settings.get("classroom", False)},
+        "present": ["on"] if settings.get("present") else [],
+        "notice": "",
+    }
 
 
 # ---------------------------------------------------------------------------------- the run cards
@@ -112,8 +203,7 @@ def _register_runs(app) -> None:
     def switch_optimizer(name):
         """A new optimizer brings its own settings, at torch's defaults."""
         try:
-            spec = RunSpec(name)
-            return layout.hyperparameter_controls(ctx.triggered_id["run"], spec)
+            return layout.hyperparameter_controls(ctx.triggered_id["run"], RunSpec(name))
         except ValueError:
             return no_update
 
@@ -135,44 +225,60 @@ def _register_compute(app) -> None:
             "compare_error": Output(ids.COMPARE_ERROR, "children"),
             "run_errors": Output(ids.run_error(ALL), "children"),
         },
-        inputs={
-            "surface": Input(ids.SURFACE, "value"),
-            "x": Input(ids.START_X, "value"),
-            "y": Input(ids.START_Y, "value"),
-            "steps": Input(ids.STEPS, "value"),
-            "mode": Input(ids.MODE, "value"),
-            "loss_log": Input(ids.LOSS_LOG, "value"),
-            "optimizers": Input(ids.run_optimizer(ALL), "value"),
-            "colors": Input(ids.run_color(ALL), "value"),
-            "hps": Input(ids.hp(ALL, ALL), "value"),
-            "compare_lrs": Input(ids.COMPARE_LRS, "value"),
-        },
+        inputs=_controls(Input),
         prevent_initial_call=True,
     )
-    def compute_runs(surface, x, y, steps, mode, loss_log, optimizers, colors, hps, compare_lrs):
+    def compute_runs(**_):
         """Validate everything, run the engine, and send figures: whole if the surface or the mode
         changed, else only the run traces."""
-        grouping = ctx.args_grouping
         error_ids = [o["id"]["run"] for o in ctx.outputs_grouping["run_errors"]]
-        errors = {}
-        out = dict.fromkeys(("surface", "contour", "compare", "loss", "data", "frame_max"), no_update)
-        out.update(status=no_update, setup_error="", compare_error="")
-        mode = mode if mode in ("explore", "compare") else "explore"
+        out = dict.fromkeys(
+            ("surface", "contour", "compare", "loss", "data", "frame_max", "status"), no_update
+        )
+        out.update(setup_error="", compare_error="", run_errors=[""] * len(error_ids))
+        settings, errors = settings_from_controls(ctx.args_grouping)
+        if errors:
+            return {**out, **_error_outputs(errors, error_ids)}
         try:
-            landscape = parse_surface(surface)
-            start = parse_start(x, y)
-            steps = parse_steps(steps)
+            outcome = views.compute(
+                parse_surface(settings["surface"]), settings["start"], settings["steps"], settings["mode"],
+                settings["runs"], settings["compare"], settings["compare_lrs"],
+            )  # fmt: skip
         except ValueError as error:
-            return {**out, "setup_error": str(error), "run_errors": [""] * len(error_ids)}
-        runs, compare = _parse_cards(grouping, errors)
-        if errors or (mode == "compare" and compare is None):
-            return {**out, "run_errors": [errors.get(r, "") for r in error_ids]}
+            key = "compare_error" if settings["mode"] == "compare" else "setup_error"
+            return {**out, key: str(error)}
+        return {**out, **_figures(outcome, settings["loss_log"])}
+
+
+def settings_from_controls(grouping) -> tuple[dict, dict]:
+    """Settings from the controls' values (``ctx.args_grouping`` of ``_controls``), and the errors:
+    ``{"setup": msg}``, ``{"compare_lrs": msg}`` or ``{run: msg}`` per bad run card."""
+    value = lambda key: grouping[key]["value"]  # noqa: E731
+    errors: dict = {}
+    settings: dict = {"mode": value("mode") if value("mode") in MODES else "explore"}
+    try:
+        settings["surface"] = parse_surface(value("surface")).name
+        settings["start"] = list(parse_start(value("x"), value("y")))
+        settings["steps"] = parse_steps(value("steps"))
+    except ValueError as error:
+        errors["setup"] = str(error)
+    settings["runs"], settings["compare"] = _parse_cards(grouping, errors)
+    settings["compare_lrs"] = value("compare_lrs")
+    if settings["mode"] == "compare":
         try:
-            outcome = views.compute(landscape, start, steps, mode, runs, compare, compare_lrs)
+            parse_lr_list(settings["compare_lrs"])
         except ValueError as error:
-            key = "compare_error" if mode == "compare" else "setup_error"
-            return {**out, key: str(error), "run_errors": [""] * len(error_ids)}
-        return {**out, **_figures(outcome, bool(loss_log)), "run_errors": [""] * len(error_ids)}
+            errors["compare_lrs"] = str(error)
+    settings["loss_log"] = bool(value("loss_log"))
+    return settings, errors
+
+
+def _error_outputs(errors: dict, error_ids: list) -> dict:
+    return {
+        "setup_error": errors.get("setup", ""),
+        "compare_error": errors.get("compare_lrs", ""),
+        "run_errors": [errors.get(r, "") for r in error_ids],
+    }
 
 
 def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]:
@@ -217,6 +323,35 @@ def _figures(outcome: views.Outcome, loss_log: bool) -> dict:
     }
 
 
+# ----------------------------------------------------------------------------------- share links
+
+
+def _register_share(app) -> None:
+    @app.callback(
+        output={"query": Output(ids.SHARE_QUERY, "data"), "link": Output(ids.SHARE_LINK, "value")},
+        inputs={"share": Input(ids.SHARE, "n_clicks"), "classroom": Input(ids.CLASSROOM, "value")},
+        state={
+            "frame": State(ids.FRAME, "value"),
+            "lesson": State(ids.LESSON, "value"),
+            "present": State(ids.PRESENT, "value"),
+            **_controls(State),
+        },
+        prevent_initial_call=True,
+    )
+    def make_link(share, classroom, frame, lesson, present, **_):
+        """The query string of a link that reopens this view (the page adds its own address)."""
+        settings, errors = settings_from_controls(ctx.args_grouping)
+        if errors:
+            return {
+                "query": None,
+                "link": "Fix the settings marked in red first: a link holds only valid settings.",
+            }
+        frame = frame if isinstance(frame, int) and 0 <= frame <= settings["steps"] else 0
+        lesson = lesson if lesson in lessons.names() else None
+        extra = {"step": frame, "lesson": lesson, "classroom": bool(classroom), "present": bool(present)}
+        return {"query": encode_settings({**settings, **extra}), "link": no_update}
+
+
 # -------------------------------------------------------------------------- in the browser only
 
 
@@ -230,9 +365,17 @@ def _register_browser(app) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        ClientsideFunction("descent", "modeClass"),
+        ClientsideFunction("descent", "rootClass"),
         Output("root", "className"),
         Input(ids.MODE, "value"),
+        Input(ids.PRESENT, "value"),
+        Input(ids.VIEW_OPTIONS, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("descent", "shareLink"),
+        Output(ids.SHARE_LINK, "value", allow_duplicate=True),
+        Input(ids.SHARE_QUERY, "data"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
         ClientsideFunction("descent", "speed"),
@@ -244,6 +387,7 @@ def _register_browser(app) -> None:
         Output(ids.FRAME, "value"),
         Output(ids.TICKER, "disabled"),
         Output(ids.PLAY, "children"),
+        Output(ids.PENDING_FRAME, "data", allow_duplicate=True),
         Input(ids.PLAY, "n_clicks"),
         Input(ids.TICKER, "n_intervals"),
         Input(ids.BACK, "n_clicks"),
@@ -254,6 +398,8 @@ def _register_browser(app) -> None:
         State(ids.FRAME, "max"),
         State(ids.TICKER, "disabled"),
         State(ids.SPEED, "value"),
+        State(ids.PENDING_FRAME, "data"),
+        prevent_initial_call="initial_duplicate",
     )
     app.clientside_callback(
         ClientsideFunction("descent", "render"),

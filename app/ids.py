@@ -38,6 +38,21 @@ STEP_LABEL = "step-label"
 
 # Data the browser keeps
 RUNS_DATA = "runs-data"
+PENDING_FRAME = "pending-frame"  # the step a link or lesson opens at (paused), until it is shown
+VIEW_OPTIONS = "view-options"  # {"classroom": bool, "present": bool}
+
+# Links, lessons, classroom
+URL = "url"
+LESSON = "lesson"
+LESSON_PANEL = "lesson-panel"
+NOTICE = "notice"  # e.g. a link that could not be read
+SHARE = "share"
+SHARE_PANEL = "share-panel"
+SHARE_LINK = "share-link"
+SHARE_QUERY = "share-query"
+SHARE_COPY = "share-copy"
+CLASSROOM = "classroom"  # "classroom link" option: the link hides the controls
+PRESENT = "present"  # projector mode: larger type
 
 
 # Pattern-matching ids for the repeated run cards. ``run`` is the run's index, or "compare" for

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 import landscapes
 import optimizers
-from app import ids
+from app import ids, lessons
 from app.state import COLOR_NAMES, MAX_STEPS, PALETTE, RunSpec, format_number
 from optimizers.base import Hyperparameter
 
@@ -23,9 +23,13 @@ def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:
         id="root",
         className=f"mode-{settings['mode']}",
         children=[
+            dcc.Location(id=ids.URL, refresh=False),
             _header(settings["mode"]),
             html.Main(className="workspace", children=[_sidebar(settings), _views(settings, figures)]),
             dcc.Store(id=ids.RUNS_DATA, data=runs_data),
+            dcc.Store(id=ids.PENDING_FRAME, data=None),
+            dcc.Store(id=ids.VIEW_OPTIONS, data={"classroom": False}),
+            dcc.Store(id=ids.SHARE_QUERY, data=None),
             dcc.Interval(id=ids.TICKER, interval=33, disabled=True),
         ],
     )
@@ -42,6 +46,14 @@ def _header(mode: str) -> html.Header:
                     html.Span("watch gradient descent roll", className="tagline"),
                 ],
             ),
+            dcc.Dropdown(
+                id=ids.LESSON,
+                className="lesson-menu",
+                placeholder="Lessons…",
+                clearable=True,
+                searchable=False,
+                options=[{"label": lesson.title, "value": lesson.name} for lesson in lessons.LESSONS],
+            ),
             dcc.RadioItems(
                 id=ids.MODE,
                 value=mode,
@@ -50,6 +62,42 @@ def _header(mode: str) -> html.Header:
                 options=[
                     {"label": "Explore", "value": "explore"},
                     {"label": "Compare learning rates", "value": "compare"},
+                ],
+            ),
+            _share(),
+            dcc.Checklist(
+                id=ids.PRESENT,
+                className="present-toggle",
+                options=[{"label": "Projector", "value": "on"}],
+                value=[],
+            ),
+        ],
+    )
+
+
+def _share() -> html.Details:
+    """A link that reopens exactly what is shown (and, as a classroom link, without the controls)."""
+    return html.Details(
+        className="share",
+        children=[
+            html.Summary("Share", id=ids.SHARE, n_clicks=0),
+            html.Div(
+                className="share-panel",
+                id=ids.SHARE_PANEL,
+                children=[
+                    html.Div("A link to exactly this view, at this step:", className="hint"),
+                    html.Div(
+                        className="share-row",
+                        children=[
+                            dcc.Input(id=ids.SHARE_LINK, type="text", readOnly=True, className="text-input"),
+                            dcc.Clipboard(target_id=ids.SHARE_LINK, id=ids.SHARE_COPY, className="copy"),
+                        ],
+                    ),
+                    dcc.Checklist(
+                        id=ids.CLASSROOM,
+                        options=[{"label": " classroom link: hide the controls", "value": "on"}],
+                        value=[],
+                    ),
                 ],
             ),
         ],
@@ -122,7 +170,9 @@ def _sidebar(settings: dict) -> html.Aside:
                         className="hint",
                     ),
                     html.Div(id=ids.COMPARE_ERROR, className="error", role="alert"),
-                    run_card("compare", settings["compare"], with_lr=False),
+                    html.Div(
+                        id=ids.COMPARE_CARD, children=run_card("compare", settings["compare"], with_lr=False)
+                    ),
                 ],
             ),
         ],
@@ -133,10 +183,22 @@ def surface_info(landscape) -> list:
     return [html.Div(landscape.formula, className="formula"), html.P(landscape.description)]
 
 
+def lesson_panel(lesson) -> list:
+    if lesson is None:
+        return []
+    return [
+        html.H2(lesson.title),
+        html.P(lesson.text),
+        html.P([html.Strong("Notice: "), lesson.notice], className="notice-line"),
+    ]
+
+
 def _views(settings: dict, figures: dict) -> html.Section:
     return html.Section(
         className="views",
         children=[
+            html.Div(id=ids.NOTICE, className="error notice", role="alert"),
+            html.Div(id=ids.LESSON_PANEL, className="lesson-panel", children=[]),
             html.Div(
                 id=ids.EXPLORE_VIEW,
                 className="explore-view explore-only",

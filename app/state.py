@@ -5,6 +5,9 @@ Everything here is a pure function: values in, settings or a ``ValueError`` with
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,6 +23,8 @@ MAX_STEPS = 1000
 MAX_RUNS = 8
 MAX_PANELS = 8
 MAX_COORDINATE = 1e6
+MAX_LINK_CHARS = 8000
+MODES = ("explore", "compare")
 
 #: Run colours: bright, distinct on the surface colour scale and on a projector.
 PALETTE = ("#ff3b30", "#ff9f0a", "#ff2dd1", "#00d5ff", "#ffffff", "#b48cff", "#ffe600", "#3dff8b")
@@ -170,3 +175,138 @@ def default_settings() -> dict:
         "compare_lrs": DEFAULT_COMPARE_LRS,
         "loss_log": True,
     }
+
+
+# ------------------------------------------------------------------------------ share links
+
+
+def settings_to_json(settings: dict) -> dict:
+    """Settings as plain JSON data (what a share link carries)."""
+
+    def run(spec: RunSpec) -> dict:
+        defaults = optimizers.get(spec.optimizer).defaults
+        changed = {k: v for k, v in spec.hyperparameters.items() if _plain(defaults.get(k)) != v}
+        return {"optimizer": spec.optimizer, "hp": changed, "color": spec.color}
+
+    return {
+        "surface": settings["surface"],
+        "start": [float(v) for v in settings["start"]],
+        "steps": int(settings["steps"]),
+        "mode": settings["mode"],
+        "runs": [run(spec) for spec in settings["runs"]],
+        "compare": run(settings["compare"]),
+        "compare_lrs": settings["compare_lrs"],
+        "loss_log": bool(settings["loss_log"]),
+        "step": int(settings.get("step", 0)),
+        "lesson": settings.get("lesson"),
+        "classroom": bool(settings.get("classroom", False)),
+        "present": bool(settings.get("present", False)),
+    }
+
+
+def settings_from_json(data) -> dict:
+    """Validate settings from JSON data (a link, a lesson, a hand-made request): every value is
+    checked as if typed into its control. Missing keys take the defaults."""
+    if not isinstance(data, dict):
+        raise ValueError("the settings must be a JSON object")
+    defaults = default_settings()
+    get = lambda key: data.get(key, defaults[key])  # noqa: E731
+    landscape = parse_surface(get("surface"))
+    start = get("start")
+    if not isinstance(start, (list, tuple)) or len(start) != 2:
+        raise ValueError("start must be a pair [x, y]")
+    runs = get("runs")
+    if not isinstance(runs, list) or not 1 <= len(runs) <= MAX_RUNS:
+        raise ValueError(f"a link holds 1 to {MAX_RUNS} runs")
+    mode = get("mode")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of: {', '.join(MODES)}")
+    steps = parse_steps(get("steps"))
+    step = data.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= steps:
+        raise ValueError(f"step must be a whole number from 0 to {steps}")
+    compare_lrs = get("compare_lrs")
+    parse_lr_list(compare_lrs)
+    compare = data.get("compare")
+    return {
+        "surface": landscape.name,
+        "start": list(parse_start(*start)),
+        "steps": steps,
+        "mode": mode,
+        "runs": [run_from_json(r) for r in runs],
+        "compare": defaults["compare"] if compare is None else run_from_json(compare),
+        "compare_lrs": compare_lrs,
+        "loss_log": _flag(get("loss_log"), "loss_log"),
+        "step": step,
+        "lesson": _lesson_name(data.get("lesson")),
+        "classroom": _flag(data.get("classroom", False), "classroom"),
+        "present": _flag(data.get("present", False), "present"),
+    }
+
+
+def run_from_json(data) -> RunSpec:
+    """A run from ``{"optimizer": name, "hp": {torch name: value}, "color": "#rrggbb"}``."""
+    if not isinstance(data, dict):
+        raise ValueError("each run must be a JSON object")
+    name = data.get("optimizer")
+    hp = data.get("hp", {})
+    if not isinstance(hp, dict):
+        raise ValueError("a run's hyperparameters must be a JSON object")
+    values = {}
+    for key, value in hp.items():
+        if key == "betas" and isinstance(value, list) and len(value) == 2:
+            values["betas.0"], values["betas.1"] = value
+        elif isinstance(value, bool):
+            values[key] = ["on"] if value else []
+        elif isinstance(value, (int, float)):
+            values[key] = value
+        else:
+            raise ValueError(f"{key} must be a number or true/false, got {str(value)[:20]!r}")
+    if isinstance(name, str):
+        unknown = set(hp) - {h.name for h in optimizers.get(name).hyperparameters}
+        if unknown:
+            optimizers.get(name).spec(sorted(unknown)[0])
+    return parse_run(name, values, data.get("color"))
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    return value
+
+
+def _lesson_name(value):
+    if value is not None and (not isinstance(value, str) or len(value) > 40):
+        raise ValueError("lesson must be a lesson's name")
+    return value
+
+
+def encode_settings(settings: dict) -> str:
+    """The query string of a share link: ``?state=<base64url JSON>``."""
+    text = json.dumps(settings_to_json(settings), separators=(",", ":"), allow_nan=False)
+    return "?state=" + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_settings(search) -> dict | None:
+    """Settings from a share link's query string; ``None`` if it carries none.
+
+    Raises ``ValueError`` with a plain message for anything malformed.
+    """
+    if not isinstance(search, str) or not search.strip("?"):
+        return None
+    if len(search) > MAX_LINK_CHARS:
+        raise ValueError("this link is too long to be a Descent link")
+    fields = dict(part.split("=", 1) for part in search.lstrip("?").split("&") if "=" in part)
+    encoded = fields.get("state")
+    if encoded is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        data = json.loads(raw.decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValueError("this link is damaged (its state could not be read)") from None
+    return settings_from_json(data)

@@ -108,6 +108,21 @@
     });
   }
 
+  /* Keyboard: space play/pause, ← → one step, r back to the start (not while typing in a box). */
+  document.addEventListener("keydown", function (event) {
+    const target = event.target;
+    const typing = target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+    if (typing || event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    const buttons = { " ": "play", ArrowLeft: "step-back", ArrowRight: "step-forward", r: "reset" };
+    const button = document.getElementById(buttons[event.key]);
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     descent: {
       /* Learning-rate slider (log10) and exact number box stay in step. */
@@ -125,8 +140,24 @@
         return [Math.round(Math.log10(lr) * 100) / 100, noUpdate()];
       },
 
-      modeClass: function (mode) {
-        return "mode-" + (mode === "compare" ? "compare" : "explore");
+      /* Page classes: the mode, projector mode (large type), classroom (controls hidden). */
+      rootClass: function (mode, present, view) {
+        const classes = ["mode-" + (mode === "compare" ? "compare" : "explore")];
+        if (Array.isArray(present) && present.length > 0) {
+          classes.push("present");
+        }
+        if (view && view.classroom) {
+          classes.push("classroom");
+        }
+        return classes.join(" ");
+      },
+
+      /* A share link: this page's address with the settings the server encoded. */
+      shareLink: function (query) {
+        if (typeof query !== "string") {
+          return noUpdate();
+        }
+        return window.location.origin + window.location.pathname + query;
       },
 
       speed: function (stepsPerSecond) {
@@ -134,39 +165,43 @@
       },
 
       /* Play / pause, a tick, step buttons, reset, and new runs (which start playing from step 0). */
-      playback: function (play, tick, back, forward, reset, data, frame, last, paused, speed) {
+      playback: function (play, tick, back, forward, reset, data, frame, last, paused, speed, pending) {
         frame = typeof frame === "number" ? frame : 0;
         last = typeof last === "number" ? last : 0;
         const label = (isPaused) => (isPaused ? "▶ Play" : "‖ Pause");
         const list = (window.dash_clientside.callback_context || {}).triggered || [];
         const initial = list.length === 0 || list.every((t) => t.prop_id === ".");
         if (initial || triggered("runs-data.")) {
-          return [0, false, label(false)];
+          if (typeof pending === "number") {
+            // A link or a lesson opens paused at its step.
+            return [clamp(pending, 0, last), true, label(true), null];
+          }
+          return [0, false, label(false), noUpdate()];
         }
         if (triggered("play.")) {
           if (!paused) {
-            return [frame, true, label(true)];
+            return [frame, true, label(true), noUpdate()];
           }
-          return [frame >= last ? 0 : frame, false, label(false)];
+          return [frame >= last ? 0 : frame, false, label(false), noUpdate()];
         }
         if (triggered("ticker.")) {
           if (paused) {
-            return [noUpdate(), noUpdate(), noUpdate()];
+            return [noUpdate(), noUpdate(), noUpdate(), noUpdate()];
           }
           const stride = Math.max(1, Math.round((speed || TICK_FPS) / TICK_FPS));
           const next = Math.min(frame + stride, last);
-          return next >= last ? [last, true, label(true)] : [next, false, label(false)];
+          return next >= last ? [last, true, label(true), noUpdate()] : [next, false, label(false), noUpdate()];
         }
         if (triggered("step-back.")) {
-          return [clamp(frame - 1, 0, last), true, label(true)];
+          return [clamp(frame - 1, 0, last), true, label(true), noUpdate()];
         }
         if (triggered("step-forward.")) {
-          return [clamp(frame + 1, 0, last), true, label(true)];
+          return [clamp(frame + 1, 0, last), true, label(true), noUpdate()];
         }
         if (triggered("reset.")) {
-          return [0, true, label(true)];
+          return [0, true, label(true), noUpdate()];
         }
-        return [noUpdate(), noUpdate(), noUpdate()];
+        return [noUpdate(), noUpdate(), noUpdate(), noUpdate()];
       },
 
       /* Draw the current step on every figure of the current mode; returns the step label. */

@@ -1,0 +1,141 @@
+"""One-click lessons: each is a setup (as a share link would carry it) with a few plain sentences.
+
+A lesson's ``settings`` are JSON data validated by ``app.state.settings_from_json``, exactly like a
+link, so a lesson can never hold a value the controls would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str
+    title: str
+    text: str  # 2–4 sentences: the idea
+    notice: str  # what to look at
+    settings: dict = field(default_factory=dict)
+
+
+def _run(optimizer: str, color: str, **hp) -> dict:
+    return {"optimizer": optimizer, "hp": hp, "color": color}
+
+
+RED, ORANGE, PINK, CYAN = "#ff3b30", "#ff9f0a", "#ff2dd1", "#00d5ff"
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "update-rule",
+        "The update rule, step by step",
+        "Gradient descent repeats one rule: w ← w − α·∂L/∂w. On L = x² the slope is ∂L/∂x = 2x, so "
+        "with α = 0.1 every step multiplies x by 1 − 2·0.1 = 0.8.",
+        "Step with → and read the numbers: from 5.0 the ball goes to 4.0, 3.2, 2.56 … each step is "
+        "smaller because the slope is smaller.",
+        {
+            "surface": "bowl",
+            "start": [5.0, 0.0],
+            "steps": 20,
+            "mode": "explore",
+            "step": 0,
+            "runs": [_run("sgd", RED, lr=0.1)],
+            "loss_log": False,
+        },
+    ),
+    Lesson(
+        "learning-rate",
+        "Learning rate: too small, right, too large",
+        "The learning rate α sets the step length. Too small and the ball crawls; too large and it "
+        "overshoots the bottom, bounces from wall to wall, and finally flies off. On x² + y² the "
+        "curvature is 2, so α must stay below 2/2 = 1.",
+        "Compare the four panels: 0.02 crawls, 0.3 glides in, 0.9 zig-zags, 1.05 diverges.",
+        {
+            "surface": "bowl",
+            "start": [2.5, 2.0],
+            "steps": 40,
+            "mode": "compare",
+            "compare": _run("sgd", RED),
+            "compare_lrs": "0.02, 0.3, 0.9, 1.05",
+        },
+    ),
+    Lesson(
+        "momentum",
+        "Momentum in a ravine",
+        "In a long narrow valley the gradient points mostly across the valley, not along it, so plain "
+        "gradient descent zig-zags and crawls. Momentum adds up past steps: the zig-zags cancel and the "
+        "steps along the valley add up.",
+        "Same learning rate for all three: SGD is still far away after 100 steps; momentum and "
+        "Nesterov's look-ahead reach the bottom.",
+        {
+            "surface": "ravine",
+            "steps": 100,
+            "mode": "explore",
+            "runs": [
+                _run("sgd", RED, lr=0.05),
+                _run("sgd", ORANGE, lr=0.05, momentum=0.9),
+                _run("sgd", CYAN, lr=0.05, momentum=0.9, nesterov=True),
+            ],
+        },
+    ),
+    Lesson(
+        "adaptive",
+        "AdaGrad, RMSProp and Adam on Rosenbrock",
+        "Adaptive methods divide each step by a running size of the gradient, so every direction moves "
+        "at a similar pace. AdaGrad sums all past squared gradients (its steps only shrink); RMSProp "
+        "forgets old ones; Adam adds momentum on top.",
+        "AdaGrad slows down early, RMSProp keeps a steady pace, Adam rolls furthest down the banana "
+        "valley towards (1, 1).",
+        {
+            "surface": "rosenbrock",
+            "steps": 300,
+            "mode": "explore",
+            "runs": [
+                _run("adagrad", RED, lr=0.5),
+                _run("rmsprop", ORANGE, lr=0.01),
+                _run("adam", CYAN, lr=0.1),
+            ],
+        },
+    ),
+    Lesson(
+        "local-minima",
+        "Local minima",
+        "A loss can have several valleys. Gradient descent stops in the first one it rolls into, "
+        "even if another valley is deeper; momentum can carry the ball over the ridge.",
+        "Plain SGD settles in the shallow right valley; with momentum the ball crosses into the deeper "
+        "left one (compare the final losses).",
+        {
+            "surface": "two_valleys",
+            "steps": 150,
+            "mode": "explore",
+            "runs": [_run("sgd", RED, lr=0.05), _run("sgd", ORANGE, lr=0.05, momentum=0.9)],
+        },
+    ),
+    Lesson(
+        "saddle-points",
+        "Saddle points",
+        "At a saddle the gradient is zero, but it is not a minimum: the surface curves up one way and "
+        "down the other. Started almost exactly on the ridge, gradient descent slows to a crawl near the "
+        "saddle before it slides off.",
+        "SGD hesitates near the centre for many steps; Adam, which rescales tiny gradients, escapes "
+        "much sooner. This surface has no minimum, so both runs end by sliding away.",
+        {
+            "surface": "saddle",
+            "start": [1.8, 0.001],
+            "steps": 80,
+            "mode": "explore",
+            "loss_log": False,
+            "runs": [_run("sgd", RED, lr=0.05), _run("adam", CYAN, lr=0.05)],
+        },
+    ),
+)
+
+
+def names() -> list[str]:
+    return [lesson.name for lesson in LESSONS]
+
+
+def get(name: str) -> Lesson:
+    for lesson in LESSONS:
+        if lesson.name == name:
+            return lesson
+    raise ValueError(f"Unknown lesson {name!r}; choose one of: {', '.join(names())}")
