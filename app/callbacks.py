@@ -226,9 +226,10 @@ def _register_compute(app) -> None:
             "run_errors": Output(ids.run_error(ALL), "children"),
         },
         inputs=_controls(Input),
+        state={"previous": State(ids.RUNS_DATA, "data")},
         prevent_initial_call=True,
     )
-    def compute_runs(**_):
+    def compute_runs(previous, **_):
         """Validate everything, run the engine, and send figures: whole if the surface or the mode
         changed, else only the run traces."""
         error_ids = [o["id"]["run"] for o in ctx.outputs_grouping["run_errors"]]
@@ -247,7 +248,7 @@ def _register_compute(app) -> None:
         except ValueError as error:
             key = "compare_error" if settings["mode"] == "compare" else "setup_error"
             return {**out, key: str(error)}
-        return {**out, **_figures(outcome, settings["loss_log"])}
+        return {**out, **_figures(outcome, settings["loss_log"], previous)}
 
 
 def settings_from_controls(grouping) -> tuple[dict, dict]:
@@ -302,9 +303,16 @@ def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]
     return runs, compare
 
 
-def _figures(outcome: views.Outcome, loss_log: bool) -> dict:
+def _figures(outcome: views.Outcome, loss_log: bool, previous) -> dict:
+    """Whole figures if the surface, the mode or the window changed; else patches of the runs."""
     triggered = ctx.triggered_prop_ids
-    whole = outcome.mode == "compare" or any(f"{key}.value" in triggered for key in (ids.SURFACE, ids.MODE))
+    data = views.runs_data(outcome)
+    same_window = isinstance(previous, dict) and previous.get("window") == data["window"]
+    whole = (
+        outcome.mode == "compare"
+        or not same_window
+        or any(f"{key}.value" in triggered for key in (ids.SURFACE, ids.MODE))
+    )
     if whole:
         out = views.full_figures(outcome, loss_log)
     else:
@@ -317,7 +325,7 @@ def _figures(outcome: views.Outcome, loss_log: bool) -> dict:
     messages = outcome.messages
     return {
         **out,
-        "data": views.runs_data(outcome),
+        "data": data,
         "frame_max": outcome.steps,
         "status": html.Ul([html.Li(m) for m in messages]) if messages else "",
     }
@@ -404,6 +412,7 @@ def _register_browser(app) -> None:
     app.clientside_callback(
         ClientsideFunction("descent", "render"),
         Output(ids.STEP_LABEL, "children"),
+        Output(ids.INSPECTOR, "children"),
         Input(ids.FRAME, "value"),
         Input(ids.RUNS_DATA, "data"),
     )

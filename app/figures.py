@@ -43,7 +43,7 @@ def display_height(landscape: Landscape, loss):
 
 
 def height_label(landscape: Landscape) -> str:
-    return "log₁₀(1 + loss − min)" if landscape.log_color and landscape.min_value is not None else "loss"
+    return "log₁₀(1 + L − L*)" if landscape.log_color and landscape.min_value is not None else "loss"
 
 
 def height_range(landscape: Landscape, z: np.ndarray) -> tuple[float, float]:
@@ -116,7 +116,7 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
         scene=dict(
             xaxis=dict(axis, title="x", range=[x0, x1]),
             yaxis=dict(axis, title="y", range=[y0, y1]),
-            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift]),
+            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift], nticks=5),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.62),
             camera=dict(eye=dict(x=-1.25, y=-1.55, z=1.35)),
@@ -225,7 +225,12 @@ def contour_png(landscape: Landscape) -> bytes:
 
 
 def image_url(landscape: Landscape) -> str:
-    return f"{IMAGE_ROUTE}/{landscape.name}.png"
+    """Where the browser gets the contour image; a widened window travels in the query."""
+    url = f"{IMAGE_ROUTE}/{landscape.name}.png"
+    if landscape.bounds != type(landscape).bounds:
+        (x0, x1), (y0, y1) = landscape.bounds
+        url += "?window=" + ",".join(f"{v:.6g}" for v in (x0, x1, y0, y1))
+    return url
 
 
 def _background(landscape: Landscape, xref: str = "x", yref: str = "y") -> dict:
@@ -275,7 +280,9 @@ def _start_trace(start, **extra) -> dict:
 
 def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -> go.Figure:
     """The contour map with minima, the start point and ``MAX_RUNS`` run slots. Click sets the start."""
-    fig = go.Figure([_minima_trace(landscape), _start_trace(start), *_slots_contour(results)])
+    fig = go.Figure(
+        [_minima_trace(landscape), _start_trace(start), *_slots_contour(results), *_inspector_arrows()]
+    )
     (x0, x1), (y0, y1) = landscape.bounds
     fig.update_layout(
         font=FONT,
@@ -298,6 +305,38 @@ def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -
         ),
     )
     return fig
+
+
+def _inspector_arrows() -> list[dict]:
+    """The step inspector's arrows at the ball (filled by the browser): the step actually taken,
+    and −α·∂L/∂w, the step plain gradient descent would take."""
+
+    def arrow(name: str, color: str, dash: str) -> dict:
+        return {
+            "type": "scatter", "name": name, "x": [], "y": [], "mode": "lines+markers", "showlegend": False,
+            "line": {"color": color, "width": 3, "dash": dash}, "hoverinfo": "skip",
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 16], "color": color},
+        }  # fmt: skip
+
+    return [arrow("step taken", "#ffffff", "solid"), arrow("−α·gradient", "#111111", "dot")]
+
+
+def inspector_data(result: RunResult) -> dict:
+    """What the step inspector shows for one run, step by step (rounded for the browser)."""
+    points = np.asarray(result.points)
+    states = {
+        name: [_rounded(row) for row in value]
+        for name, value in (result.states or {}).items()
+        if np.any(np.nan_to_num(value))  # a buffer an option leaves unused stays all zero: hide it
+    }
+    return {
+        "label": result.label,
+        "points": [_rounded(p) for p in points],
+        "gradients": [_rounded(g) for g in np.asarray(result.gradients)],
+        "lrs": _rounded(result.lrs),
+        "losses": _rounded(result.losses),
+        "states": states,
+    }
 
 
 def _slots_contour(results) -> list[dict]:
@@ -435,8 +474,10 @@ def views_index(mode: str, results: list[RunResult]) -> dict:
     if mode == "compare":
         panels = [[PANEL_TRACES * i + k for k in (2, 3, 4)] for i in range(n)]
         return {"compare": panels, "loss": loss}
+    arrows = STATIC_CONTOUR + 3 * MAX_RUNS
     return {
         "surface": [[STATIC_3D + 3 * i + k for k in range(3)] for i in range(n)],
         "contour": [[STATIC_CONTOUR + 3 * i + k for k in range(3)] for i in range(n)],
         "loss": loss,
+        "arrows": [arrows, arrows + 1],
     }

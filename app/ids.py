@@ -35,6 +35,7 @@ FRAME = "frame"  # the scrubber: its value is the current step
 SPEED = "speed"
 TICKER = "ticker"  # dcc.Interval driving playback
 STEP_LABEL = "step-label"
+INSPECTOR = "inspector"  # the update of the current step, in numbers
 
 # Data the browser keeps
 RUNS_DATA = "runs-data"

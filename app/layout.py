@@ -217,15 +217,27 @@ def _views(settings: dict, figures: dict) -> html.Section:
             _playback(settings["steps"]),
             html.Div(id=ids.STATUS, className="status", role="status"),
             html.Div(
-                className="loss-panel",
+                className="bottom-row",
                 children=[
-                    dcc.Checklist(
-                        id=ids.LOSS_LOG,
-                        options=[{"label": " log scale", "value": "log"}],
-                        value=["log"] if settings["loss_log"] else [],
-                        className="loss-log",
+                    html.Div(
+                        className="loss-panel",
+                        children=[
+                            dcc.Checklist(
+                                id=ids.LOSS_LOG,
+                                options=[{"label": " log scale", "value": "log"}],
+                                value=["log"] if settings["loss_log"] else [],
+                                className="loss-log",
+                            ),
+                            _graph(ids.LOSS, figures.get("loss"), "graph-loss"),
+                        ],
                     ),
-                    _graph(ids.LOSS, figures.get("loss"), "graph-loss"),
+                    html.Div(
+                        className="inspector-panel explore-only",
+                        children=[
+                            html.H2("Step inspector"),
+                            html.Div(id=ids.INSPECTOR, className="inspector"),
+                        ],
+                    ),
                 ],
             ),
         ],

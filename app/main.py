@@ -49,6 +49,9 @@ def surface_image(name: str) -> flask.Response:
     """The contour map of a registered surface as a PNG (cached by the browser for a day)."""
     try:
         landscape = landscapes.get(name)
+        window = flask.request.args.get("window")
+        if window is not None:
+            landscape = landscape.with_bounds(state.parse_window(window, landscape))
     except ValueError:
         flask.abort(404)
     response = flask.Response(figures.contour_png(landscape), mimetype="image/png")

@@ -28,13 +28,19 @@ class RunResult:
     losses: np.ndarray
     diverged_at: int
     message: str
+    optimizer: str = ""
+    gradients: np.ndarray | None = None  # (n, 2): the gradient each step used
+    lrs: np.ndarray | None = None  # (n - 1,) or more: the learning rate of each step
+    states: dict | None = None  # optimizer state after each step: name -> (n, 2)
 
 
 def simulate(landscape: Landscape, start, steps: int, runs: list[RunSpec]) -> list[RunResult]:
     """Run each ``RunSpec`` from ``start`` for ``steps`` steps."""
     results = []
     for spec in runs:
-        trajectory = optimizers.run(landscape, spec.optimizer, start, steps, **spec.hyperparameters)
+        trajectory = optimizers.run(
+            landscape, spec.optimizer, start, steps, record_state=True, **spec.options, **spec.hyperparameters
+        )
         results.append(_result(landscape, start, spec.label(), spec.color, trajectory, spec.hyperparameters))
     return results
 
@@ -44,11 +50,13 @@ def simulate_learning_rates(
 ) -> list[RunResult]:
     """One optimizer at several learning rates: a single batched engine call, one result per rate."""
     hp = {**spec.hyperparameters, "lr": lrs}
-    trajectory = optimizers.run(landscape, spec.optimizer, start, steps, **hp)
+    trajectory = optimizers.run(landscape, spec.optimizer, start, steps, **spec.options, **hp)
     title = optimizers.get(spec.optimizer).title
     results = []
     for i, lr in enumerate(lrs):
-        single = _Single(trajectory.points[i], trajectory.losses[i], int(trajectory.diverged_at[i]))
+        single = _Single(
+            trajectory.points[i], trajectory.losses[i], int(trajectory.diverged_at[i]), trajectory.optimizer
+        )
         results.append(
             _result(landscape, start, f"{title} lr {format_number(lr)}", colors[i], single, {"lr": lr})
         )
@@ -60,6 +68,10 @@ class _Single:
     points: np.ndarray
     losses: np.ndarray
     diverged_at: int
+    optimizer: str
+    gradients: np.ndarray | None = None
+    lrs: np.ndarray | None = None
+    states: dict | None = None
 
 
 def _result(landscape, start, label, color, trajectory, hyperparameters) -> RunResult:
@@ -76,6 +88,10 @@ def _result(landscape, start, label, color, trajectory, hyperparameters) -> RunR
         losses=trajectory.losses[:end],
         diverged_at=int(trajectory.diverged_at),
         message=message,
+        optimizer=trajectory.optimizer,
+        gradients=None if trajectory.gradients is None else trajectory.gradients[:end],
+        lrs=None if trajectory.lrs is None else np.asarray(trajectory.lrs).reshape(-1)[: max(end - 1, 0)],
+        states=None if trajectory.states is None else {k: v[:end] for k, v in trajectory.states.items()},
     )
 
 

@@ -38,6 +38,7 @@ class RunSpec:
     optimizer: str
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     color: str = PALETTE[0]
+    options: dict[str, Any] = field(default_factory=dict)  # batch_size, seed, noise, scheduler, ...
 
     def label(self) -> str:
         title = optimizers.get(self.optimizer).title
@@ -88,6 +89,20 @@ def parse_start(x, y) -> tuple[float, float]:
 
 def parse_steps(steps) -> int:
     return parse_number(steps, "steps", 1, MAX_STEPS, integer=True)
+
+
+def parse_window(text: str, landscape) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A plotting window ``"x0,x1,y0,y1"``: it must contain the surface's own window and be at most
+    50 times as wide (the app widens windows to show a start point, never more)."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise ValueError("a window is x0,x1,y0,y1")
+    x0, x1, y0, y1 = (parse_number(p, "window", -MAX_COORDINATE, MAX_COORDINATE) for p in parts)
+    (bx0, bx1), (by0, by1) = type(landscape).bounds
+    span = max(bx1 - bx0, by1 - by0)
+    if not (x0 <= bx0 and x1 >= bx1 and y0 <= by0 and y1 >= by1) or max(x1 - x0, y1 - y0) > 50 * span:
+        raise ValueError("the window must contain the surface's own window and be at most 50 times as wide")
+    return (x0, x1), (y0, y1)
 
 
 def parse_surface(name) -> landscapes.Landscape:

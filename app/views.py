@@ -27,13 +27,33 @@ class Outcome:
 
 def compute(landscape: Landscape, start, steps: int, mode: str, runs, compare, compare_lrs: str) -> Outcome:
     """Run what the current mode shows: the explore runs, or one optimizer at several learning rates."""
+    view = view_landscape(landscape, start)
     if mode == "compare":
         lrs = parse_lr_list(compare_lrs)
         colors = [PALETTE[i % len(PALETTE)] for i in range(len(lrs))]
         results = simulate_learning_rates(landscape, start, steps, compare, lrs, colors)
     else:
         results = simulate(landscape, start, steps, runs)
-    return Outcome(mode, landscape, tuple(start), steps, results)
+    return Outcome(mode, view, tuple(start), steps, results)
+
+
+#: A start further than this many windows from the surface's own window is not zoomed out to.
+MAX_ZOOM_OUT = 20.0
+
+
+def view_landscape(landscape: Landscape, start) -> Landscape:
+    """The surface over a window that shows the start: its own window, widened (with a margin) when
+    the start lies outside it, unless the start is absurdly far away."""
+    (x0, x1), (y0, y1) = landscape.bounds
+    x, y = start
+    if x0 <= x <= x1 and y0 <= y <= y1:
+        return landscape
+    span = max(x1 - x0, y1 - y0)
+    if max(abs(x - (x0 + x1) / 2), abs(y - (y0 + y1) / 2)) > MAX_ZOOM_OUT * span:
+        return landscape
+    lo_x, hi_x, lo_y, hi_y = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+    mx, my = 0.08 * (hi_x - lo_x), 0.08 * (hi_y - lo_y)
+    return landscape.with_bounds(((lo_x - mx, hi_x + mx), (lo_y - my, hi_y + my)))
 
 
 def full_figures(outcome: Outcome, loss_log: bool) -> dict:
@@ -50,8 +70,12 @@ def full_figures(outcome: Outcome, loss_log: bool) -> dict:
 
 def runs_data(outcome: Outcome) -> dict:
     """What assets/playback.js needs: which traces to animate, and the number of steps."""
-    return {
+    data = {
         "mode": outcome.mode,
         "steps": outcome.steps,
+        "window": [list(axis) for axis in outcome.landscape.bounds],
         "views": figures.views_index(outcome.mode, outcome.results),
     }
+    if outcome.mode == "explore" and outcome.results and outcome.results[0].gradients is not None:
+        data["inspector"] = figures.inspector_data(outcome.results[0])
+    return data

@@ -33,7 +33,7 @@
    * Plotly is called directly on the graph (not through the figure prop): 2D plots take the
    * `animate` path that redraws only the moving traces; 3D has no such path, so it restyles them.
    */
-  function drawFrame(name, runs, frame) {
+  function drawFrame(name, runs, frame, extra) {
     const gd = document.querySelector("#" + GRAPH_IDS[name] + " .js-plotly-plot");
     if (!gd || !gd.data || !gd._fullLayout || !window.Plotly) {
       return;
@@ -60,6 +60,10 @@
       traces.push(ballIndex);
       updates.push(ball);
     }
+    if (extra) {
+      traces.push(...extra.traces);
+      updates.push(...extra.updates);
+    }
     if (traces.length === 0) {
       return;
     }
@@ -72,6 +76,67 @@
     } else {
       settle(window.Plotly.animate(gd, { data: updates, traces: traces }, INSTANT));
     }
+  }
+
+  function fmt(v) {
+    if (typeof v !== "number" || !isFinite(v)) {
+      return "—";
+    }
+    const a = Math.abs(v);
+    return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toFixed(4)));
+  }
+
+  function vec(v) {
+    return "(" + fmt(v[0]) + ", " + fmt(v[1]) + ")";
+  }
+
+  function line(text, className) {
+    return { type: "Div", namespace: "dash_html_components", props: { children: text, className: className || "" } };
+  }
+
+  /*
+   * The step inspector: the update from step `frame` to the next, with the numbers plugged in, and the
+   * arrows for the contour map (the step taken, and −α·∂L/∂w).
+   */
+  function inspect(data, frame) {
+    const points = data.points;
+    const n = points.length;
+    const k = clamp(frame, 0, n - 1);
+    const p = points[k];
+    const lines = [line(data.label, "rule")];
+    lines.push(line("w      = " + vec(p) + "    L(w) = " + fmt(data.losses[k])));
+    if (k >= n - 1) {
+      lines.push(line("This is the last point of the run."));
+      return { lines: lines, arrows: [{ x: [], y: [] }, { x: [], y: [] }] };
+    }
+    const g = data.gradients[k];
+    const lr = data.lrs[k];
+    const q = points[k + 1];
+    const step = [q[0] - p[0], q[1] - p[1]];
+    const descent = [-lr * g[0], -lr * g[1]];
+    lines.push(line("∂L/∂w  = " + vec(g) + "    α = " + fmt(lr)));
+    const plain = Math.hypot(step[0] - descent[0], step[1] - descent[1]) <= 1e-9 * (1 + Math.hypot(...step));
+    if (plain) {
+      lines.push(line("w ← w − α·∂L/∂w", "rule"));
+      lines.push(line("  = " + vec(p) + " − " + fmt(lr) + " × " + vec(g)));
+      lines.push(line("  = " + vec(q) + "    L = " + fmt(data.losses[k + 1])));
+    } else {
+      lines.push(line("w ← w + Δw   (Δw from the optimizer's state)", "rule"));
+      lines.push(line("Δw     = " + vec(step) + "  →  w = " + vec(q)));
+      lines.push(line("−α·∂L/∂w would be " + vec(descent)));
+      const gnorm = Math.hypot(...g);
+      if (gnorm > 0) {
+        lines.push(line("effective step size |Δw|/|∂L/∂w| = " + fmt(Math.hypot(...step) / gnorm)));
+      }
+      for (const [name, values] of Object.entries(data.states || {})) {
+        lines.push(line(name + " = " + vec(values[k + 1])));
+      }
+    }
+    const arrows = [
+      { x: [p[0], q[0]], y: [p[1], q[1]] },
+      { x: [p[0], p[0] + descent[0]], y: [p[1], p[1] + descent[1]] },
+    ];
+    return { lines: lines, arrows: arrows };
   }
 
   /* A newer frame interrupts an unfinished one: Plotly then rejects the older promise, as designed. */
@@ -209,13 +274,18 @@
         frame = typeof frame === "number" ? frame : 0;
         listenForStartClicks();
         const views = (data && data.views) || {};
+        const inspected = data && data.inspector ? inspect(data.inspector, frame) : null;
         for (const name of FIGURES) {
           if (views[name]) {
-            drawFrame(name, views[name], frame);
+            const extra =
+              name === "contour" && inspected && views.arrows
+                ? { traces: views.arrows, updates: inspected.arrows }
+                : null;
+            drawFrame(name, views[name], frame, extra);
           }
         }
         const steps = data && typeof data.steps === "number" ? data.steps : frame;
-        return "step " + frame + " / " + steps;
+        return ["step " + frame + " / " + steps, inspected ? inspected.lines : ""];
       },
     },
   });

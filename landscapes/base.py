@@ -7,6 +7,7 @@ returns arrays of that shape. float64 throughout.
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
 import numpy as np
@@ -68,6 +69,12 @@ class Landscape:
         ys = np.linspace(y0, y1, n)
         z = self.value(xs[None, :], ys[:, None])
         return xs, ys, np.broadcast_to(z, (n, n)).astype(np.float64)
+
+    def with_bounds(self, bounds: Bounds) -> Landscape:
+        """The same surface plotted over another window (``bounds``)."""
+        view = copy.copy(self)
+        view.bounds = tuple(tuple(float(v) for v in axis) for axis in bounds)
+        return view
 
     def max_curvature(self, x, y):
         """λ_max of the Hessian at (x, y): plain gradient descent is stable near here for lr < 2/λ_max."""

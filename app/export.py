@@ -1,0 +1,239 @@
+"""Downloads of an outcome: its trajectories as CSV or JSON, and an animation as one offline HTML file.
+
+Pure functions, outcome in, text out; the callbacks wrap them in ``dcc.send_string``. The numbers
+are the engine's float64 values written exactly (Python's shortest round-trip ``repr``), and a
+diverged run ends at its last valid point, as in the app. No GIF: that would need a rasteriser such
+as kaleido (a browser in a package) or a hand-written frame renderer and encoder.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import math
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+
+from app import figures
+from app.state import settings_to_json
+from app.views import Outcome
+
+CSV_COLUMNS = ("run", "label", "step", "x", "y", "loss", "diverged_at")
+#: Longer runs are subsampled to this many frames (first and last step kept): a light file.
+MAX_FRAMES = 200
+#: A whole animation plays in about this long, with each frame shown for 20 to 100 ms.
+PLAY_MS = 8000
+
+
+def trajectories_csv(outcome: Outcome) -> str:
+    """One row per run per valid step: ``run`` (0-based), ``label``, ``step``, ``x``, ``y``, ``loss``,
+    ``diverged_at`` (the engine's step of divergence, −1 if never)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, run in enumerate(outcome.results):
+        # Python floats: csv writes str(float), which is the exact round-trip repr.
+        for step, ((x, y), loss) in enumerate(zip(run.points.tolist(), run.losses.tolist(), strict=True)):
+            writer.writerow((i, run.label, step, x, y, loss, run.diverged_at))
+    return out.getvalue()
+
+
+def trajectories_json(outcome: Outcome, settings: dict | None = None) -> str:
+    """The outcome as JSON: surface, start, steps, mode, each run with its points ``[[x, y], ...]`` and
+    losses, and the settings that made it (``null`` if not given). Non-finite numbers become ``null``."""
+    data = {
+        "surface": outcome.landscape.name,
+        "mode": outcome.mode,
+        "start": _finite(list(outcome.start)),
+        "steps": int(outcome.steps),
+        "runs": [
+            {
+                "label": run.label,
+                "color": run.color,
+                "diverged_at": int(run.diverged_at),
+                "message": run.message,
+                "points": _finite(run.points.tolist()),
+                "losses": _finite(run.losses.tolist()),
+            }
+            for run in outcome.results
+        ],
+        "settings": settings_to_json(settings) if settings is not None else None,
+    }
+    return json.dumps(data, allow_nan=False)
+
+
+def _finite(values):
+    """Nested lists of floats with NaN and ±inf replaced by ``None`` (JSON has no such numbers)."""
+    if isinstance(values, list):
+        return [_finite(v) for v in values]
+    return values if not isinstance(values, float) or math.isfinite(values) else None
+
+
+def filename(outcome: Outcome, ext: str) -> str:
+    """A safe, descriptive name: ``descent-rosenbrock-2-runs.csv``."""
+    count = len(outcome.results)
+    what = "learning-rates" if outcome.mode == "compare" else ("run" if count == 1 else "runs")
+    stem = _slug(f"descent-{outcome.landscape.name}-{count}-{what}") or "descent"
+    suffix = _slug(ext)
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+# --------------------------------------------------------------------------------- the animation
+
+
+def frame_steps(steps: int) -> list[int]:
+    """The steps the animation shows: every step, or ``MAX_FRAMES`` evenly spread ones (0 and the last
+    always among them)."""
+    if steps + 1 <= MAX_FRAMES:
+        return list(range(steps + 1))
+    return np.round(np.linspace(0, steps, MAX_FRAMES)).astype(int).tolist()
+
+
+def animation_figure(outcome: Outcome) -> dict:
+    """The contour map with the runs' paths and balls, beside the loss curves, with one Plotly frame per
+    shown step, a play/pause button and a step slider, as a figure dict. Self-contained: the map is a
+    data-URI image.
+
+    Frames are plain dicts: Plotly's validation of a few hundred frames would take seconds.
+    """
+    land, results = outcome.landscape, outcome.results
+    contour = figures.contour_figure(land, outcome.start, results)
+    loss = figures.loss_figure(land, results, log=True)
+    # contour_figure has MAX_RUNS slots; keep the static traces and the filled ones.
+    contour_traces = contour.data[: figures.STATIC_CONTOUR + 3 * len(results)]
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09)
+    fig.add_traces(list(contour_traces), rows=1, cols=1)
+    fig.add_traces(list(loss.data), rows=1, cols=2)
+    _layout(fig, outcome, contour, loss)
+    steps = frame_steps(outcome.steps)
+    duration = min(100, max(20, PLAY_MS // len(steps)))
+    fig.update_layout(updatemenus=[_buttons(duration)], sliders=[_slider(steps)])
+    out = fig.to_dict()
+    loss_ys = [list(loss.data[2 * i].y) for i in range(len(results))]
+    out["frames"] = [_frame(outcome, step, loss_ys) for step in steps]
+    for index, trace in zip(_moving_traces(outcome), out["frames"][0]["data"], strict=True):
+        out["data"][index].update(x=trace["x"], y=trace["y"])
+    return out
+
+
+def animation_html(outcome: Outcome) -> str:
+    """``animation_figure`` as a whole HTML page that plays offline: plotly.js is inlined, the map is
+    embedded, nothing is fetched (about 5 MB, most of it plotly.js)."""
+    page = pio.to_html(
+        animation_figure(outcome),
+        validate=False,
+        include_plotlyjs=True,
+        include_mathjax=False,
+        full_html=True,
+        auto_play=False,
+        default_height="92vh",
+        config={"displaylogo": False, "responsive": True},
+    )
+    title = f"<title>Descent — {html.escape(_title_text(outcome))}</title>"
+    return page.replace("<head>", f"<head>{title}", 1)
+
+
+def _title_text(outcome: Outcome) -> str:
+    return f"{outcome.landscape.title}: {', '.join(run.label for run in outcome.results)}"
+
+
+def _moving_traces(outcome: Outcome) -> list[int]:
+    """Trace indices each frame updates: per run, its contour path and ball, then its loss ball."""
+    n = len(outcome.results)
+    first_loss = figures.STATIC_CONTOUR + 3 * n
+    contour = [figures.STATIC_CONTOUR + 3 * i + k for i in range(n) for k in (1, 2)]
+    return contour + [first_loss + 2 * i + 1 for i in range(n)]
+
+
+def _frame(outcome: Outcome, step: int, loss_ys: list[list]) -> dict:
+    """Paths up to ``step`` and the balls at ``step`` (a diverged run stays at its last point).
+
+    ``loss_ys``: per run, the loss chart's y values (log or not), where the loss ball sits.
+    """
+    paths, loss_balls = [], []
+    for run, loss_y in zip(outcome.results, loss_ys, strict=True):
+        end = min(step, len(run.points) - 1)
+        path = run.points[: end + 1]
+        x, y = run.points[end].tolist()
+        paths += [
+            {"type": "scatter", "x": _short(path[:, 0]), "y": _short(path[:, 1])},
+            {"type": "scatter", "x": [x], "y": [y]},
+        ]
+        loss_balls.append({"type": "scatter", "x": [end], "y": [loss_y[end]]})
+    return {"name": str(step), "data": paths + loss_balls, "traces": _moving_traces(outcome)}
+
+
+def _short(values) -> list:
+    """6 significant digits, enough to draw a path, and frames with long paths stay small."""
+    return [float(f"{v:.6g}") if math.isfinite(v) else None for v in np.asarray(values).tolist()]
+
+
+def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figure) -> None:
+    land = outcome.landscape
+    png = base64.b64encode(figures.contour_png(land)).decode("ascii")
+    image = contour.layout.images[0].to_plotly_json() | {"source": f"data:image/png;base64,{png}"}
+    labels = ", ".join(run.label for run in outcome.results)
+    fig.update_layout(
+        font=figures.FONT,
+        title=dict(text=f"<b>{html.escape(land.title)}</b><br><sup>{html.escape(labels)}</sup>", x=0.01),
+        margin=dict(l=60, r=20, t=80, b=40),
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        hovermode="closest",
+        images=[image],
+        legend=loss.layout.legend.to_plotly_json() | {"y": -0.32, "yanchor": "top"},
+        xaxis=contour.layout.xaxis.to_plotly_json(),
+        yaxis=contour.layout.yaxis.to_plotly_json(),
+        xaxis2=dict(loss.layout.xaxis.to_plotly_json(), range=[0, outcome.steps]),
+        yaxis2=loss.layout.yaxis.to_plotly_json(),
+    )
+
+
+def _buttons(duration: int) -> dict:
+    play = {
+        "frame": {"duration": duration, "redraw": False},
+        "fromcurrent": True,
+        "transition": {"duration": 0},
+    }
+    pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    return dict(
+        type="buttons",
+        direction="left",
+        showactive=False,
+        x=0.0,
+        y=-0.1,
+        xanchor="left",
+        yanchor="top",
+        pad={"r": 10, "t": 10},
+        buttons=[
+            dict(label="▶ Play", method="animate", args=[None, play]),
+            dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
+        ],
+    )
+
+
+def _slider(steps: list[int]) -> dict:
+    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    return dict(
+        active=0,
+        x=0.16,
+        len=0.84,
+        y=-0.1,
+        yanchor="top",
+        pad={"t": 10},
+        currentvalue={"prefix": "step ", "font": {"size": 14, "color": figures.FONT["color"]}},
+        # A label under every one of up to 200 ticks would be a smudge: hide them on long runs.
+        font={"size": 11, "color": figures.FONT["color"] if len(steps) <= 40 else "rgba(0,0,0,0)"},
+        steps=[dict(label=str(s), method="animate", args=[[str(s)], jump]) for s in steps],
+    )
