@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from landscapes.base import Landscape
 from landscapes.bowl import Bowl, Ravine
 from landscapes.classic import Beale, Booth, GoldsteinPrice, Rosenbrock
+from landscapes.data import LinearRegression, LogisticRegression, MatrixFactorization
 from landscapes.multimodal import (
     Ackley,
     Himmelblau,
@@ -47,6 +48,9 @@ _LANDSCAPES: dict[str, Landscape] = index(
         StyblinskiTang(),
         Rastrigin(),
         Ackley(),
+        LinearRegression(),
+        LogisticRegression(),
+        MatrixFactorization(),
     )
 )
 

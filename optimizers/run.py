@@ -1,16 +1,27 @@
-"""Run an optimizer on a landscape: K runs advance together in one vectorised loop."""
+"""Run an optimizer on a landscape: K runs advance together in one vectorised loop.
+
+Besides the update rule, a run can have stochastic gradients (mini-batches of a data loss, Gaussian
+noise) and a learning-rate schedule. Randomness is per run: run k draws from its own generators,
+seeded by its seed alone, so a run gives the same path alone or inside any batch of runs.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
 import landscapes
 from landscapes.base import Landscape
-from optimizers import registry
+from landscapes.data import DataLoss
+from optimizers import registry, schedules
 from optimizers.base import Optimizer, validate
+from optimizers.schedules import whole_number
 
 #: A run has diverged once it is this many plot-window half-widths from the window's centre.
 ESCAPE_FACTOR = 100.0
@@ -20,8 +31,8 @@ ESCAPE_FACTOR = 100.0
 class Trajectory:
     """What a run (or K runs) did.
 
-    Shapes are for K runs; a single run (a start ``(x, y)`` and scalar hyperparameters) drops the
-    leading K axis.
+    Shapes are for K runs; a single run (a start ``(x, y)``, scalar hyperparameters and one seed)
+    drops the leading K axis.
 
     Attributes:
         points: ``(K, steps + 1, 2)``, the start first.
@@ -31,6 +42,16 @@ class Trajectory:
             From that step on, points, losses and gradients are NaN.
         states: with ``record_state=True``, each optimizer state field as ``(K, steps + 1, 2)``
             (index 0 is the initial state, index k the state after step k); else ``None``.
+        lrs: ``(K, steps)``, the learning rate of each update (index k: the step from point k to
+            point k + 1), scheduled or constant. Kept after a divergence (it is an input). A
+            read-only broadcast view where runs share it.
+        momenta: ``(steps,)``, the momentum (SGD, RMSprop) or β₁ (Adam family) of each update when
+            the scheduler cycles it (OneCycleLR); else ``None``.
+        batch_size, noise, seed: the stochastic-gradient settings (``batch_size`` ``None``: full batch).
+        scheduler, scheduler_options: the schedule's name and every option as used (``None``: none).
+
+    With stochastic gradients, ``gradients`` holds the gradient the update used (at the last point,
+    the one a next step would use) and ``losses`` the full loss.
     """
 
     landscape: str
@@ -41,6 +62,13 @@ class Trajectory:
     gradients: np.ndarray
     diverged_at: np.ndarray | int
     states: dict[str, np.ndarray] | None = None
+    lrs: np.ndarray | None = None
+    momenta: np.ndarray | None = None
+    batch_size: int | None = None
+    noise: float = 0.0
+    seed: int | list[int] = 0
+    scheduler: str | None = None
+    scheduler_options: dict[str, Any] | None = None
 
     @property
     def steps(self) -> int:
@@ -57,6 +85,11 @@ def run(
     start=None,
     steps: int = 100,
     *,
+    batch_size: int | None = None,
+    noise: float = 0.0,
+    seed: int | Sequence[int] = 0,
+    scheduler: str | None = None,
+    scheduler_options: dict[str, Any] | None = None,
     record_state: bool = False,
     **hyperparameters: Any,
 ) -> Trajectory:
@@ -67,28 +100,49 @@ def run(
         optimizer: a registered name or an ``Optimizer``.
         start: ``(x, y)``, or ``(K, 2)`` for K runs; ``None`` uses the landscape's default start.
         steps: number of updates (the trajectory has ``steps + 1`` points).
+        batch_size: for a data loss (``landscapes.data.DataLoss``) only: B examples per gradient.
+            1 is SGD, 1 < B < N mini-batch, N or ``None`` the full batch (the exact gradient).
+            Each epoch shuffles the N examples afresh and takes consecutive batches of B; when B does
+            not divide N the last batch of an epoch is smaller (torch DataLoader's default,
+            ``drop_last=False``), so every example is used exactly once per epoch.
+        noise: σ ≥ 0: add N(0, σ²) noise to each gradient component (any landscape).
+        seed: a whole number ≥ 0, or one per run: the randomness of batches and noise. Run k draws
+            from generators seeded by its own seed alone (``SeedSequence(seed).spawn(2)``: one for
+            the batch order, one for the noise, so turning noise on keeps the batches), so it gets
+            the same path alone or in any batch. Without batches or noise it has no effect.
+        scheduler: a learning-rate schedule's name (``optimizers.schedules.names()``), or ``None``.
+        scheduler_options: the schedule's options, torch's names (``{"step_size": 30}``).
         record_state: keep the optimizer state after every step (for a step inspector).
         **hyperparameters: torch's names (``lr``, ``momentum``, ``betas``, ...). Any numeric one may
-            be a sequence of K values (``betas`` K pairs): one per run.
+            be a sequence of K values (``betas`` K pairs): one per run. A schedule scales each
+            run's ``lr``.
 
     Raises:
-        ValueError: an unknown name, a bad start or step count, or a hyperparameter outside its
-            range (the message names it, its value and the allowed range).
+        ValueError: an unknown name, a bad start or step count, or a hyperparameter, stochastic
+            setting or scheduler option outside its range (the message names it, its value and the
+            allowed range).
     """
     land = landscapes.get(landscape) if isinstance(landscape, str) else landscape
     opt = registry.get(optimizer) if isinstance(optimizer, str) else optimizer
     steps = _check_steps(steps)
     hp, k_hp = validate(opt, hyperparameters)
     starts, k_start = _parse_start(land.start if start is None else start)
-    if k_hp is not None and k_start is not None and k_hp != k_start:
-        raise ValueError(f"{k_start} start points but {k_hp} hyperparameter values: give one per run")
-    k = k_start or k_hp or 1
+    seeds, k_seed = _parse_seed(seed)
+    noise = _check_noise(noise)
+    batch_size = _check_batch_size(batch_size, land)
+    k = _count_runs((k_start, "start points"), (k_hp, "hyperparameter values"), (k_seed, "seeds"))
+    schedule, options = _resolve_schedule(scheduler, scheduler_options, steps)
+    lrs, momenta, step_hp = _scheduled(schedule, options, opt, hp, steps)
     params = np.broadcast_to(starts, (k, 2)).copy()
-    points, losses, gradients, diverged_at, states = _loop(land, opt, params, hp, steps, record_state)
-    batched = k_start is not None or k_hp is not None
-    if not batched:
+    value_and_gradient = _gradient_source(land, seeds, k, batch_size, noise)
+    points, losses, gradients, diverged_at, states = _loop(
+        land, opt, params, hp, steps, record_state, value_and_gradient, step_hp
+    )
+    lrs = np.broadcast_to(lrs, (k, steps))  # a read-only view: a shared lr costs no memory per run
+    if k_start is None and k_hp is None and k_seed is None:
         points, losses, gradients, diverged_at = points[0], losses[0], gradients[0], int(diverged_at[0])
         states = None if states is None else {name: v[0] for name, v in states.items()}
+        lrs = lrs[0]
     return Trajectory(
         landscape=land.name,
         optimizer=opt.name,
@@ -98,11 +152,22 @@ def run(
         gradients=gradients,
         diverged_at=diverged_at,
         states=states,
+        lrs=lrs,
+        momenta=momenta,
+        batch_size=batch_size,
+        noise=noise,
+        seed=seeds[0] if k_seed is None else seeds,
+        scheduler=None if schedule is None else schedule.name,
+        scheduler_options=None if schedule is None else _plain(options),
     )
 
 
-def _loop(land, opt, params, hp, steps, record_state):
-    """The hot loop. Buffers are time-major so each step writes one contiguous block."""
+def _loop(land, opt, params, hp, steps, record_state, value_and_gradient, step_hp):
+    """The hot loop. Buffers are time-major so each step writes one contiguous block.
+
+    ``value_and_gradient`` is the landscape's own or a stochastic one (``_gradient_source``);
+    ``step_hp``, if not ``None``, holds each step's scheduled hyperparameters (``_scheduled``).
+    """
     k = params.shape[0]
     points = np.empty((steps + 1, k, 2))
     losses = np.empty((steps + 1, k))
@@ -111,12 +176,14 @@ def _loop(land, opt, params, hp, steps, record_state):
     (x0, x1), (y0, y1) = land.bounds
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     radius = ESCAPE_FACTOR * max(x1 - x0, y1 - y0) / 2
+    if step_hp is not None:
+        hp = dict(hp)  # the loop's own copy: each step's values are written into it
     with np.errstate(all="ignore"):
         state = opt.init(params, hp)
         recorded = [state] if record_state else None
         for step in range(steps + 1):
             x, y = params[:, 0], params[:, 1]
-            loss, (gx, gy) = land.value_and_gradient(x, y)
+            loss, (gx, gy) = value_and_gradient(x, y)
             points[step] = params
             losses[step] = loss
             gradients[step, :, 0] = gx
@@ -125,6 +192,8 @@ def _loop(land, opt, params, hp, steps, record_state):
                 params = _stop_diverged(params, loss, centre, radius, diverged_at, step)
             if step == steps:
                 break
+            if step_hp is not None:
+                hp.update(step_hp[step])
             hessian = land.hessian(x, y) if opt.needs_hessian else None
             params, state = opt.update(gradients[step], state, params, hp, step + 1, hessian)
             if record_state:
@@ -190,3 +259,173 @@ def _plain(hp: dict[str, Any]) -> dict[str, Any]:
         return v
 
     return {name: plain(v) for name, v in hp.items()}
+
+
+# --- stochastic gradients ------------------------------------------------------------------------
+
+#: Draws per generator call: noise for this many steps, batch orders for this many examples' worth
+#: of epochs. Fixed numbers (not scaled by K or steps), so a run's random stream never depends on them.
+NOISE_BLOCK = 256
+ORDER_BLOCK = 512
+
+
+def _gradient_source(land, seeds: list[int], k: int, batch_size: int | None, noise: float):
+    """The loop's ``value_and_gradient(x, y)``: the landscape's own, or one with stochastic gradients.
+
+    The stochastic one returns the full loss and, at each call (one per point of the trajectory),
+    the mean gradient of the next mini-batch plus N(0, σ²) noise, for every run. ``seeds`` has one
+    seed per run or one for all k runs.
+    """
+    if batch_size is None and noise == 0:
+        return land.value_and_gradient
+    seeds = seeds * k if len(seeds) == 1 else seeds
+    batches = None if batch_size is None else _batch_indices(land.n_examples, batch_size, seeds)
+    noises = None if noise == 0 else _standard_normals(seeds)
+
+    def value_and_gradient(x, y):
+        if batches is None:
+            loss, (gx, gy) = land.value_and_gradient(x, y)
+        else:
+            loss = land.value(x, y)
+            gx, gy = land.batch_gradient(x, y, next(batches))
+        if noises is not None:
+            z = next(noises)
+            gx = gx + noise * z[:, 0]
+            gy = gy + noise * z[:, 1]
+        return loss, (gx, gy)
+
+    return value_and_gradient
+
+
+def _generators(seeds: list[int], stream: int):
+    """One generator per distinct seed (``stream`` 0: batch order, 1: noise) and each run's index."""
+    distinct = sorted(set(seeds))
+    generators = [np.random.default_rng(np.random.SeedSequence(s).spawn(2)[stream]) for s in distinct]
+    position = {s: i for i, s in enumerate(distinct)}
+    return generators, np.array([position[s] for s in seeds])
+
+
+def _standard_normals(seeds: list[int]) -> Iterator[np.ndarray]:
+    """``(K, 2)`` standard normal draws, one pair per run and step, each run from its own generator."""
+    generators, runs = _generators(seeds, 1)
+    while True:
+        block = np.stack([g.standard_normal((NOISE_BLOCK, 2)) for g in generators], axis=1)
+        yield from block[:, runs]
+
+
+def _batch_indices(n: int, batch_size: int, seeds: list[int]) -> Iterator[np.ndarray]:
+    """``(K, B)`` example indices per step: each epoch a fresh shuffle per run, cut into batches of B.
+
+    A shuffle is the argsort of N uniform keys from the run's generator: one call draws the keys of
+    many epochs, and one argsort orders every run's epochs at once.
+    """
+    generators, runs = _generators(seeds, 0)
+    epochs = max(1, ORDER_BLOCK // n)
+    while True:
+        keys = np.stack([g.random((epochs, n)) for g in generators], axis=1)  # (epochs, runs, N)
+        for order in np.argsort(keys, axis=-1, kind="stable")[:, runs]:
+            for lo in range(0, n, batch_size):
+                yield order[:, lo : lo + batch_size]
+
+
+def _check_batch_size(batch_size, land) -> int | None:
+    """The batch size, or ``None`` for the full batch (given as ``None`` or N)."""
+    if batch_size is None:
+        return None
+    if not isinstance(land, DataLoss):
+        data = [name for name in landscapes.names() if isinstance(landscapes.get(name), DataLoss)]
+        raise ValueError(
+            f"batch_size needs a loss over a data set ({', '.join(data)}); {land.name} has no examples "
+            "to batch: use noise for stochastic gradients"
+        )
+    n = land.n_examples
+    size = whole_number(batch_size)
+    if size is None or not 1 <= size <= n:
+        raise ValueError(
+            f"Invalid batch_size: {batch_size!r} (a whole number, 1 ≤ batch_size ≤ {n}, "
+            f"the number of examples of {land.name})"
+        )
+    return None if size == n else size
+
+
+def _check_noise(noise) -> float:
+    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, Real) or not 0 <= noise < math.inf:
+        raise ValueError(
+            f"Invalid noise: {noise!r} (the standard deviation of the gradient noise: a finite number, "
+            "0 ≤ noise)"
+        )
+    return float(noise)
+
+
+def _parse_seed(seed) -> tuple[list[int], int | None]:
+    """``(seeds, k)``: one seed for every run (``k`` ``None``) or a list of k seeds, one per run."""
+    allowed = "a whole number, 0 ≤ seed, or a list of them, one per run"
+    if isinstance(seed, np.ndarray) and seed.ndim == 0:
+        seed = seed.item()
+    if whole_number(seed) is not None:
+        values, k = [seed], None
+    elif isinstance(seed, (list, tuple, np.ndarray)) and len(seed) > 0:
+        values, k = list(seed), len(seed)
+    else:
+        raise ValueError(f"Invalid seed: {seed!r} ({allowed})")
+    seeds = [whole_number(value) for value in values]
+    for s, value in zip(seeds, values, strict=True):
+        if s is None or s < 0:
+            raise ValueError(f"Invalid seed: {value!r} ({allowed})")
+    return seeds, k
+
+
+def _count_runs(*counts: tuple[int | None, str]) -> int:
+    """K, the common length of every per-run input (1 if none); disagreeing lengths raise."""
+    given = [(n, what) for n, what in counts if n is not None]
+    for (n, what), (m, other) in itertools.pairwise(given):
+        if n != m:
+            raise ValueError(f"{n} {what} but {m} {other}: give one per run")
+    return given[0][0] if given else 1
+
+
+# --- learning-rate schedules ---------------------------------------------------------------------
+
+
+def _resolve_schedule(scheduler, scheduler_options, steps):
+    """``(schedule, options)`` with every option checked and filled in, or ``(None, None)``."""
+    if scheduler is None:
+        if scheduler_options:
+            raise ValueError("scheduler_options were given without a scheduler")
+        return None, None
+    schedule = schedules.get(scheduler)
+    return schedule, schedule.resolve(scheduler_options, steps=steps)
+
+
+def _scheduled(schedule, options, opt, hp, steps):
+    """``(lrs, momenta, step_hp)``: the lr of every step (broadcastable to ``(K, steps)``), the cycled
+    momentum (``(steps,)`` or ``None``) and each step's hyperparameters for the loop (``None``
+    without a schedule, so the loop does nothing extra).
+
+    Per-run learning rates are ``(K, 1)`` columns, as ``validate`` gives them, so that every run
+    computes with its own lr exactly as it would alone.
+    """
+    lr = hp["lr"]
+    if schedule is None:
+        return np.asarray(lr), None, None  # a constant: a number or a (K, 1) column
+    lrs = schedule.formula(np.arange(steps), lr, **options)
+    per_step = lrs.tolist() if lrs.ndim == 1 else list(np.ascontiguousarray(lrs.T)[:, :, None])
+    step_hp = [{"lr": value} for value in per_step]
+    momenta = None
+    if schedule.cycles_momentum(options):
+        momenta = schedule.momentum(np.arange(steps), **options)
+        name = _momentum_name(opt)
+        for hp_t, m in zip(step_hp, momenta.tolist(), strict=True):
+            hp_t[name] = (m, hp["betas"][1]) if name == "betas" else m
+    return lrs, momenta, step_hp
+
+
+def _momentum_name(opt) -> str:
+    """The hyperparameter OneCycleLR cycles: ``betas`` (its β₁) if the optimizer has it, else ``momentum``."""
+    for name in ("betas", "momentum"):
+        if name in opt.defaults:
+            return name
+    raise ValueError(
+        "optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
+        f"({opt.name} has neither): set cycle_momentum to False"
+    )
