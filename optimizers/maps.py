@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 from typing import Any, NamedTuple
 
@@ -236,7 +236,8 @@ def hyperparameter_map(
 ) -> HyperparameterMap:
     """Run ``optimizer`` once per cell of the grid ``y_values × x_values`` (one batched call).
 
-    Cell ``[i, j]`` is the run with ``y_param = y_values[i]`` and ``x_param = x_values[j]``; every
+    Every run starts at ``start`` (``(x, y)``; ``None``: the landscape's default start). Cell
+    ``[i, j]`` is the run with ``y_param = y_values[i]`` and ``x_param = x_values[j]``; every
     other hyperparameter is taken from ``fixed_hp`` or the optimizer's defaults. ``metric``
     ``"final"`` maps the loss after the last step, ``"best"`` the lowest loss along the way.
 
@@ -539,11 +540,14 @@ def stable_learning_rate(landscape: str | Landscape, point) -> float:
     """2/λ_max at ``point``: plain gradient descent with a smaller lr is stable near there.
 
     λ_max is the Hessian's largest eigenvalue (``Landscape.max_curvature``). Where it is ≤ 0 the
-    surface does not curve up in any direction, so no lr is too large for stability: ``inf``.
+    surface does not curve up in any direction, so no lr is too large for stability: ``inf``;
+    where the Hessian is undefined (NaN), NaN.
     """
     land = _landscape(landscape)
     x, y = _point(point, "point")
     curvature = float(land.max_curvature(x, y))
+    if math.isnan(curvature):
+        return math.nan  # no curvature defined there (a kink)
     return 2.0 / curvature if curvature > 0 else math.inf
 
 
@@ -576,8 +580,13 @@ def _param_spec(opt: Optimizer, param) -> tuple[Hyperparameter, int | None]:
 
 
 def _check_fixed(opt: Optimizer, fixed: Mapping[str, Any], varied: Iterable[str]) -> None:
-    """Fixed hyperparameters: known names, allowed values, one value each, none that is varied."""
-    _, k = validate(opt, fixed)
+    """Fixed hyperparameters: known names, allowed values, one value each, none that is varied.
+
+    Checked before the engine runs, so a mistake is reported before any work. The checks between
+    hyperparameters (``Optimizer.check``: nesterov needs momentum) wait for the engine, which sees
+    the varied values too.
+    """
+    _, k = validate(replace(opt, check=None), fixed)
     if k is not None:
         raise ValueError("fixed hyperparameters take one value each (the map varies its own two)")
     for param in varied:
