@@ -7,11 +7,13 @@ what it showed (``no_update``). Per-frame animation lives in assets/playback.js,
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
 from app import ids, layout, lessons, views
-from app.figures import loss_figure, runs_patch
+from app.figures import loss_figure, lr_plot_figure, runs_patch
+from app.runs import RunError
 from app.state import (
     MAX_RUNS,
     MODES,
@@ -20,6 +22,7 @@ from app.state import (
     decode_settings,
     encode_settings,
     parse_lr_list,
+    parse_options,
     parse_run,
     parse_start,
     parse_steps,
@@ -52,6 +55,8 @@ def _controls(kind) -> dict:
         "colors": kind(ids.run_color(ALL), "value"),
         "hps": kind(ids.hp(ALL, ALL), "value"),
         "compare_lrs": kind(ids.COMPARE_LRS, "value"),
+        "options": kind(ids.run_option(ALL, ALL), "value"),
+        "schedule": kind(ids.schedule_option(ALL, ALL), "value"),
     }
 
 
@@ -196,6 +201,20 @@ def _register_runs(app) -> None:
         return patch
 
     @app.callback(
+        Output(ids.schedule_options(MATCH), "children"),
+        Output(ids.lr_plot(MATCH), "style"),
+        Input(ids.run_option(MATCH, "scheduler"), "value"),
+        prevent_initial_call=True,
+    )
+    def switch_schedule(name):
+        """A schedule brings its options (torch's defaults) and its lr-vs-step plot."""
+        try:
+            controls = layout.schedule_option_controls(ctx.triggered_id["run"], name, {})
+        except ValueError:
+            return no_update, no_update
+        return controls, {"display": "block" if name else "none"}
+
+    @app.callback(
         Output(ids.run_hyperparameters(MATCH), "children"),
         Input(ids.run_optimizer(MATCH), "value"),
         prevent_initial_call=True,
@@ -224,6 +243,7 @@ def _register_compute(app) -> None:
             "setup_error": Output(ids.SETUP_ERROR, "children"),
             "compare_error": Output(ids.COMPARE_ERROR, "children"),
             "run_errors": Output(ids.run_error(ALL), "children"),
+            "lr_plots": Output(ids.lr_plot(ALL), "figure"),
         },
         inputs=_controls(Input),
         state={"previous": State(ids.RUNS_DATA, "data")},
@@ -233,10 +253,11 @@ def _register_compute(app) -> None:
         """Validate everything, run the engine, and send figures: whole if the surface or the mode
         changed, else only the run traces."""
         error_ids = [o["id"]["run"] for o in ctx.outputs_grouping["run_errors"]]
-        out = dict.fromkeys(
-            ("surface", "contour", "compare", "loss", "data", "frame_max", "status"), no_update
-        )
+        plot_ids = [o["id"]["run"] for o in ctx.outputs_grouping["lr_plots"]]
+        figure_keys = ("surface", "contour", "compare", "loss", "data", "frame_max", "status")
+        out = dict.fromkeys(figure_keys, no_update)
         out.update(setup_error="", compare_error="", run_errors=[""] * len(error_ids))
+        out["lr_plots"] = [no_update] * len(plot_ids)
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:
             return {**out, **_error_outputs(errors, error_ids)}
@@ -245,10 +266,24 @@ def _register_compute(app) -> None:
                 parse_surface(settings["surface"]), settings["start"], settings["steps"], settings["mode"],
                 settings["runs"], settings["compare"], settings["compare_lrs"],
             )  # fmt: skip
+        except RunError as error:
+            run = "compare" if settings["mode"] == "compare" else _explore_ids(ctx.args_grouping)[error.index]
+            return {**out, **_error_outputs({run: str(error)}, error_ids)}
         except ValueError as error:
             key = "compare_error" if settings["mode"] == "compare" else "setup_error"
             return {**out, key: str(error)}
+        out["lr_plots"] = _lr_plots(outcome, _explore_ids(ctx.args_grouping), plot_ids)
         return {**out, **_figures(outcome, settings["loss_log"], previous)}
+
+
+def _lr_plots(outcome: views.Outcome, explore_ids: list, plot_ids: list) -> list:
+    """Each card's learning-rate-vs-step plot (the compare card shows its first learning rate's)."""
+    if outcome.mode == "compare":
+        plots = {"compare": lr_plot_figure(outcome.results[0])} if outcome.results else {}
+    else:
+        pairs = zip(explore_ids, outcome.results, strict=True)
+        plots = {run: lr_plot_figure(result) for run, result in pairs}
+    return [plots.get(run, no_update) for run in plot_ids]
 
 
 def settings_from_controls(grouping) -> tuple[dict, dict]:
@@ -282,17 +317,32 @@ def _error_outputs(errors: dict, error_ids: list) -> dict:
     }
 
 
+def _explore_ids(grouping) -> list:
+    return [item["id"]["run"] for item in grouping["optimizers"] if item["id"]["run"] != "compare"]
+
+
+def _by_run(items) -> dict:
+    """``{run: {name: value}}`` from the values of pattern-matching controls."""
+    values = defaultdict(dict)
+    for item in items:
+        values[item["id"]["run"]][item["id"]["name"]] = item["value"]
+    return values
+
+
 def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]:
     """The explore runs (in card order) and the compare card's run; bad cards go into ``errors``."""
-    values = defaultdict(dict)
-    for item in grouping["hps"]:
-        values[item["id"]["run"]][item["id"]["name"]] = item["value"]
+    values, options, schedule = (
+        _by_run(grouping["hps"]),
+        _by_run(grouping["options"]),
+        _by_run(grouping["schedule"]),
+    )
     colors = {item["id"]["run"]: item["value"] for item in grouping["colors"]}
     runs, compare = [], None
     for item in grouping["optimizers"]:
         run = item["id"]["run"]
         try:
             spec = parse_run(item["value"], values[run], colors.get(run))
+            spec = replace(spec, options=parse_options(options[run], schedule[run]))
         except ValueError as error:
             errors[run] = str(error)
             continue

@@ -137,15 +137,20 @@ def animation_html(outcome: Outcome) -> str:
         include_mathjax=False,
         full_html=True,
         auto_play=False,
+        div_id="descent-animation",
         default_height="92vh",
         config={"displaylogo": False, "responsive": True},
     )
     title = f"<title>Descent — {html.escape(_title_text(outcome))}</title>"
-    return page.replace("<head>", f"<head>{title}", 1)
+    return page.replace("</head>", f"{title}\n</head>", 1)
 
 
 def _title_text(outcome: Outcome) -> str:
-    return f"{outcome.landscape.title}: {', '.join(run.label for run in outcome.results)}"
+    return f"{outcome.landscape.title}: {_labels(outcome)}"
+
+
+def _labels(outcome: Outcome) -> str:
+    return ", ".join(run.label for run in outcome.results)
 
 
 def _moving_traces(outcome: Outcome) -> list[int]:
@@ -183,10 +188,10 @@ def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figur
     land = outcome.landscape
     png = base64.b64encode(figures.contour_png(land)).decode("ascii")
     image = contour.layout.images[0].to_plotly_json() | {"source": f"data:image/png;base64,{png}"}
-    labels = ", ".join(run.label for run in outcome.results)
+    title = f"<b>{html.escape(land.title)}</b><br><sup>{html.escape(_labels(outcome))}</sup>"
     fig.update_layout(
         font=figures.FONT,
-        title=dict(text=f"<b>{html.escape(land.title)}</b><br><sup>{html.escape(labels)}</sup>", x=0.01),
+        title=dict(text=title, x=0.01),
         margin=dict(l=60, r=20, t=80, b=40),
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",

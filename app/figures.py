@@ -404,7 +404,14 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
         yaxis=dict(
             title=title, type="log" if can_log else "linear", gridcolor="#e6e9f0", exponentformat="power"
         ),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font={"size": 14}),
+        legend=dict(
+            yanchor="top",
+            y=0.98,
+            xanchor="right",
+            x=0.99,
+            font={"size": 13},
+            bgcolor="rgba(255,255,255,0.85)",
+        ),
         hovermode="closest",
     )
     return fig
@@ -449,6 +456,23 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         plot_bgcolor="#ffffff",
         uirevision=landscape.name,
     )
+    return fig
+
+
+def lr_plot_figure(run: RunResult) -> go.Figure:
+    """A small learning-rate-vs-step plot for a run card (the schedule as the engine applied it)."""
+    lrs = np.asarray(run.lrs if run.lrs is not None else [], dtype=float)
+    fig = go.Figure(
+        go.Scatter(
+            x=list(range(len(lrs))), y=_rounded(lrs), mode="lines", line={"color": run.color, "width": 2}
+        )
+    )
+    fig.update_layout(
+        height=90, margin=dict(l=44, r=6, t=4, b=20), font=dict(FONT, size=11), showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#ffffff",
+        xaxis=dict(showgrid=False, zeroline=False),
+        yaxis=dict(gridcolor="#e6e9f0", exponentformat="power", nticks=3),
+    )  # fmt: skip
     return fig
 
 

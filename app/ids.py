@@ -89,3 +89,21 @@ def hp(run, name):
 
 def lr_slider(run):
     return {"type": "lr-slider", "run": run}
+
+
+def run_option(run, name):
+    """A run-level engine option: ``batch_size``, ``noise``, ``seed`` or ``scheduler``."""
+    return {"type": "run-option", "run": run, "name": name}
+
+
+def schedule_option(run, name):
+    """An option of the run's learning-rate schedule (torch's keyword)."""
+    return {"type": "schedule-option", "run": run, "name": name}
+
+
+def schedule_options(run):
+    return {"type": "schedule-options", "run": run}
+
+
+def lr_plot(run):
+    return {"type": "lr-plot", "run": run}

@@ -10,6 +10,7 @@ import landscapes
 import optimizers
 from app import ids, lessons
 from app.state import COLOR_NAMES, MAX_STEPS, PALETTE, RunSpec, format_number
+from optimizers import schedules
 from optimizers.base import Hyperparameter
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
@@ -50,6 +51,7 @@ def _header(mode: str) -> html.Header:
                 id=ids.LESSON,
                 className="lesson-menu",
                 placeholder="Lessons…",
+                maxHeight=520,
                 clearable=True,
                 searchable=False,
                 options=[{"label": lesson.title, "value": lesson.name} for lesson in lessons.LESSONS],
@@ -348,6 +350,8 @@ def run_card(run, spec: RunSpec, with_lr: bool = True) -> html.Div:
             children=[
                 html.Summary("More settings"),
                 html.Div(id=ids.run_hyperparameters(run), children=hyperparameter_controls(run, spec)),
+                gradient_controls(run, spec.options),
+                schedule_controls(run, spec.options),
             ],
         ),
         html.Div(id=ids.run_error(run), className="error", role="alert"),
@@ -355,6 +359,86 @@ def run_card(run, spec: RunSpec, with_lr: bool = True) -> html.Div:
     return html.Div(
         id=ids.run_card(run), className="run-card", style={"--run-color": spec.color}, children=children
     )
+
+
+BATCH_HELP = "Examples per gradient on a data loss: 1 is stochastic, blank is the full batch."
+NOISE_HELP = "Gaussian noise added to each gradient component (any surface)."
+SEED_HELP = "Same seed, same batches and noise."
+
+
+def gradient_controls(run, options: dict) -> html.Div:
+    """Batch size (data losses), gradient noise and the seed of both."""
+    return html.Div(
+        className="hp-grid gradient",
+        children=[
+            html.Div("Gradient", className="subhead"),
+            _option(run, "batch_size", options.get("batch_size"), "batch size", BATCH_HELP, step=1),
+            _option(run, "noise", options.get("noise", 0.0), "noise σ", NOISE_HELP),
+            _option(run, "seed", options.get("seed", 0), "seed", SEED_HELP, step=1),
+        ],
+    )  # fmt: skip
+
+
+def _option(run, name: str, value, label: str, help_text: str, step="any") -> html.Label:
+    placeholder = "full batch" if name == "batch_size" else ""
+    control = dcc.Input(id=ids.run_option(run, name), type="number", value=value, min=0, step=step,
+                        debounce=0.6, className="number-input", placeholder=placeholder)  # fmt: skip
+    return html.Label(
+        className="field", title=help_text, children=[html.Span(label, className="field-label"), control]
+    )
+
+
+def schedule_controls(run, options: dict) -> html.Div:
+    """A learning-rate schedule (torch.optim.lr_scheduler) with its options and a small lr-vs-step plot."""
+    name = options.get("scheduler")
+    return html.Div(
+        className="schedule",
+        children=[
+            html.Div("Learning-rate schedule", className="subhead"),
+            dcc.Dropdown(
+                id=ids.run_option(run, "scheduler"), value=name, clearable=True, searchable=False,
+                placeholder="constant (no schedule)",
+                options=[{"label": schedules.get(n).title, "value": n} for n in schedules.names()],
+            ),
+            html.Div(id=ids.schedule_options(run), children=schedule_option_controls(run, name, options)),
+            dcc.Graph(id=ids.lr_plot(run), figure={}, config={"staticPlot": True}, className="lr-plot",
+                      style={"display": "block" if name else "none"}),
+        ],
+    )  # fmt: skip
+
+
+def schedule_option_controls(run, name, options: dict) -> list:
+    if not name:
+        return []
+    schedule = schedules.get(name)
+    given = options.get("scheduler_options") or {}
+    rows = []
+    for option in schedule.options:
+        value = given.get(
+            option.name, option.example if option.default in (None, schedules.REQUIRED) else option.default
+        )
+        rows.append(_schedule_option(run, option, value))
+    return [html.Div(schedule.description, className="hint"), html.Div(className="hp-grid", children=rows)]
+
+
+def _schedule_option(run, option, value) -> html.Label:
+    component_id = ids.schedule_option(run, option.name)
+    if option.kind == "bool":
+        control = dcc.Checklist(
+            id=component_id, options=[{"label": " on", "value": "on"}], value=["on"] if value else []
+        )
+    elif option.kind == "choice":
+        control = dcc.Dropdown(id=component_id, value=value, clearable=False, searchable=False,
+                               options=[{"label": c, "value": c} for c in option.choices])  # fmt: skip
+    elif option.kind == "ints":
+        text = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
+        control = dcc.Input(id=component_id, type="text", value=text, debounce=0.6, className="text-input")
+    else:
+        step = 1 if option.kind == "int" else "any"
+        control = dcc.Input(id=component_id, type="number", value=value, step=step,
+                            debounce=0.6, className="number-input", placeholder="auto")  # fmt: skip
+    return html.Label(className="field", title=option.help,
+                      children=[html.Span(option.name, className="field-label"), control])  # fmt: skip
 
 
 def lr_control(run, lr: float) -> html.Div:

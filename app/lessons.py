@@ -18,8 +18,9 @@ class Lesson:
     settings: dict = field(default_factory=dict)
 
 
-def _run(optimizer: str, color: str, **hp) -> dict:
-    return {"optimizer": optimizer, "hp": hp, "color": color}
+def _run(optimizer: str, color: str, options: dict | None = None, **hp) -> dict:
+    run = {"optimizer": optimizer, "hp": hp, "color": color}
+    return {**run, "options": options} if options else run
 
 
 RED, ORANGE, PINK, CYAN = "#ff3b30", "#ff9f0a", "#ff2dd1", "#00d5ff"
@@ -48,14 +49,33 @@ LESSONS: tuple[Lesson, ...] = (
         "The learning rate α sets the step length. Too small and the ball crawls; too large and it "
         "overshoots the bottom, bounces from wall to wall, and finally flies off. On x² + y² the "
         "curvature is 2, so α must stay below 2/2 = 1.",
-        "Compare the four panels: 0.02 crawls, 0.3 glides in, 0.9 zig-zags, 1.05 diverges.",
+        "Compare the four panels: 0.02 crawls, 0.3 glides in, 0.9 zig-zags, 1.1 diverges.",
         {
             "surface": "bowl",
             "start": [2.5, 2.0],
             "steps": 40,
             "mode": "compare",
             "compare": _run("sgd", RED),
-            "compare_lrs": "0.02, 0.3, 0.9, 1.05",
+            "compare_lrs": "0.02, 0.3, 0.9, 1.1",
+        },
+    ),
+    Lesson(
+        "batches",
+        "Batch, mini-batch and stochastic gradients",
+        "Here the loss is the mean squared error of a line w·a + b fitted to 40 points. The full-batch "
+        "gradient averages all 40 examples; a mini-batch uses 8 of them, stochastic gradient descent just "
+        "one, drawn afresh each step. Fewer examples make each step cheaper but noisier.",
+        "The full batch glides along a smooth path; the mini-batch wobbles a little; one example at a time "
+        "jitters around the minimum and never quite settles.",
+        {
+            "surface": "linear_regression",
+            "steps": 100,
+            "mode": "explore",
+            "runs": [
+                _run("sgd", CYAN, lr=0.1),
+                _run("sgd", ORANGE, {"batch_size": 8, "seed": 1}, lr=0.1),
+                _run("sgd", RED, {"batch_size": 1, "seed": 1}, lr=0.1),
+            ],
         },
     ),
     Lesson(
@@ -125,6 +145,50 @@ LESSONS: tuple[Lesson, ...] = (
             "mode": "explore",
             "loss_log": False,
             "runs": [_run("sgd", RED, lr=0.05), _run("adam", CYAN, lr=0.05)],
+        },
+    ),
+    Lesson(
+        "schedules",
+        "Learning-rate schedules",
+        "With noisy gradients a constant learning rate keeps the ball jumping around the minimum. A "
+        "schedule lowers the rate as training goes on: StepLR cuts it in steps, cosine annealing lowers "
+        "it smoothly to zero. Open a run's settings to see its rate against the step.",
+        "All three start alike; after step 50 the scheduled runs calm down near the minimum while the "
+        "constant rate keeps jittering (see the loss curves).",
+        {
+            "surface": "linear_regression",
+            "steps": 200,
+            "mode": "explore",
+            "runs": [
+                _run("sgd", RED, {"batch_size": 1, "seed": 1}, lr=0.1),
+                _run(
+                    "sgd",
+                    ORANGE,
+                    {
+                        "batch_size": 1,
+                        "seed": 1,
+                        "scheduler": "steplr",
+                        "scheduler_options": {"step_size": 50, "gamma": 0.3},
+                    },
+                    lr=0.1,
+                ),
+                _run("sgd", CYAN, {"batch_size": 1, "seed": 1, "scheduler": "cosineannealinglr"}, lr=0.1),
+            ],
+        },
+    ),
+    Lesson(
+        "logistic-regression",
+        "Logistic regression",
+        "A classifier's loss: the mean cross-entropy of p = σ(w₁·a₁ + w₂·a₂) on 40 labelled points. "
+        "The surface is a smooth, bent valley that flattens out far from the data, where the sigmoid "
+        "saturates and the gradient almost vanishes.",
+        "Plain SGD needs a large rate to make progress on the flat part; Adam's normalised steps move at "
+        "an even pace. Both end at the same weights.",
+        {
+            "surface": "logistic_regression",
+            "steps": 100,
+            "mode": "explore",
+            "runs": [_run("sgd", RED, lr=2.0), _run("adam", CYAN, lr=0.1)],
         },
     ),
 )

@@ -34,13 +34,30 @@ class RunResult:
     states: dict | None = None  # optimizer state after each step: name -> (n, 2)
 
 
+class RunError(ValueError):
+    """A run's settings were refused by the engine (e.g. a batch size on a surface without data)."""
+
+    def __init__(self, index: int, message: str):
+        super().__init__(message)
+        self.index = index
+
+
 def simulate(landscape: Landscape, start, steps: int, runs: list[RunSpec]) -> list[RunResult]:
-    """Run each ``RunSpec`` from ``start`` for ``steps`` steps."""
+    """Run each ``RunSpec`` from ``start`` for ``steps`` steps; ``RunError`` names a refused run."""
     results = []
-    for spec in runs:
-        trajectory = optimizers.run(
-            landscape, spec.optimizer, start, steps, record_state=True, **spec.options, **spec.hyperparameters
-        )
+    for index, spec in enumerate(runs):
+        try:
+            trajectory = optimizers.run(
+                landscape,
+                spec.optimizer,
+                start,
+                steps,
+                record_state=True,
+                **spec.options,
+                **spec.hyperparameters,
+            )
+        except ValueError as error:
+            raise RunError(index, str(error)) from None
         results.append(_result(landscape, start, spec.label(), spec.color, trajectory, spec.hyperparameters))
     return results
 

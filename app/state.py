@@ -10,13 +10,14 @@ import binascii
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 import landscapes
 import optimizers
+from optimizers import schedules
 from optimizers.base import validate
 
 MAX_STEPS = 1000
@@ -41,9 +42,21 @@ class RunSpec:
     options: dict[str, Any] = field(default_factory=dict)  # batch_size, seed, noise, scheduler, ...
 
     def label(self) -> str:
-        title = optimizers.get(self.optimizer).title
-        lr = self.hyperparameters.get("lr")
-        return f"{title} (lr {format_number(lr)})" if lr is not None else title
+        """E.g. ``SGD (lr 0.05, momentum 0.9, batch 8)``: what tells this run from the others."""
+        optimizer = optimizers.get(self.optimizer)
+        defaults = optimizer.defaults
+        parts = [f"lr {format_number(self.hyperparameters['lr'])}"] if "lr" in self.hyperparameters else []
+        for name, value in self.hyperparameters.items():
+            if name == "lr" or _plain(defaults.get(name)) == _plain(value):
+                continue
+            parts.append(name if value is True else f"{name} {_format_value(value)}")
+        if self.options.get("batch_size"):
+            parts.append(f"batch {self.options['batch_size']}")
+        if self.options.get("noise"):
+            parts.append(f"noise {format_number(self.options['noise'])}")
+        if self.options.get("scheduler"):
+            parts.append(schedules.get(self.options["scheduler"]).title)
+        return f"{optimizer.title} ({', '.join(parts)})" if parts else optimizer.title
 
 
 DEFAULT_SURFACE = "rosenbrock"
@@ -54,6 +67,12 @@ DEFAULT_RUNS = (
 )
 DEFAULT_COMPARE = RunSpec("sgd", {})
 DEFAULT_COMPARE_LRS = "0.0003, 0.001, 0.002, 0.0025"
+
+
+def _format_value(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(format_number(v) for v in value) + ")"
+    return format_number(value)
 
 
 def format_number(value) -> str:
@@ -152,6 +171,62 @@ def _as_bool(value) -> bool:
     raise ValueError(f"expected on or off, got {value!r}")
 
 
+MAX_BATCH = 100_000
+MAX_SEED = 2**31 - 1
+
+
+def parse_options(values: dict, schedule_values: dict) -> dict:
+    """A run's engine options from its card (or a link): ``batch_size`` (blank: full batch), ``noise``
+    (blank: 0), ``seed``, ``scheduler`` (blank: none) and that schedule's options (blank: its default).
+
+    Ranges that depend on the surface or the steps are checked by the engine when the run starts.
+    """
+    options: dict[str, Any] = {}
+    if _given(values.get("batch_size")):
+        options["batch_size"] = parse_number(values["batch_size"], "batch size", 1, MAX_BATCH, integer=True)
+    if _given(values.get("noise")):
+        noise = parse_number(values["noise"], "noise σ", 0, MAX_COORDINATE)
+        if noise:
+            options["noise"] = noise
+    if _given(values.get("seed")):
+        options["seed"] = parse_number(values["seed"], "seed", 0, MAX_SEED, integer=True)
+    name = values.get("scheduler")
+    if _given(name):
+        if not isinstance(name, str) or name not in schedules.names():
+            raise ValueError(
+                f"Unknown schedule {str(name)[:30]!r}; choose one of: {', '.join(schedules.names())}"
+            )
+        options["scheduler"] = name
+        given = {}
+        for option in schedules.get(name).options:
+            value = schedule_values.get(option.name)
+            if _given(value) or option.kind == "bool":
+                given[option.name] = _schedule_value(option, value)
+        options["scheduler_options"] = given
+    return options
+
+
+def _given(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _schedule_value(option, value):
+    name = option.name
+    if option.kind == "bool":
+        return _as_bool(value) if value is not None else bool(option.default)
+    if option.kind == "choice":
+        if value not in option.choices:
+            raise ValueError(f"{name} must be one of: {', '.join(option.choices)}")
+        return value
+    if option.kind == "ints":
+        parts = re.split(r"[,;\s]+", value.strip()) if isinstance(value, str) else value
+        if not isinstance(parts, (list, tuple)) or not 1 <= len(parts) <= 50:
+            raise ValueError(f"{name} must be a list of whole numbers, e.g. 30, 80")
+        return [parse_number(v, name, 0, MAX_STEPS * 100, integer=True) for v in parts if v != ""]
+    integer = option.kind == "int"
+    return parse_number(value, name, -MAX_COORDINATE, MAX_COORDINATE, integer=integer)
+
+
 _RANGE = re.compile(r"^\s*([^:]+):([^:]+):\s*(\d+)\s*$")
 
 
@@ -201,7 +276,8 @@ def settings_to_json(settings: dict) -> dict:
     def run(spec: RunSpec) -> dict:
         defaults = optimizers.get(spec.optimizer).defaults
         changed = {k: v for k, v in spec.hyperparameters.items() if _plain(defaults.get(k)) != v}
-        return {"optimizer": spec.optimizer, "hp": changed, "color": spec.color}
+        out = {"optimizer": spec.optimizer, "hp": changed, "color": spec.color}
+        return {**out, "options": spec.options} if spec.options else out
 
     return {
         "surface": settings["surface"],
@@ -212,7 +288,7 @@ def settings_to_json(settings: dict) -> dict:
         "compare": run(settings["compare"]),
         "compare_lrs": settings["compare_lrs"],
         "loss_log": bool(settings["loss_log"]),
-        "step": int(settings.get("step", 0)),
+        "step": settings.get("step"),
         "lesson": settings.get("lesson"),
         "classroom": bool(settings.get("classroom", False)),
         "present": bool(settings.get("present", False)),
@@ -224,10 +300,10 @@ def settings_from_json(data) -> dict:
     checked as if typed into its control. Missing keys take the defaults."""
     if not isinstance(data, dict):
         raise ValueError("the settings must be a JSON object")
-    defaults = default_settings()
+    defaults = settings_to_json(default_settings())
     get = lambda key: data.get(key, defaults[key])  # noqa: E731
     landscape = parse_surface(get("surface"))
-    start = get("start")
+    start = data.get("start", list(landscape.start))
     if not isinstance(start, (list, tuple)) or len(start) != 2:
         raise ValueError("start must be a pair [x, y]")
     runs = get("runs")
@@ -237,8 +313,8 @@ def settings_from_json(data) -> dict:
     if mode not in MODES:
         raise ValueError(f"mode must be one of: {', '.join(MODES)}")
     steps = parse_steps(get("steps"))
-    step = data.get("step", 0)
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= steps:
+    step = data.get("step")  # None: play from the start
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= steps):
         raise ValueError(f"step must be a whole number from 0 to {steps}")
     compare_lrs = get("compare_lrs")
     parse_lr_list(compare_lrs)
@@ -249,7 +325,7 @@ def settings_from_json(data) -> dict:
         "steps": steps,
         "mode": mode,
         "runs": [run_from_json(r) for r in runs],
-        "compare": defaults["compare"] if compare is None else run_from_json(compare),
+        "compare": run_from_json(defaults["compare"] if compare is None else compare),
         "compare_lrs": compare_lrs,
         "loss_log": _flag(get("loss_log"), "loss_log"),
         "step": step,
@@ -281,7 +357,11 @@ def run_from_json(data) -> RunSpec:
         unknown = set(hp) - {h.name for h in optimizers.get(name).hyperparameters}
         if unknown:
             optimizers.get(name).spec(sorted(unknown)[0])
-    return parse_run(name, values, data.get("color"))
+    options = data.get("options", {})
+    if not isinstance(options, dict) or not isinstance(options.get("scheduler_options", {}), dict):
+        raise ValueError("a run's options must be a JSON object")
+    spec = parse_run(name, values, data.get("color"))
+    return replace(spec, options=parse_options(options, options.get("scheduler_options", {})))
 
 
 def _plain(value):

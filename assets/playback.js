@@ -115,7 +115,8 @@
     const step = [q[0] - p[0], q[1] - p[1]];
     const descent = [-lr * g[0], -lr * g[1]];
     lines.push(line("∂L/∂w  = " + vec(g) + "    α = " + fmt(lr)));
-    const plain = Math.hypot(step[0] - descent[0], step[1] - descent[1]) <= 1e-9 * (1 + Math.hypot(...step));
+    // The numbers are rounded to 6 digits for the browser: compare at that precision.
+    const plain = Math.hypot(step[0] - descent[0], step[1] - descent[1]) <= 1e-5 * (1e-6 + Math.hypot(...step));
     if (plain) {
       lines.push(line("w ← w − α·∂L/∂w", "rule"));
       lines.push(line("  = " + vec(p) + " − " + fmt(lr) + " × " + vec(g)));

@@ -61,7 +61,7 @@ def test_page_shows_surface_runs_and_loss(app_page):
     wait_for_first_frame(app_page)
     assert app_page.locator("#surface-3d .gl-container canvas, #surface-3d canvas").count() > 0
     assert app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents() == [
-        "SGD (lr 0.002)",
+        "SGD (lr 0.002, momentum 0.9)",
         "Adam (lr 0.1)",
     ]
     assert app_page.inner_text(f"#{ids.SURFACE_INFO}").startswith("(1 − x)² + 100 (y − x²)²")

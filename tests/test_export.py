@@ -1,0 +1,265 @@
+"""Downloads: CSV and JSON hold the engine's numbers exactly; the HTML animation plays offline."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+import landscapes
+from app import export, figures, views
+from app.state import PALETTE, RunSpec, default_settings, settings_to_json
+
+SGD_DIVERGES = RunSpec("sgd", {"lr": 1.1}, PALETTE[0])  # above 2/λ_max = 1 on the bowl
+ADAM = RunSpec("adam", {"lr": 0.3}, PALETTE[1])
+
+
+def outcome(surface="bowl", runs=(SGD_DIVERGES, ADAM), steps=30, mode="explore"):
+    landscape = landscapes.get(surface)
+    return views.compute(landscape, landscape.start, steps, mode, list(runs), RunSpec("sgd"), "0.001, 0.5")
+
+
+@pytest.fixture(scope="module")
+def bowl():
+    out = outcome()
+    assert out.results[0].diverged_at > 0 and out.results[1].diverged_at == -1  # the case under test
+    return out
+
+
+# ------------------------------------------------------------------------------------------- CSV
+
+
+def test_csv_has_one_row_per_valid_point_with_the_engines_exact_numbers(bowl):
+    rows = list(csv.DictReader(io.StringIO(export.trajectories_csv(bowl))))
+    assert len(rows) == sum(len(run.points) for run in bowl.results)
+    assert len(rows) < 2 * (bowl.steps + 1)  # the diverged run stops early
+    for i, run in enumerate(bowl.results):
+        mine = [r for r in rows if r["run"] == str(i)]
+        assert [int(r["step"]) for r in mine] == list(range(len(run.points)))
+        assert {r["label"] for r in mine} == {run.label}
+        assert {int(r["diverged_at"]) for r in mine} == {run.diverged_at}
+        points = np.array([[float(r["x"]), float(r["y"])] for r in mine])
+        losses = np.array([float(r["loss"]) for r in mine])
+        np.testing.assert_array_equal(points, run.points)  # exact, not approximately
+        np.testing.assert_array_equal(losses, run.losses)
+
+
+def test_csv_header_names_the_columns(bowl):
+    header = export.trajectories_csv(bowl).splitlines()[0]
+    assert header == "run,label,step,x,y,loss,diverged_at"
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+
+def test_json_parses_strictly_and_holds_the_engines_points(bowl):
+    def no_constants(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    data = json.loads(export.trajectories_json(bowl), parse_constant=no_constants)
+    assert data["surface"] == "bowl"
+    assert data["start"] == list(bowl.start)
+    assert data["steps"] == bowl.steps
+    assert data["settings"] is None
+    assert len(data["runs"]) == len(bowl.results)
+    for mine, run in zip(data["runs"], bowl.results, strict=True):
+        assert (mine["label"], mine["color"], mine["diverged_at"]) == (run.label, run.color, run.diverged_at)
+        assert mine["message"] == run.message
+        np.testing.assert_array_equal(np.array(mine["points"]), run.points)
+        np.testing.assert_array_equal(np.array(mine["losses"]), run.losses)
+    assert "diverged" in data["runs"][0]["message"]
+
+
+def test_json_carries_the_settings_and_writes_non_finite_numbers_as_null(bowl):
+    run = bowl.results[1]
+    broken = views.Outcome(
+        bowl.mode,
+        bowl.landscape,
+        bowl.start,
+        bowl.steps,
+        [type(run)(run.label, run.color, run.points, np.array([np.nan, np.inf, *run.losses[2:]]), -1, "")],
+    )
+    settings = default_settings()
+    data = json.loads(export.trajectories_json(broken, settings))
+    assert data["runs"][0]["losses"][:2] == [None, None]
+    assert data["runs"][0]["losses"][2:] == run.losses[2:].tolist()
+    assert data["settings"] == settings_to_json(settings)
+
+
+# ------------------------------------------------------------------------------------------ HTML
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of the inline scripts."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def parse(page: str) -> Tags:
+    tags = Tags()
+    tags.feed(page)
+    tags.close()
+    return tags
+
+
+def frames_in(page: str) -> list[dict]:
+    """The frames the page hands to ``Plotly.addFrames(id, [...])``."""
+    call = page.index("Plotly.addFrames(")
+    start = page.index("[", call)
+    frames, _ = json.JSONDecoder().raw_decode(page, start)
+    return frames
+
+
+def plot_layout(page: str) -> dict:
+    """The layout the page hands to ``Plotly.newPlot(id, data, layout, config)``."""
+    decoder = json.JSONDecoder()
+    pos = page.index("Plotly.newPlot(") + len("Plotly.newPlot(")
+    values = []
+    for _ in range(3):
+        while page[pos] in " \n,":
+            pos += 1
+        value, pos = decoder.raw_decode(page, pos)
+        values.append(value)
+    return values[2]
+
+
+def balls(frame: dict, count: int) -> list[tuple[float, float]]:
+    """The contour balls of a frame: per run, path then ball."""
+    return [(frame["data"][2 * i + 1]["x"][0], frame["data"][2 * i + 1]["y"][0]) for i in range(count)]
+
+
+@pytest.fixture(scope="module")
+def bowl_page(bowl):
+    return export.animation_html(bowl)
+
+
+def test_html_inlines_plotly_and_loads_nothing_from_outside(bowl_page):
+    tags = parse(bowl_page)
+    assert len(bowl_page) > 3_000_000  # plotly.js itself is several MB
+    assert any("Plotly" in s and len(s) > 3_000_000 for s in tags.scripts)  # the bundle, inline
+    for tag, attrs in tags.tags:
+        assert not (tag == "script" and attrs.get("src")), f"external script {attrs}"
+        assert not (tag == "link" and attrs.get("href")), f"external link {attrs}"
+        for name in ("src", "href"):
+            value = attrs.get(name) or ""
+            assert not value.startswith(("http:", "https:", "//")), f"<{tag} {name}={value}>"
+    assert "<title>Descent — Bowl: SGD (lr 1.1), Adam (lr 0.3)</title>" in bowl_page
+
+
+def test_html_map_is_the_embedded_contour_image(bowl, bowl_page):
+    (image,) = plot_layout(bowl_page)["images"]
+    head, _, encoded = image["source"].partition(",")
+    assert head == "data:image/png;base64"
+    assert base64.b64decode(encoded) == figures.contour_png(bowl.landscape)
+    assert (image["xref"], image["yref"]) == ("x", "y")
+
+
+def test_html_has_one_frame_per_step_and_the_balls_follow_the_runs(bowl, bowl_page):
+    frames = frames_in(bowl_page)
+    assert [f["name"] for f in frames] == [str(s) for s in range(bowl.steps + 1)]
+    first = [tuple(run.points[0]) for run in bowl.results]
+    last = [tuple(run.points[-1]) for run in bowl.results]
+    assert balls(frames[0], 2) == first
+    assert balls(frames[-1], 2) == last
+    # The diverged run's ball stops at its last valid point, the other keeps moving.
+    diverged = bowl.results[0]
+    assert balls(frames[diverged.diverged_at], 2)[0] == last[0]
+    assert balls(frames[diverged.diverged_at - 2], 2)[0] == tuple(diverged.points[-2])
+    # The path so far grows with the step (up to where the run stops).
+    assert [len(f["data"][2]["x"]) for f in frames[:5]] == [1, 2, 3, 4, 5]
+
+
+def test_frames_update_the_path_and_ball_traces_of_each_run(bowl):
+    figure = export.animation_figure(bowl)
+    data, frame = figure["data"], figure["frames"][3]
+    assert len(frame["traces"]) == len(frame["data"]) == 3 * len(bowl.results)
+    for index, update in zip(frame["traces"], frame["data"], strict=True):
+        assert data[index]["type"] == update["type"] == "scatter"
+    names = [data[i].get("name") for i in frame["traces"]]
+    assert names == [r.label for r in bowl.results for _ in (0, 1)] + [r.label for r in bowl.results]
+    # The figure opens at step 0: the balls at the start.
+    assert (data[frame["traces"][1]]["x"], data[frame["traces"][1]]["y"]) == (
+        [bowl.start[0]],
+        [bowl.start[1]],
+    )
+    # The loss ball sits on its run's loss curve.
+    loss_ball = frame["data"][2 * len(bowl.results)]
+    assert loss_ball["x"] == [3]
+    assert loss_ball["y"][0] == pytest.approx(bowl.results[0].losses[3] - bowl.landscape.min_value, rel=1e-5)
+
+
+def test_long_runs_are_subsampled_but_keep_their_first_and_last_step():
+    long = outcome("rosenbrock", [RunSpec("adam", {"lr": 0.05}, PALETTE[3])], steps=700)
+    frames = export.animation_figure(long)["frames"]
+    steps = [int(f["name"]) for f in frames]
+    assert len(frames) == export.MAX_FRAMES
+    assert steps[0] == 0 and steps[-1] == 700 and steps == sorted(set(steps))
+    run = long.results[0]
+    assert balls(frames[0], 1) == [tuple(run.points[0])]
+    assert balls(frames[-1], 1) == [tuple(run.points[-1])]
+    slider = export.animation_figure(long)["layout"]["sliders"][0]
+    assert [s["args"][0] for s in slider["steps"]] == [[f["name"]] for f in frames]
+
+
+@pytest.mark.parametrize(("steps", "count"), [(1, 2), (199, 200), (200, 200), (1000, 200)])
+def test_frames_cover_every_step_up_to_the_limit(steps, count):
+    shown = export.frame_steps(steps)
+    assert len(shown) == count == min(steps + 1, export.MAX_FRAMES)
+    assert shown[0] == 0 and shown[-1] == steps and shown == sorted(set(shown))
+    if steps + 1 <= export.MAX_FRAMES:
+        assert shown == list(range(steps + 1))
+
+
+def test_compare_mode_animates_every_learning_rate():
+    compare = outcome("bowl", mode="compare", steps=20)
+    frames = export.animation_figure(compare)["frames"]
+    assert len(frames) == 21
+    assert balls(frames[-1], 2) == [tuple(run.points[-1]) for run in compare.results]
+
+
+def test_play_and_pause_buttons_animate_the_frames(bowl):
+    (menu,) = export.animation_figure(bowl)["layout"]["updatemenus"]
+    play, pause = menu["buttons"]
+    assert play["method"] == pause["method"] == "animate"
+    assert play["args"][0] is None and play["args"][1]["fromcurrent"]
+    assert pause["args"][0] == [None]
+
+
+# -------------------------------------------------------------------------------------- filename
+
+
+@pytest.mark.parametrize("ext", ["csv", ".json", "HTML", "../x y"])
+def test_filename_is_safe_and_descriptive(bowl, ext):
+    name = export.filename(bowl, ext)
+    assert name.startswith("descent-bowl-2-runs.")
+    assert not set(name) & set('/\\ :*?"<>|') and ".." not in name
+    assert name == name.lower()
+
+
+def test_filename_names_the_surface_and_the_count():
+    assert export.filename(outcome("rosenbrock", [ADAM]), "csv") == "descent-rosenbrock-1-run.csv"
+    assert export.filename(outcome(mode="compare"), "html") == "descent-bowl-2-learning-rates.html"
+    assert export.filename(outcome(), "") == "descent-bowl-2-runs"
