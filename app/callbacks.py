@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
-from app import ids, layout, lessons, views
+from app import export, ids, layout, lessons, views
 from app.figures import loss_figure, lr_plot_figure, runs_patch
 from app.runs import RunError
 from app.state import (
@@ -39,6 +39,7 @@ def register(app) -> None:
     _register_runs(app)
     _register_compute(app)
     _register_share(app)
+    _register_export(app)
     _register_browser(app)
 
 
@@ -262,10 +263,7 @@ def _register_compute(app) -> None:
         if errors:
             return {**out, **_error_outputs(errors, error_ids)}
         try:
-            outcome = views.compute(
-                parse_surface(settings["surface"]), settings["start"], settings["steps"], settings["mode"],
-                settings["runs"], settings["compare"], settings["compare_lrs"],
-            )  # fmt: skip
+            outcome = _outcome(settings)
         except RunError as error:
             run = "compare" if settings["mode"] == "compare" else _explore_ids(ctx.args_grouping)[error.index]
             return {**out, **_error_outputs({run: str(error)}, error_ids)}
@@ -410,6 +408,52 @@ def _register_share(app) -> None:
         return {"query": encode_settings({**settings, **extra}), "link": no_update}
 
 
+# ---------------------------------------------------------------------------------------- export
+
+#: file extension -> (button, what goes in the file)
+EXPORTS = {
+    "csv": (ids.EXPORT_CSV, lambda outcome, settings: export.trajectories_csv(outcome)),
+    "json": (ids.EXPORT_JSON, export.trajectories_json),
+    "html": (ids.EXPORT_HTML, lambda outcome, settings: export.animation_html(outcome)),
+}
+
+
+def _register_export(app) -> None:
+    @app.callback(
+        output={
+            "download": Output(ids.DOWNLOAD, "data"),
+            "status": Output(ids.STATUS, "children", allow_duplicate=True),
+        },
+        inputs={ext: Input(button, "n_clicks") for ext, (button, _) in EXPORTS.items()},
+        state=_controls(State),
+        prevent_initial_call=True,
+    )
+    def download(**_):
+        """The current runs as a file: trajectories as CSV or JSON, or the animation as one HTML file."""
+        ext = next((ext for ext, (button, _) in EXPORTS.items() if button == ctx.triggered_id), None)
+        if ext is None or not ctx.triggered[0]["value"]:
+            return {"download": no_update, "status": no_update}
+        settings, errors = settings_from_controls(ctx.args_grouping)
+        if errors:
+            return {
+                "download": no_update,
+                "status": "Fix the settings marked in red first: nothing to export.",
+            }
+        try:
+            outcome = _outcome(settings)
+        except ValueError as error:
+            return {"download": no_update, "status": f"Nothing to export: {error}"}
+        text = EXPORTS[ext][1](outcome, settings)
+        return {"download": {"content": text, "filename": export.filename(outcome, ext)}, "status": no_update}
+
+
+def _outcome(settings: dict) -> views.Outcome:
+    return views.compute(
+        parse_surface(settings["surface"]), settings["start"], settings["steps"], settings["mode"],
+        settings["runs"], settings["compare"], settings["compare_lrs"],
+    )  # fmt: skip
+
+
 # -------------------------------------------------------------------------- in the browser only
 
 
@@ -433,6 +477,14 @@ def _register_browser(app) -> None:
         ClientsideFunction("descent", "shareLink"),
         Output(ids.SHARE_LINK, "value", allow_duplicate=True),
         Input(ids.SHARE_QUERY, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("descent", "downloadPicture"),
+        Output(ids.EXPORT_PNG, "title"),
+        Input(ids.EXPORT_PNG, "n_clicks"),
+        State(ids.MODE, "value"),
+        State(ids.SURFACE, "value"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

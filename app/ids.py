@@ -42,6 +42,13 @@ RUNS_DATA = "runs-data"
 PENDING_FRAME = "pending-frame"  # the step a link or lesson opens at (paused), until it is shown
 VIEW_OPTIONS = "view-options"  # {"classroom": bool, "present": bool}
 
+# Export
+EXPORT_PNG = "export-png"
+EXPORT_CSV = "export-csv"
+EXPORT_JSON = "export-json"
+EXPORT_HTML = "export-html"
+DOWNLOAD = "download"
+
 # Links, lessons, classroom
 URL = "url"
 LESSON = "lesson"

@@ -282,6 +282,22 @@ def _playback(steps: int) -> html.Div:
                 className="speed",
                 options=[{"label": label, "value": v} for v, label in SPEEDS],
             ),
+            html.Details(
+                className="export",
+                children=[
+                    html.Summary("Export"),
+                    html.Div(
+                        className="export-panel",
+                        children=[
+                            html.Button("Picture (PNG)", id=ids.EXPORT_PNG, n_clicks=0),
+                            html.Button("Trajectories (CSV)", id=ids.EXPORT_CSV, n_clicks=0),
+                            html.Button("Trajectories (JSON)", id=ids.EXPORT_JSON, n_clicks=0),
+                            html.Button("Animation (HTML, plays offline)", id=ids.EXPORT_HTML, n_clicks=0),
+                        ],
+                    ),
+                ],
+            ),
+            dcc.Download(id=ids.DOWNLOAD),
         ],
     )
 

@@ -226,6 +226,18 @@
         return window.location.origin + window.location.pathname + query;
       },
 
+      /* PNG of what is on screen: the contour map (or the panels) and the loss chart, with Plotly. */
+      downloadPicture: function (clicks, mode, surface) {
+        const names = mode === "compare" ? ["compare", "loss"] : ["surface-3d", "contour", "loss"];
+        for (const name of names) {
+          const gd = document.querySelector("#" + name + " .js-plotly-plot");
+          if (gd && window.Plotly) {
+            settle(window.Plotly.downloadImage(gd, { format: "png", scale: 2, filename: "descent-" + surface + "-" + name }));
+          }
+        }
+        return "Download the current views as PNG pictures";
+      },
+
       speed: function (stepsPerSecond) {
         return Math.round(1000 / Math.min(stepsPerSecond || TICK_FPS, TICK_FPS));
       },

@@ -1,0 +1,167 @@
+"""Lessons, share links, the step inspector, keyboard shortcuts and exports, in a real Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from app import ids, lessons, state
+
+WAIT_MS = 20_000
+
+
+def step_of(page) -> int:
+    return int(page.inner_text(f"#{ids.STEP_LABEL}").split()[1])
+
+
+def wait_for_step(page, condition: str) -> None:
+    page.wait_for_function(
+        f"() => {{ const s = parseInt(document.getElementById('{ids.STEP_LABEL}')?.innerText.split(' ')[1]);"
+        f" return {condition}; }}",
+        timeout=WAIT_MS,
+    )
+
+
+def open_lesson(page, lesson) -> None:
+    page.click(f"#{ids.LESSON}")
+    page.get_by_role("option", name=lesson.title, exact=True).click()
+    title = json.dumps(lesson.title)
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.LESSON_PANEL}')?.innerText.startsWith({title})", timeout=WAIT_MS
+    )
+
+
+def ghost(page, component_id: str, index: int):
+    script = "([c, i]) => document.querySelector('#' + c + ' .js-plotly-plot').data[i].x"
+    return page.evaluate(script, [component_id, index])
+
+
+@pytest.mark.parametrize("name", lessons.names())
+def test_every_lesson_loads_and_plays(app_page, name):
+    lesson = lessons.get(name)
+    open_lesson(app_page, lesson)
+    settings = state.settings_from_json(lesson.settings)
+    runs = len(settings["runs"]) if settings["mode"] == "explore" else 4
+    app_page.wait_for_function(
+        f"() => document.querySelectorAll('#{ids.LOSS} .legendtext').length === {runs}", timeout=WAIT_MS
+    )
+    assert app_page.input_value(f"#{ids.STEPS}") == str(settings["steps"])
+    if settings["step"] is None:
+        wait_for_step(app_page, "s >= 3")  # plays by itself
+    else:
+        app_page.click(f"#{ids.FORWARD}")  # opens paused: step through it
+        wait_for_step(app_page, f"s === {settings['step'] + 1}")
+    legend = app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents()
+    expected = [spec.label() for spec in settings["runs"]] if settings["mode"] == "explore" else None
+    assert expected is None or legend == expected
+
+
+def test_update_rule_lesson_shows_the_numbers_plugged_in(app_page):
+    open_lesson(app_page, lessons.get("update-rule"))
+    wait_for_step(app_page, "s === 0")
+    app_page.keyboard.press("ArrowRight")
+    wait_for_step(app_page, "s === 1")
+    text = app_page.inner_text(f"#{ids.INSPECTOR}")
+    assert "w ← w − α·∂L/∂w" in text
+    assert "= (4, 0) − 0.1 × (8, 0)" in text  # from x = 4: slope 8, next x = 3.2
+    assert "= (3.2, 0)" in text
+
+
+def test_keyboard_space_plays_and_r_resets(app_page):
+    open_lesson(app_page, lessons.get("update-rule"))
+    wait_for_step(app_page, "s === 0")
+    app_page.keyboard.press(" ")
+    wait_for_step(app_page, "s >= 2")
+    app_page.keyboard.press(" ")
+    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    app_page.keyboard.press("r")
+    wait_for_step(app_page, "s === 0")
+
+
+def test_share_link_reopens_the_same_view(app_page, browser, console):
+    open_lesson(app_page, lessons.get("momentum"))
+    wait_for_step(app_page, "s >= 5")
+    app_page.click(f"#{ids.PLAY}")  # pause
+    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    step = step_of(app_page)
+    app_page.click(f"#{ids.SHARE}")
+    app_page.wait_for_function(f"() => document.getElementById('{ids.SHARE_LINK}').value.includes('?state=')")
+    link = app_page.input_value(f"#{ids.SHARE_LINK}")
+    paths = [ghost(app_page, ids.CONTOUR, 2 + 3 * i) for i in range(3)]
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    console.attach(fresh)
+    fresh.goto(link)
+    fresh.wait_for_function(
+        f"() => document.getElementById('{ids.LESSON_PANEL}')?.innerText.startsWith('Momentum')",
+        timeout=WAIT_MS,
+    )
+    wait_for_step(fresh, f"s === {step}")
+    assert fresh.inner_text(f"#{ids.PLAY}").strip().endswith("Play")  # opens paused at the shared step
+    fresh.wait_for_function(
+        "() => { const gd = document.querySelector('#contour .js-plotly-plot');"
+        " return gd && gd.data[8] && gd.data[8].x.length > 0; }",
+        timeout=WAIT_MS,
+    )
+    assert [ghost(fresh, ids.CONTOUR, 2 + 3 * i) for i in range(3)] == paths
+    assert fresh.input_value(f"#{ids.STEPS}") == "100"
+    fresh.context.close()
+
+
+def test_classroom_link_hides_the_controls_and_projector_mode_enlarges(app_page, browser, console):
+    app_page.click(f"#{ids.SHARE}")
+    app_page.get_by_text("classroom link: hide the controls").click()
+    app_page.wait_for_function(f"() => document.getElementById('{ids.SHARE_LINK}').value.includes('?state=')")
+    link = app_page.input_value(f"#{ids.SHARE_LINK}")
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    console.attach(fresh)
+    fresh.goto(link)
+    fresh.wait_for_function(
+        "() => document.getElementById('root')?.className.includes('classroom')", timeout=WAIT_MS
+    )
+    assert fresh.locator(".sidebar").is_hidden()
+    assert fresh.locator(f"#{ids.CONTOUR}").is_visible()
+    before = fresh.evaluate("() => parseFloat(getComputedStyle(document.getElementById('root')).fontSize)")
+    fresh.get_by_text("Projector").click()
+    fresh.wait_for_function("() => document.getElementById('root')?.className.includes('present')")
+    after = fresh.evaluate("() => parseFloat(getComputedStyle(document.getElementById('root')).fontSize)")
+    assert after > before
+    fresh.context.close()
+
+
+@pytest.mark.allow_console("Failed to load resource")  # none expected; a broken link must not break the page
+def test_a_damaged_link_says_so_and_keeps_the_default_view(page, base_url, wait_for_dash):
+    page.goto(base_url + "/?state=bm90IGpzb24")
+    wait_for_dash(page, callbacks=False)
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.NOTICE}').innerText.includes('could not be opened')",
+        timeout=WAIT_MS,
+    )
+    assert page.input_value(f"#{ids.STEPS}") == str(state.DEFAULT_STEPS)
+
+
+@pytest.mark.parametrize(
+    "button, ext", [(ids.EXPORT_CSV, "csv"), (ids.EXPORT_JSON, "json"), (ids.EXPORT_HTML, "html")]
+)
+def test_exports_download_valid_files(app_page, tmp_path, button, ext):
+    app_page.click(".export summary")
+    with app_page.expect_download(timeout=WAIT_MS) as info:
+        app_page.click(f"#{button}")
+    download = info.value
+    assert download.suggested_filename == f"descent-rosenbrock-2-runs.{ext}"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    text = path.read_text()
+    if ext == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == 2 * (state.DEFAULT_STEPS + 1)
+        assert (float(rows[0]["x"]), float(rows[0]["y"])) == (-1.5, 2.0)
+    elif ext == "json":
+        data = json.loads(text)
+        assert [len(run["points"]) for run in data["runs"]] == [state.DEFAULT_STEPS + 1] * 2
+    else:
+        assert text.lstrip().lower().startswith("<html") or text.lstrip().lower().startswith("<!doctype")
+        assert "Plotly" in text and len(text) > 1_000_000
