@@ -15,6 +15,7 @@ from app import export, ids, layout, lessons, views
 from app.figures import loss_figure, lr_plot_figure, runs_patch
 from app.runs import RunError
 from app.state import (
+    CUSTOM,
     MAX_RUNS,
     MODES,
     PALETTE,
@@ -47,6 +48,7 @@ def _controls(kind) -> dict:
     """Every control that defines the runs, as ``Input`` or ``State`` dependencies."""
     return {
         "surface": kind(ids.SURFACE, "value"),
+        "formula": kind(ids.FORMULA, "value"),
         "x": kind(ids.START_X, "value"),
         "y": kind(ids.START_Y, "value"),
         "steps": kind(ids.STEPS, "value"),
@@ -68,6 +70,8 @@ def _register_settings(app) -> None:
     @app.callback(
         output={
             "surface": Output(ids.SURFACE, "value"),
+            "formula": Output(ids.FORMULA, "value"),
+            "formula_error": Output(ids.FORMULA_ERROR, "children"),
             "x": Output(ids.START_X, "value"),
             "y": Output(ids.START_Y, "value"),
             "steps": Output(ids.STEPS, "value"),
@@ -87,24 +91,29 @@ def _register_settings(app) -> None:
             "search": Input(ids.URL, "search"),
             "lesson": Input(ids.LESSON, "value"),
             "surface": Input(ids.SURFACE, "value"),
+            "formula": Input(ids.FORMULA, "value"),
         },
         prevent_initial_call="initial_duplicate",
     )
-    def apply_settings(search, lesson, surface):
-        """Open a share link or a lesson (every control at once), or start a new surface at its
-        default point."""
+    def apply_settings(search, lesson, surface, formula):
+        """Open a share link or a lesson (every control at once), or start a new surface (or a newly
+        typed formula) at its default point."""
         nothing = dict.fromkeys(apply_settings_keys, no_update)
         trigger = ctx.triggered_id
-        if trigger == ids.SURFACE:
+        if trigger in (ids.SURFACE, ids.FORMULA):
+            if trigger == ids.FORMULA:
+                surface = CUSTOM
             try:
-                landscape = parse_surface(surface)
-            except ValueError:
-                return nothing
+                landscape = parse_surface(surface, formula)
+            except ValueError as error:
+                return {**nothing, "formula_error": str(error) if surface == CUSTOM else ""}
             return {
                 **nothing,
+                "surface": landscape.name if trigger == ids.FORMULA else no_update,
                 "x": landscape.start[0],
                 "y": landscape.start[1],
                 "info": layout.surface_info(landscape),
+                "formula_error": "",
             }
         try:
             if trigger == ids.LESSON:
@@ -123,17 +132,19 @@ def _register_settings(app) -> None:
         return _controls_for(settings)
 
     apply_settings_keys = (
-        "surface", "x", "y", "steps", "mode", "runs", "compare", "compare_lrs", "loss_log", "info",
-        "lesson_panel", "pending_frame", "view", "present", "notice",
+        "surface", "formula", "x", "y", "steps", "mode", "runs", "compare", "compare_lrs", "loss_log", "info",
+        "lesson_panel", "pending_frame", "view", "present", "notice", "formula_error",
     )  # fmt: skip
 
 
 def _controls_for(settings: dict) -> dict:
     """Every control's value for ``settings`` (validated by ``app.state``)."""
-    landscape = parse_surface(settings["surface"])
+    landscape = parse_surface(settings["surface"], settings.get("formula"))
     lesson = settings.get("lesson")
     return {
         "surface": landscape.name,
+        "formula": settings.get("formula") or no_update,
+        "formula_error": "",
         "x": settings["start"][0],
         "y": settings["start"][1],
         "steps": settings["steps"],
@@ -291,7 +302,8 @@ def settings_from_controls(grouping) -> tuple[dict, dict]:
     errors: dict = {}
     settings: dict = {"mode": value("mode") if value("mode") in MODES else "explore"}
     try:
-        settings["surface"] = parse_surface(value("surface")).name
+        settings["surface"] = parse_surface(value("surface"), value("formula")).name
+        settings["formula"] = value("formula") if settings["surface"] == CUSTOM else None
         settings["start"] = list(parse_start(value("x"), value("y")))
         settings["steps"] = parse_steps(value("steps"))
     except ValueError as error:
@@ -359,7 +371,7 @@ def _figures(outcome: views.Outcome, loss_log: bool, previous) -> dict:
     whole = (
         outcome.mode == "compare"
         or not same_window
-        or any(f"{key}.value" in triggered for key in (ids.SURFACE, ids.MODE))
+        or any(f"{key}.value" in triggered for key in (ids.SURFACE, ids.FORMULA, ids.MODE))
     )
     if whole:
         out = views.full_figures(outcome, loss_log)
@@ -448,8 +460,9 @@ def _register_export(app) -> None:
 
 
 def _outcome(settings: dict) -> views.Outcome:
+    landscape = parse_surface(settings["surface"], settings["formula"])
     return views.compute(
-        parse_surface(settings["surface"]), settings["start"], settings["steps"], settings["mode"],
+        landscape, settings["start"], settings["steps"], settings["mode"],
         settings["runs"], settings["compare"], settings["compare_lrs"],
     )  # fmt: skip
 

@@ -10,6 +10,7 @@ static: when only the runs change, the server sends a ``Patch`` of the run trace
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
@@ -23,6 +24,7 @@ from landscapes.base import Landscape
 
 SURFACE_GRID = 90
 IMAGE_ROUTE = "/surface-image"
+CUSTOM = "custom"  # the surface a teacher types as a formula (landscapes.formula)
 COLORSCALE = "Viridis"
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=15, color="#1d2433")
 GHOST_OPACITY = 0.35
@@ -226,11 +228,14 @@ def contour_png(landscape: Landscape) -> bytes:
 
 def image_url(landscape: Landscape) -> str:
     """Where the browser gets the contour image; a widened window travels in the query."""
-    url = f"{IMAGE_ROUTE}/{landscape.name}.png"
-    if landscape.bounds != type(landscape).bounds:
+    query = {}
+    if landscape.name == CUSTOM:
+        query["formula"] = landscape.source
+    if landscape.bounds != landscape.own_bounds:
         (x0, x1), (y0, y1) = landscape.bounds
-        url += "?window=" + ",".join(f"{v:.6g}" for v in (x0, x1, y0, y1))
-    return url
+        query["window"] = ",".join(f"{v:.6g}" for v in (x0, x1, y0, y1))
+    url = f"{IMAGE_ROUTE}/{landscape.name}.png"
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def _background(landscape: Landscape, xref: str = "x", yref: str = "y") -> dict:
@@ -391,7 +396,7 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
     if can_log:
         title = "loss − minimum (log)"
     elif log:
-        title = "loss (no minimum: linear scale)"
+        title = "loss (linear: no known minimum)"
     else:
         title = "loss"
     fig = go.Figure(traces)

@@ -3,6 +3,8 @@
 # Setup
 SURFACE = "surface"
 SURFACE_INFO = "surface-info"
+FORMULA = "formula"  # a custom surface typed as a formula in x and y
+FORMULA_ERROR = "formula-error"
 START_X = "start-x"
 START_Y = "start-y"
 STEPS = "steps"

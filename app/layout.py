@@ -9,10 +9,11 @@ from dash import dcc, html
 import landscapes
 import optimizers
 from app import ids, lessons
-from app.state import COLOR_NAMES, MAX_STEPS, PALETTE, RunSpec, format_number
+from app.state import COLOR_NAMES, CUSTOM, MAX_STEPS, PALETTE, RunSpec, format_number, parse_surface
 from optimizers import schedules
 from optimizers.base import Hyperparameter
 
+FORMULA_HELP = "x, y, numbers, + − × ÷ ^, ( ), sin cos tan exp log sqrt abs tanh; plotted over −3 … 3."
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
 LR_SLIDER_RANGE = (-5.0, 1.0)  # log10 of the learning rate
 SPEEDS = ((5, "slow"), (15, "½×"), (30, "1×"), (60, "2×"), (120, "4×"))
@@ -107,7 +108,7 @@ def _share() -> html.Details:
 
 
 def _sidebar(settings: dict) -> html.Aside:
-    landscape = landscapes.get(settings["surface"])
+    landscape = parse_surface(settings["surface"], settings.get("formula"))
     start_x, start_y = settings["start"]
     return html.Aside(
         className="sidebar",
@@ -120,9 +121,29 @@ def _sidebar(settings: dict) -> html.Aside:
                         value=landscape.name,
                         clearable=False,
                         searchable=False,
-                        options=[{"label": landscapes.get(n).title, "value": n} for n in landscapes.names()],
+                        maxHeight=420,
+                        options=[{"label": landscapes.get(n).title, "value": n} for n in landscapes.names()]
+                        + [{"label": "Custom formula…", "value": CUSTOM}],
                     ),
                     html.Div(id=ids.SURFACE_INFO, className="surface-info", children=surface_info(landscape)),
+                    html.Details(
+                        className="more formula-box",
+                        open=settings.get("surface") == CUSTOM,
+                        children=[
+                            html.Summary("Type your own surface"),
+                            dcc.Input(
+                                id=ids.FORMULA,
+                                type="text",
+                                value=settings.get("formula") or "",
+                                debounce=True,
+                                className="text-input",
+                                placeholder="e.g. x^2 + 3*sin(y), then Enter",
+                                maxLength=200,
+                            ),
+                            html.Div(FORMULA_HELP, className="hint"),
+                            html.Div(id=ids.FORMULA_ERROR, className="error", role="alert"),
+                        ],
+                    ),
                 ],
             ),
             _section(

@@ -7,7 +7,6 @@ from pathlib import Path
 import dash
 import flask
 
-import landscapes
 from app import callbacks, figures, layout, state, views
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -48,7 +47,7 @@ def create_app() -> dash.Dash:
 def surface_image(name: str) -> flask.Response:
     """The contour map of a registered surface as a PNG (cached by the browser for a day)."""
     try:
-        landscape = landscapes.get(name)
+        landscape = state.parse_surface(name, flask.request.args.get("formula"))
         window = flask.request.args.get("window")
         if window is not None:
             landscape = landscape.with_bounds(state.parse_window(window, landscape))

@@ -17,6 +17,7 @@ import numpy as np
 
 import landscapes
 import optimizers
+from landscapes.formula import parse_formula
 from optimizers import schedules
 from optimizers.base import validate
 
@@ -117,14 +118,22 @@ def parse_window(text: str, landscape) -> tuple[tuple[float, float], tuple[float
     if len(parts) != 4:
         raise ValueError("a window is x0,x1,y0,y1")
     x0, x1, y0, y1 = (parse_number(p, "window", -MAX_COORDINATE, MAX_COORDINATE) for p in parts)
-    (bx0, bx1), (by0, by1) = type(landscape).bounds
+    (bx0, bx1), (by0, by1) = landscape.own_bounds
     span = max(bx1 - bx0, by1 - by0)
     if not (x0 <= bx0 and x1 >= bx1 and y0 <= by0 and y1 >= by1) or max(x1 - x0, y1 - y0) > 50 * span:
         raise ValueError("the window must contain the surface's own window and be at most 50 times as wide")
     return (x0, x1), (y0, y1)
 
 
-def parse_surface(name) -> landscapes.Landscape:
+CUSTOM = "custom"
+
+
+def parse_surface(name, formula=None) -> landscapes.Landscape:
+    """A registered surface, or (``name`` "custom") the one the ``formula`` in x and y describes."""
+    if name == CUSTOM:
+        if not isinstance(formula, str) or not formula.strip():
+            raise ValueError("Type a formula in x and y for the custom surface, e.g. x^2 + 3*sin(y)")
+        return parse_formula(formula)
     if not isinstance(name, str):
         raise ValueError(f"Unknown surface; choose one of: {', '.join(landscapes.names())}")
     return landscapes.get(name)
@@ -257,6 +266,7 @@ def default_settings() -> dict:
     landscape = landscapes.get(DEFAULT_SURFACE)
     return {
         "surface": landscape.name,
+        "formula": None,
         "start": list(landscape.start),
         "steps": DEFAULT_STEPS,
         "mode": "explore",
@@ -281,6 +291,7 @@ def settings_to_json(settings: dict) -> dict:
 
     return {
         "surface": settings["surface"],
+        "formula": settings.get("formula") if settings["surface"] == CUSTOM else None,
         "start": [float(v) for v in settings["start"]],
         "steps": int(settings["steps"]),
         "mode": settings["mode"],
@@ -302,7 +313,8 @@ def settings_from_json(data) -> dict:
         raise ValueError("the settings must be a JSON object")
     defaults = settings_to_json(default_settings())
     get = lambda key: data.get(key, defaults[key])  # noqa: E731
-    landscape = parse_surface(get("surface"))
+    formula = data.get("formula")
+    landscape = parse_surface(get("surface"), formula)
     start = data.get("start", list(landscape.start))
     if not isinstance(start, (list, tuple)) or len(start) != 2:
         raise ValueError("start must be a pair [x, y]")
@@ -321,6 +333,7 @@ def settings_from_json(data) -> dict:
     compare = data.get("compare")
     return {
         "surface": landscape.name,
+        "formula": formula if landscape.name == CUSTOM else None,
         "start": list(parse_start(*start)),
         "steps": steps,
         "mode": mode,

@@ -73,8 +73,18 @@ class Landscape:
     def with_bounds(self, bounds: Bounds) -> Landscape:
         """The same surface plotted over another window (``bounds``)."""
         view = copy.copy(self)
+        view.own_bounds = self.own_bounds
         view.bounds = tuple(tuple(float(v) for v in axis) for axis in bounds)
         return view
+
+    @property
+    def own_bounds(self) -> Bounds:
+        """The surface's own window (``bounds`` may be a wider view of it, see ``with_bounds``)."""
+        return self.__dict__.get("own_bounds", self.bounds)
+
+    @own_bounds.setter
+    def own_bounds(self, value: Bounds) -> None:
+        self.__dict__["own_bounds"] = value
 
     def max_curvature(self, x, y):
         """λ_max of the Hessian at (x, y): plain gradient descent is stable near here for lr < 2/λ_max."""

@@ -60,7 +60,7 @@ def test_parse_run_fills_torch_defaults_and_reads_pairs_and_switches():
     assert spec.hyperparameters["amsgrad"] is True
     assert spec.hyperparameters["eps"] == optimizers.get("adam").defaults["eps"]
     assert spec.color == state.PALETTE[2]
-    assert spec.label() == "Adam (lr 0.01)"
+    assert spec.label() == "Adam (lr 0.01, betas (0.8, 0.99), amsgrad)"
 
 
 @pytest.mark.parametrize(

@@ -165,3 +165,29 @@ def test_exports_download_valid_files(app_page, tmp_path, button, ext):
     else:
         assert text.lstrip().lower().startswith("<html") or text.lstrip().lower().startswith("<!doctype")
         assert "Plotly" in text and len(text) > 1_000_000
+
+
+def test_a_typed_formula_becomes_the_surface_and_injection_is_refused(app_page):
+    app_page.click("text=Type your own surface")
+    app_page.fill(f"#{ids.FORMULA}", "__import__('os').system('ls')")
+    app_page.press(f"#{ids.FORMULA}", "Enter")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.FORMULA_ERROR}').innerText.includes('__import__')",
+        timeout=WAIT_MS,
+    )
+    assert app_page.inner_text(f"#{ids.SURFACE_INFO}").startswith("(1 − x)²")  # nothing changed
+    app_page.fill(f"#{ids.FORMULA}", "x^2 + 3*sin(y)")
+    app_page.press(f"#{ids.FORMULA}", "Enter")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.SURFACE_INFO}').innerText.startsWith('x² + 3·sin(y)')",
+        timeout=WAIT_MS,
+    )
+    image = "document.querySelector('#contour .js-plotly-plot').layout.images[0].source"
+    app_page.wait_for_function(f"() => {image}.includes('custom.png')", timeout=WAIT_MS)
+    assert app_page.inner_text(f"#{ids.FORMULA_ERROR}") == ""
+    # The ghost path starts at the custom surface's default start.
+    path = app_page.evaluate("() => document.querySelector('#contour .js-plotly-plot').data[2]")
+    assert (path["x"][0], path["y"][0]) == (
+        float(app_page.input_value(f"#{ids.START_X}")),
+        float(app_page.input_value(f"#{ids.START_Y}")),
+    )
