@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
-from app import export, ids, layout, lessons, views
+from app import export, ids, layout, lessons, maps_view, views
 from app.figures import loss_figure, lr_plot_figure, runs_patch
 from app.runs import RunError
 from app.state import (
@@ -42,6 +42,7 @@ def register(app) -> None:
     _register_share(app)
     _register_export(app)
     _register_browser(app)
+    maps_view.register(app)
 
 
 def _controls(kind) -> dict:

@@ -432,7 +432,7 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
     rows = math.ceil(count / cols)
     titles = [_panel_title(run) for run in results]
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.1
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.16
     )
     for i, run in enumerate(results):
         row, col = i // cols + 1, i % cols + 1
@@ -455,7 +455,7 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
     )
     fig.update_layout(
         font=FONT,
-        margin=dict(l=40, r=10, t=40, b=30),
+        margin=dict(l=40, r=10, t=62, b=30),
         showlegend=False,
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
@@ -489,8 +489,8 @@ def _axis(letter: str, i: int) -> str:
 def _panel_title(run: RunResult) -> str:
     lr = run.label.rsplit("lr ", 1)[-1]
     if run.diverged_at >= 0:
-        return f"<b>lr {lr}</b> — <span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
-    return f"<b>lr {lr}</b> — loss {format_number(run.losses[-1])}"
+        return f"<b>lr {lr}</b> —<br><span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
+    return f"<b>lr {lr}</b> —<br>final loss {format_number(run.losses[-1])}"
 
 
 # ----------------------------------------------------------------------------------------- browser

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 import landscapes
 import optimizers
-from app import ids, lessons
+from app import ids, lessons, maps_view
 from app.state import COLOR_NAMES, CUSTOM, MAX_STEPS, PALETTE, RunSpec, format_number, parse_surface
 from optimizers import schedules
 from optimizers.base import Hyperparameter
@@ -65,6 +65,7 @@ def _header(mode: str) -> html.Header:
                 options=[
                     {"label": "Explore", "value": "explore"},
                     {"label": "Compare learning rates", "value": "compare"},
+                    {"label": "Maps", "value": "maps"},
                 ],
             ),
             _share(),
@@ -237,6 +238,7 @@ def _views(settings: dict, figures: dict) -> html.Section:
                     _graph(ids.COMPARE, figures.get("compare"), "graph-compare"),
                 ],
             ),
+            html.Div(id="maps-view", className="maps-view maps-only", children=maps_view.panel()),
             _playback(settings["steps"]),
             html.Div(id=ids.STATUS, className="status", role="status"),
             html.Div(
@@ -507,6 +509,7 @@ def lr_control(run, lr: float) -> html.Div:
                 debounce=0.6,
                 className="number-input lr-box",
             ),
+            html.Div(id=maps_view.lr_hint(run), className="hint lr-hint"),
         ],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import dash
@@ -12,21 +13,21 @@ from app import callbacks, figures, layout, state, views
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+@lru_cache(maxsize=1)
+def _first_view() -> tuple[dict, dict, dict]:
+    """The default settings, their figures and the browser's data: the same for every visitor, so
+    computed once (the figures are only read, never changed)."""
+    settings = state.default_settings()
+    outcome = views.compute(
+        state.parse_surface(settings["surface"]), settings["start"], settings["steps"], "explore",
+        settings["runs"], settings["compare"], settings["compare_lrs"],
+    )  # fmt: skip
+    return settings, views.full_figures(outcome, settings["loss_log"]), views.runs_data(outcome)
+
+
 def initial_page():
     """The page as it opens: the default settings, already computed and drawn."""
-    settings = state.default_settings()
-    landscape = state.parse_surface(settings["surface"])
-    outcome = views.compute(
-        landscape,
-        settings["start"],
-        settings["steps"],
-        "explore",
-        settings["runs"],
-        settings["compare"],
-        settings["compare_lrs"],
-    )
-    figures = views.full_figures(outcome, settings["loss_log"])
-    return layout.page(settings, figures, views.runs_data(outcome))
+    return layout.page(*_first_view())
 
 
 def create_app() -> dash.Dash:
@@ -39,20 +40,28 @@ def create_app() -> dash.Dash:
         eager_loading=True,  # dropdowns and sliders must not wait behind the animation for their code
     )
     app.layout = initial_page
+    # Every component id, without the first figures (Dash would otherwise embed them in every page).
+    app.validation_layout = layout.page(state.default_settings(), {}, {})
     callbacks.register(app)
     app.server.add_url_rule(f"{figures.IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
     return app
 
 
 def surface_image(name: str) -> flask.Response:
-    """The contour map of a registered surface as a PNG (cached by the browser for a day)."""
+    """The contour map of a surface as a PNG (cached by the browser for a day); 404 if unknown."""
+    args = flask.request.args
     try:
-        landscape = state.parse_surface(name, flask.request.args.get("formula"))
-        window = flask.request.args.get("window")
-        if window is not None:
-            landscape = landscape.with_bounds(state.parse_window(window, landscape))
+        data = _contour_png(name, args.get("formula"), args.get("window"))
     except ValueError:
         flask.abort(404)
-    response = flask.Response(figures.contour_png(landscape), mimetype="image/png")
+    response = flask.Response(data, mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@lru_cache(maxsize=64)
+def _contour_png(name: str, formula: str | None, window: str | None) -> bytes:
+    landscape = state.parse_surface(name, formula)
+    if window is not None:
+        landscape = landscape.with_bounds(state.parse_window(window, landscape))
+    return figures.contour_png(landscape)

@@ -26,7 +26,7 @@ MAX_RUNS = 8
 MAX_PANELS = 8
 MAX_COORDINATE = 1e6
 MAX_LINK_CHARS = 8000
-MODES = ("explore", "compare")
+MODES = ("explore", "compare", "maps")
 
 #: Run colours: bright, distinct on the surface colour scale and on a projector.
 PALETTE = ("#ff3b30", "#ff9f0a", "#ff2dd1", "#00d5ff", "#ffffff", "#b48cff", "#ffe600", "#3dff8b")
