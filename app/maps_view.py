@@ -18,6 +18,7 @@ import math
 import time
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, Patch, State, ctx, dcc, html, no_update
 
@@ -88,11 +89,11 @@ BASIN_GRID_RANGE = (20, 80)
 DEFAULT_MAP_GRID = 40
 DEFAULT_BASIN_GRID = 50
 DEFAULT_RACERS = ("sgd", "adam", "rmsprop")
-DEFAULT_TOL = 1e-6
-METRIC_LABELS = {"final": "final loss", "best": "best loss on the way"}
+DEFAULT_TOL = "1e-6"
+METRIC_LABELS = {"final": "final loss", "best": "best loss"}
 #: Grid values are rounded to this many significant digits, so the run a click adds (whose
 #: learning rate shows in a small box) is exactly the run of that cell.
-GRID_DIGITS = 4
+GRID_DIGITS = 3
 
 
 # --------------------------------------------------------------------------------------- layout
@@ -123,14 +124,14 @@ def panel() -> list:
 def _map_tab() -> html.Div:
     x_param, y_param = default_axes("sgd")
     controls = [
-        _field("optimizer", _optimizer_dropdown(MAP_OPTIMIZER, "sgd"), "wide"),
+        _field("optimizer", _optimizer_dropdown(MAP_OPTIMIZER, "sgd"), "medium"),
         _field("x axis", _dropdown(MAP_X, x_param, axis_options("sgd")), "wide"),
         _field("y axis", _dropdown(MAP_Y, y_param, axis_options("sgd")), "wide"),
         _field("grid", _number(MAP_GRID, DEFAULT_MAP_GRID, *MAP_GRID_RANGE, step=1), "narrow"),
         _field(
             "colour shows",
             _dropdown(MAP_METRIC, "final", [{"label": v, "value": k} for k, v in METRIC_LABELS.items()]),
-            "wide",
+            "medium",
         ),
         html.Button("Compute", id=MAP_COMPUTE, className="compute", n_clicks=0),
     ]
@@ -143,8 +144,8 @@ def _map_tab() -> html.Div:
 
 def _basin_tab() -> html.Div:
     controls = [
-        _field("optimizer", _optimizer_dropdown(BASIN_OPTIMIZER, "sgd"), "wide"),
-        _field("learning rate", _number(BASIN_LR, optimizers.get("sgd").spec("lr").default, 0, None)),
+        _field("optimizer", _optimizer_dropdown(BASIN_OPTIMIZER, "sgd"), "medium"),
+        _field("learning rate", _number(BASIN_LR, optimizers.get("sgd").spec("lr").default)),
         _field("grid", _number(BASIN_GRID, DEFAULT_BASIN_GRID, *BASIN_GRID_RANGE, step=1), "narrow"),
         html.Button("Compute", id=BASIN_COMPUTE, className="compute", n_clicks=0),
     ]
@@ -170,7 +171,13 @@ def _race_tab() -> html.Div:
             ),
             "widest",
         ),
-        _field("tol (loss − min)", _number(RACE_TOL, DEFAULT_TOL, 0, None)),
+        _field(
+            "tolerance",
+            # Text, not a number box: a tolerance reads best as 1e-6, not 0.000001.
+            dcc.Input(
+                id=RACE_TOL, type="text", value=DEFAULT_TOL, className="text-input", inputMode="decimal"
+            ),
+        ),
         html.Button("Compute", id=RACE_COMPUTE, className="compute", n_clicks=0),
     ]
     about = (
@@ -214,8 +221,9 @@ def _dropdown(component_id: str, value, options: list) -> dcc.Dropdown:
     return dcc.Dropdown(id=component_id, value=value, options=options, clearable=False, searchable=False)
 
 
-def _number(component_id: str, value, low, high, step="any") -> dcc.Input:
-    # No debounce: these are read when Compute is pressed, never on a keystroke.
+def _number(component_id: str, value, low=None, high=None, step="any") -> dcc.Input:
+    # No debounce: these are read when Compute is pressed, never on a keystroke. Only the grid
+    # sizes have a min and max: the engine's own messages say what is wrong with an lr or a tol.
     return dcc.Input(
         id=component_id, type="number", value=value, min=low, max=high, step=step, className="number-input"
     )
@@ -265,8 +273,12 @@ def default_axes(optimizer: str) -> tuple[str, str]:
     return "lr", next(n for n in names if n != "lr")
 
 
+#: Short names for the axis dropdowns (the figure's axes say more: ``map_figures.param_label``).
+AXIS_LABELS = {"lr": "learning rate", "betas.0": "β₁ (betas[0])", "betas.1": "β₂ (betas[1])"}
+
+
 def axis_options(optimizer: str) -> list[dict]:
-    return [{"label": map_figures.param_label(p), "value": p} for p in maps.mappable(optimizer)]
+    return [{"label": AXIS_LABELS.get(p, p.replace("_", " ")), "value": p} for p in maps.mappable(optimizer)]
 
 
 def axes_for(optimizer: str, x_param, y_param) -> tuple[str, str]:
@@ -282,10 +294,11 @@ def grid_values(optimizer: str, param: str, n: int) -> list[float]:
     return [float(f"{v:.{GRID_DIGITS}g}") for v in maps.default_grid(optimizer, param, n)]
 
 
-def parse_setup(surface, x, y, steps) -> tuple[Landscape, tuple[float, float], int]:
-    """The sidebar's surface, start and steps, or a ``ValueError`` that says to fix them there."""
+def parse_setup(surface, formula, x, y, steps) -> tuple[Landscape, tuple[float, float], int]:
+    """The sidebar's surface (``formula``: a custom one's), start and steps, or a ``ValueError``
+    that says to fix them there."""
     try:
-        return parse_surface(surface), parse_start(x, y), parse_steps(steps)
+        return parse_surface(surface, formula), parse_start(x, y), parse_steps(steps)
     except ValueError as error:
         raise ValueError(f"Fix the surface, start or steps in the sidebar first: {error}") from None
 
@@ -307,20 +320,64 @@ def parse_map_request(optimizer, x_param, y_param, grid, metric) -> dict[str, An
         raise ValueError("Choose two different settings for the x and y axes")
     if metric not in maps.METRICS:
         raise ValueError(f"Choose what the colour shows: {', '.join(maps.METRICS)}")
-    n = parse_number(grid, "grid", *MAP_GRID_RANGE, integer=True)
+    n = parse_grid(grid, MAP_GRID_RANGE)
     return {"optimizer": optimizer, "x_param": x_param, "y_param": y_param, "n": n, "metric": metric}
 
 
+def parse_grid(value, limits: tuple[int, int]) -> int:
+    """A grid size from its number box, which sends nothing (``None``) when empty or out of range."""
+    low, high = limits
+    if value is None:
+        raise ValueError(f"grid must be a whole number from {low} to {high}")
+    return parse_number(value, "grid", low, high, integer=True)
+
+
+def parse_value(value, name: str) -> float:
+    """A number from a box; its range is the engine's to check (with the engine's message)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{name} must be a number")
+    return parse_number(value, name, -MAX_COORDINATE, MAX_COORDINATE)
+
+
+def map_meta(m: maps.HyperparameterMap) -> dict[str, Any]:
+    """What a click needs to know about the shown map (kept in the browser as ``MAP_META``)."""
+    return {
+        "optimizer": m.optimizer,
+        "x_param": m.x_param,
+        "y_param": m.y_param,
+        "x_values": m.x_values.tolist(),
+        "y_values": m.y_values.tolist(),
+        "x_log": m.x_log,
+        "y_log": m.y_log,
+    }
+
+
+def snap(value, values, log: bool, name: str) -> float:
+    """The grid value of the cell that contains ``value``: the nearest one (in log₁₀ on a log axis).
+
+    A click on a heatmap reports the cell's centre between its edges, not its grid value: Dash's
+    ``clickData`` leaves out a heatmap cell's ``customdata`` (its point number is ``[i, j]``).
+    """
+    grid = np.asarray(values if isinstance(values, list) else [], dtype=np.float64)
+    if not 1 <= grid.size <= maps.MAX_GRID or not np.isfinite(grid).all() or (log and (grid <= 0).any()):
+        raise ValueError("Compute a map first, then click one of its cells")
+    value = parse_number(value, name, -MAX_COORDINATE, MAX_COORDINATE)
+    if log:
+        distance = np.abs(np.log10(grid) - math.log10(value)) if value > 0 else grid
+    else:
+        distance = np.abs(grid - value)
+    return float(grid[np.argmin(distance)])
+
+
 def run_from_cell(meta, point, color: str) -> RunSpec:
-    """The run of a clicked map cell: ``meta`` is what the map was computed for (``MAP_META``),
-    ``point`` one point of Plotly's ``clickData`` (its ``customdata`` starts with ``[x, y]``)."""
+    """The run of a clicked map cell: ``meta`` is what the map was computed for (``map_meta``),
+    ``point`` one point of Plotly's ``clickData`` (``x`` and ``y`` somewhere in the cell)."""
     if not isinstance(meta, dict) or not isinstance(point, dict):
         raise ValueError("Compute a map first, then click one of its cells")
-    custom = point.get("customdata")
-    if not isinstance(custom, list) or len(custom) < 2:
+    if "x" not in point or "y" not in point:
         raise ValueError("Click a cell of the map")
-    x_value = parse_number(custom[0], meta.get("x_param", "x"), -MAX_COORDINATE, MAX_COORDINATE)
-    y_value = parse_number(custom[1], meta.get("y_param", "y"), -MAX_COORDINATE, MAX_COORDINATE)
+    x_value = snap(point["x"], meta.get("x_values"), meta.get("x_log") is True, "x")
+    y_value = snap(point["y"], meta.get("y_values"), meta.get("y_log") is True, "y")
     optimizer = parse_optimizer(meta.get("optimizer"))
     hp = maps.cell_hyperparameters(optimizer, meta.get("x_param"), x_value, meta.get("y_param"), y_value)
     values: dict[str, Any] = {}
@@ -348,8 +405,8 @@ def stability_hint(landscape: Landscape, start) -> str:
     if math.isnan(limit):
         return ""
     if math.isinf(limit):
-        return "Plain GD has no lr limit here: the surface does not curve up at the start"
-    return f"Plain GD is stable here for lr below 2/λ_max = {format_number(limit)}"
+        return "Plain GD: no lr limit here (no upward curve)"
+    return f"Plain GD stable for lr < 2/λ_max = {limit:.3g}"
 
 
 STABILITY_HELP = (
@@ -390,7 +447,7 @@ def basin_counts(landscape: Landscape, b: maps.BasinMap) -> html.Ul:
         )
         for label, color in zip(labels, colors, strict=True)
     ]
-    return html.Ul(items, className="basin-list")
+    return html.Div([html.H3("Where the starts end"), html.Ul(items, className="basin-list")])
 
 
 def race_table(table: maps.RaceTable) -> html.Table:
@@ -426,6 +483,7 @@ def _first_visit(tab: str, mode, current_tab, done) -> bool | None:
 def _setup_states() -> dict:
     return {
         "surface": State(ids.SURFACE, "value"),
+        "formula": State(ids.FORMULA, "value"),
         "x": State(ids.START_X, "value"),
         "y": State(ids.START_Y, "value"),
         "steps": State(ids.STEPS, "value"),
@@ -502,20 +560,21 @@ def _register_map(app) -> None:
         running=[(Output(MAP_COMPUTE, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def compute_map(clicks, mode, tab, surface, x, y, steps, optimizer, x_param, y_param, grid, metric, meta):
+    def compute_map(
+        clicks, mode, tab, surface, formula, x, y, steps, optimizer, x_param, y_param, grid, metric, meta
+    ):
         """The loss of one run per cell (one batched engine call), as a heatmap."""
         nothing = {"figure": no_update, "timing": no_update, "error": no_update, "meta": no_update}
         if _first_visit("map", mode, tab, meta) is False:
             return nothing
         try:
-            landscape, start, steps = parse_setup(surface, x, y, steps)
+            landscape, start, steps = parse_setup(surface, formula, x, y, steps)
             request = parse_map_request(optimizer, x_param, y_param, grid, metric)
-            name, n = request["optimizer"], request["n"]
-            xs = grid_values(name, request["x_param"], n)
-            ys = grid_values(name, request["y_param"], n)
+            name, n, x_param, y_param = (request[k] for k in ("optimizer", "n", "x_param", "y_param"))
+            xs, ys = grid_values(name, x_param, n), grid_values(name, y_param, n)
             began = time.perf_counter()
             result = maps.hyperparameter_map(
-                landscape, name, start, steps, request["x_param"], xs, request["y_param"], ys, request["metric"]
+                landscape, name, start, steps, x_param, xs, y_param, ys, request["metric"]
             )
             seconds = time.perf_counter() - began
         except ValueError as error:
@@ -524,7 +583,7 @@ def _register_map(app) -> None:
             "figure": map_figures.hyperparameter_map_figure(result),
             "timing": timing_text(n * n, steps, seconds, where_text(landscape, start)),
             "error": "",
-            "meta": {"optimizer": name, "x_param": request["x_param"], "y_param": request["y_param"]},
+            "meta": map_meta(result),
         }
 
     @app.callback(
@@ -576,23 +635,25 @@ def _register_basins(app) -> None:
         running=[(Output(BASIN_COMPUTE, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def compute_basins(clicks, mode, tab, surface, x, y, steps, optimizer, lr, grid, done):
+    def compute_basins(clicks, mode, tab, surface, formula, x, y, steps, optimizer, lr, grid, done):
         """Which minimum each start of an n × n grid ends at (one batched engine call)."""
         nothing = dict.fromkeys(("figure", "counts", "timing", "error", "done"), no_update)
         if _first_visit("basins", mode, tab, done) is False:
             return nothing
         try:
-            landscape, _, steps = parse_setup(surface, x, y, steps)
+            landscape, _, steps = parse_setup(surface, formula, x, y, steps)
             name = parse_optimizer(optimizer)
-            lr = parse_number(lr, "learning rate", 0, MAX_COORDINATE)
-            n = parse_number(grid, "grid", *BASIN_GRID_RANGE, integer=True)
+            lr = parse_value(lr, "learning rate")
+            n = parse_grid(grid, BASIN_GRID_RANGE)
             began = time.perf_counter()
             result = maps.basins(landscape, name, steps, n, lr=lr)
             seconds = time.perf_counter() - began
         except ValueError as error:
             return {**nothing, "error": str(error)}
+        figure = map_figures.basin_figure(landscape, result)
+        figure.update_layout(showlegend=False)  # the counts beside it are the legend, with numbers
         return {
-            "figure": map_figures.basin_figure(landscape, result),
+            "figure": figure,
             "counts": basin_counts(landscape, result),
             "timing": timing_text(n * n, steps, seconds, where_text(landscape)),
             "error": "",
@@ -619,15 +680,15 @@ def _register_race(app) -> None:
         running=[(Output(RACE_COMPUTE, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def compute_race(clicks, mode, tab, surface, x, y, steps, names, tol, done):
+    def compute_race(clicks, mode, tab, surface, formula, x, y, steps, names, tol, done):
         """Tune each optimizer's lr from the start, then race them with it (``fair_comparison``)."""
         nothing = dict.fromkeys(("figure", "table", "timing", "error", "done"), no_update)
         if _first_visit("race", mode, tab, done) is False:
             return nothing
         try:
-            landscape, start, steps = parse_setup(surface, x, y, steps)
+            landscape, start, steps = parse_setup(surface, formula, x, y, steps)
             names = parse_racers(names)
-            tol = parse_number(tol, "tol", 0, MAX_COORDINATE)
+            tol = parse_value(tol, "tol")
             began = time.perf_counter()
             result = maps.fair_comparison(landscape, names, start, steps, tol=tol)
             seconds = time.perf_counter() - began
@@ -648,14 +709,15 @@ def _register_hint(app) -> None:
         Output(lr_hint(ALL), "children"),
         Output(lr_hint(ALL), "title"),
         Input(ids.SURFACE, "value"),
+        Input(ids.FORMULA, "value"),
         Input(ids.START_X, "value"),
         Input(ids.START_Y, "value"),
         Input(lr_hint(ALL), "id"),
     )
-    def show_stability(surface, x, y, hint_ids):
+    def show_stability(surface, formula, x, y, hint_ids):
         """Every run card's hint: 2/λ_max at the start (empty while the start is not valid)."""
         try:
-            text = stability_hint(parse_surface(surface), parse_start(x, y))
+            text = stability_hint(parse_surface(surface, formula), parse_start(x, y))
         except ValueError:
             text = ""
         return [text] * len(hint_ids), [STABILITY_HELP if text else ""] * len(hint_ids)

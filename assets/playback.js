@@ -208,7 +208,7 @@
 
       /* Page classes: the mode, projector mode (large type), classroom (controls hidden). */
       rootClass: function (mode, present, view) {
-        const classes = ["mode-" + (mode === "compare" ? "compare" : "explore")];
+        const classes = ["mode-" + (mode === "compare" || mode === "maps" ? mode : "explore")];
         if (Array.isArray(present) && present.length > 0) {
           classes.push("present");
         }

@@ -24,9 +24,8 @@ import platform
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -39,168 +38,50 @@ from dash import Input, Output, dcc, html  # noqa: E402
 import landscapes  # noqa: E402
 from app import figures, ids, state, views  # noqa: E402
 from app.main import create_app  # noqa: E402
+from bench import dash_client  # noqa: E402
+from bench.dash_client import (  # noqa: E402
+    UPDATE_URL,
+    DashClient,
+    Page,
+    Reply,
+    answer,
+    callback_body,
+    components,
+    split_outputs,
+    stringify_id,
+)
 
 TARGET_P50_S = 0.100
 TARGET_FIRST_PAGE = 1_500_000
 TARGET_RUNS_UPDATE = 100_000
 WARMUP = 3
-UPDATE_URL = "/_dash-update-component"
-#: What a browser sends; the app does not compress (Dash's ``compress=False``), so bytes are wire bytes.
-HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate, br"}
-WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 
 
 class Client:
     """The Flask test client, timing each request and stopping the bench on any non-200 answer."""
 
     def __init__(self, app: dash.Dash):
-        self.client = app.server.test_client()
+        self.client = DashClient(app)
 
     def get(self, url: str) -> tuple[bytes, float]:
-        start = time.perf_counter()
-        response = self.client.get(url, headers=HEADERS)
-        return self._checked("GET", url, response, time.perf_counter() - start)
+        return self._checked("GET", url, self.client.get(url))
 
     def post(self, body: dict) -> tuple[bytes, float]:
-        data = json.dumps(body)
-        start = time.perf_counter()
-        response = self.client.post(
-            UPDATE_URL, data=data, headers={**HEADERS, "Content-Type": "application/json"}
-        )
-        return self._checked(
-            "POST", f"{UPDATE_URL} ({body['output'][:60]}…)", response, time.perf_counter() - start
-        )
+        return self._checked("POST", f"{UPDATE_URL} ({body['output'][:60]}…)", self.client.update(body))
 
     @staticmethod
-    def _checked(method: str, url: str, response, seconds: float) -> tuple[bytes, float]:
-        data = response.get_data()
-        if response.status_code != 200:
-            print(f"{method} {url} answered {response.status_code}:\n{data[:4000].decode(errors='replace')}")
+    def _checked(method: str, url: str, reply: Reply) -> tuple[bytes, float]:
+        if reply.status != 200:
+            print(f"{method} {url} answered {reply.status}:\n{reply.text()}")
             raise SystemExit(1)
-        return data, seconds
-
-
-# ------------------------------------------------------------------ requests as dash-renderer makes them
-
-
-def stringify_id(component_id) -> str:
-    """dash-renderer's ``stringifyId``: a dict id as JSON with sorted keys and no spaces."""
-    if not isinstance(component_id, dict):
-        return component_id
-    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
-
-
-def parse_id(text: str):
-    return json.loads(text) if text.startswith("{") else text
-
-
-def split_outputs(output: str) -> list[tuple[Any, str]]:
-    """``[(id, property)]`` from a dependency's output string (``..a.x...b.y..`` when several)."""
-    parts = output[2:-2].split("...") if output.startswith("..") else [output]
-    out = []
-    for part in parts:
-        if part.startswith("{"):
-            end = part.rindex("}") + 1
-            out.append((json.loads(part[:end]), part[end + 1 :]))
-        else:
-            name, prop = part.split(".", 1)
-            out.append((name, prop))
-    return out
-
-
-def components(node) -> Iterator[dict]:
-    """Every component in a layout JSON tree, depth first (children, and components in other props)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from components(item)
-    elif isinstance(node, dict):
-        if "type" in node and "namespace" in node and isinstance(node.get("props"), dict):
-            yield node
-            node = node["props"]
-        for key, value in node.items():
-            if key != "figure" and isinstance(value, (list, dict)):
-                yield from components(value)
-
-
-class Page:
-    """The components of a layout by id, to fill callback inputs the way the renderer does."""
-
-    def __init__(self, layout: dict):
-        self.props = {}
-        for component in components(layout):
-            component_id = component["props"].get("id")
-            if component_id is not None:
-                self.props[stringify_id(component_id)] = (component_id, component["props"])
-
-    def matching(self, pattern) -> list:
-        """Concrete ids for a pattern-matching id (ALL only), in layout order; a plain id as itself."""
-        if not isinstance(pattern, dict):
-            if pattern not in self.props:
-                raise KeyError(f"no component {pattern!r} in the layout")
-            return [pattern]
-        wild = {k for k, v in pattern.items() if isinstance(v, list) and v and v[0] in WILDCARDS}
-        if any(pattern[k][0] != "ALL" for k in wild):
-            raise ValueError(f"only ALL wildcards can be filled without a trigger: {pattern}")
-        return [
-            cid
-            for cid, _ in self.props.values()
-            if isinstance(cid, dict)
-            and cid.keys() == pattern.keys()
-            and all(k in wild or cid[k] == pattern[k] for k in pattern)
-        ]
-
-    def value(self, component_id, prop: str, overrides: dict):
-        key = (stringify_id(component_id), prop)
-        if key in overrides:
-            return True, overrides[key]
-        props = self.props[stringify_id(component_id)][1]
-        return prop in props, props.get(prop)
-
-
-def callback_body(dep: dict, page: Page, changed: tuple = ()) -> dict:
-    """The JSON dash-renderer POSTs for ``dep`` when the props in ``changed`` got new values.
-
-    ``changed``: ``(id, property, new value)`` triples, all of them triggers of this request.
-    """
-    overrides = {(stringify_id(i), p): v for i, p, v in changed}
-
-    def fill(spec: dict, with_value: bool):
-        pattern = parse_id(spec["id"])
-        items = []
-        for cid in page.matching(pattern):
-            item = {"id": cid, "property": spec["property"]}
-            if with_value:
-                present, value = page.value(cid, spec["property"], overrides)
-                if present:  # the renderer sends `undefined` (no key) for a prop never set
-                    item["value"] = value
-            items.append(item)
-        return items if isinstance(pattern, dict) else items[0]
-
-    outputs = [fill({"id": stringify_id(i), "property": p}, False) for i, p in split_outputs(dep["output"])]
-    changed_ids = [f"{stringify_id(i)}.{p}" for i, p, _ in changed]
-    body = {
-        "output": dep["output"],
-        "outputs": outputs if dep["output"].startswith("..") else outputs[0],
-        "inputs": [fill(spec, True) for spec in dep["inputs"]],
-        "changedPropIds": changed_ids,
-        "parsedChangedPropsIds": [
-            json.loads(c[: c.rindex("}") + 1]) if c.startswith("{") else c for c in changed_ids
-        ],
-    }
-    if dep["state"]:
-        body["state"] = [fill(spec, True) for spec in dep["state"]]
-    return body
+        return reply.data, reply.seconds
 
 
 def find_callback(deps: list[dict], output_part: str) -> dict:
-    found = [d for d in deps if output_part in d["output"] and not d.get("clientside_function")]
-    if len(found) != 1:
-        raise SystemExit(f"expected one server callback with output {output_part!r}, found {len(found)}")
-    return found[0]
-
-
-def answer(data: bytes) -> dict:
-    return json.loads(data)["response"]
+    try:
+        return dash_client.find_callback(deps, output_part)
+    except LookupError as error:
+        raise SystemExit(str(error)) from None
 
 
 # ------------------------------------------------------------------------------------- statistics

@@ -109,7 +109,7 @@ def measure(k: int, budget: float, repeats: int) -> tuple[float, float, int, int
 
 
 def long_run_k1(steps: int, repeats: int) -> float:
-    """ns per step of one K=1 call longer than the app allows (shows per-step caches running out)."""
+    """ns per step of one K=1 call longer than the app allows (shows any cost that grows with steps)."""
     params = starts(1)
     return min(seconds(engine, params, steps, 1) for _ in range(repeats)) / steps * 1e9
 

@@ -154,11 +154,37 @@ def second_moment(avg_sq, grad, beta):
     return decayed
 
 
+#: Scalar powers βᵗ of a whole exponent t are computed this many exponents at a time.
+POWER_BLOCK = 1024
+
+
 def power(base, exponent):
-    """``base ** exponent`` by NumPy's ``pow`` for scalars and arrays alike (see the module docstring)."""
+    """``base ** exponent`` by NumPy's ``pow`` for scalars and arrays alike (see the module docstring).
+
+    A scalar base to a whole exponent (the step t of a bias correction) is looked up in a table of
+    ``POWER_BLOCK`` consecutive exponents: one NumPy call per block instead of one (≈ 1.4 µs) per step.
+    """
     if isinstance(base, np.ndarray) or isinstance(exponent, np.ndarray):
         return np.power(base, exponent)
+    if isinstance(exponent, int) and exponent >= 0:
+        block, index = divmod(exponent, POWER_BLOCK)
+        return _whole_powers(base, block)[index]
     return _scalar_power(base, exponent)
+
+
+@functools.lru_cache(maxsize=256)
+def _whole_powers(base: float, block: int) -> list[float]:
+    """``base ** t`` for the exponents ``block · POWER_BLOCK ≤ t < (block + 1) · POWER_BLOCK``.
+
+    Every entry has the bits of ``np.power(base, t)`` with a scalar ``t``, as a ``(K, 1)`` β gets them.
+    """
+    first = block * POWER_BLOCK
+    table = np.power(base, np.arange(first, first + POWER_BLOCK))
+    if block == 0:
+        # A scalar exponent 0, 1 or 2 takes a shortcut in NumPy's pow (2 gives base · base) that an
+        # array of exponents does not take, and the two can differ in the last bit.
+        table[:3] = [np.power(base, t) for t in range(3)]
+    return table.tolist()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,352 @@
+"""A classroom at once: simulated users against a real gunicorn server, bounded in count and time.
+
+Starts ``gunicorn app:server -w 2 --no-control-socket -b 127.0.0.1:<free port>``, waits until it
+answers, and always stops it at the end. Then, over real HTTP on 127.0.0.1 only:
+
+1. baseline: one user sends the requests of every user below, one after the other;
+2. open: every user opens the page at once (GET /, /_dash-layout, /_dash-dependencies);
+3. burst: every user (a thread) sends its own requests back to back, all users at the same time;
+4. paced: the same with a pause of 0.5–1.5 s between a user's requests (people read the result).
+
+A request is what the browser sends after a change of the learning rate box and the steps: the
+compute callback (``bench.dash_client``). Each user has its own number of steps (100 + 5·user) and
+each request its own learning rate, so every answer can be checked to be that request's own: the
+scrubber's max and the runs data's steps must be the user's steps, and the loss chart's legend must
+name the request's learning rate. Anything else counts as a mixed-up answer.
+
+Targets: p95 ≤ 500 ms in the burst, 0 errors, 0 mixed-up answers. The script prints PASS or FAIL
+per target and exits 1 only when something is broken (an error or a mixed-up answer), as the other
+benchmarks do: latency on a shared machine is reported, not enforced.
+
+    python bench/load.py                          # 20 users × 10 requests, about 30 s
+    python bench/load.py --users 5 --requests 4   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import ids  # noqa: E402
+from app.state import MAX_STEPS, format_number  # noqa: E402
+from bench.dash_client import DashClient  # noqa: E402
+
+TARGET_P95_S = 0.500
+HOST = "127.0.0.1"
+WORKERS = 2
+COMPUTE = f"{ids.SURFACE_3D}.figure"
+LR = ids.hp(0, "lr")
+START_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 30.0
+PAUSE_S = (0.5, 1.5)
+
+
+# ------------------------------------------------------------------------------------ the server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``gunicorn app:server`` on a free local port, in its own process group; ``stop()`` ends it."""
+
+    def __init__(self, workers: int):
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="descent-gunicorn-", suffix=".log")
+        command = [
+            sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "--no-control-socket",
+            "-b", f"{HOST}:{self.port}", "--timeout", "30", "--graceful-timeout", "5",
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self) -> float:
+        """Seconds until ``GET /`` answers 200 (the workers have built the app)."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < START_TIMEOUT_S:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                client = DashClient(self.url, timeout=5)
+                if client.get("/").status == 200:
+                    client.close()
+                    return time.perf_counter() - start
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_S:g} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """SIGTERM to the master (it stops its workers), then SIGKILL to our own group if it lingers."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the master and its live workers so far, from /proc."""
+        pids = [self.process.pid]
+        try:
+            pids += [
+                int(p)
+                for p in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+                .read_text()
+                .split()
+            ]
+        except OSError:
+            return float("nan")
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "".join(Path(self.log.name).read_text(errors="replace").splitlines(True)[-lines:])
+
+
+# ------------------------------------------------------------------------------------- the users
+
+
+@dataclass
+class User:
+    """A student: their own steps, and a learning rate per request (unique at 4 digits, as shown)."""
+
+    index: int
+    requests: int
+    times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    mixed: list[str] = field(default_factory=list)
+
+    @property
+    def steps(self) -> int:
+        return 100 + 5 * self.index
+
+    def lr(self, j: int) -> float:
+        return round(1e-3 * (1 + (self.index * self.requests + j) / 1000), 9)
+
+    def changes(self, j: int) -> list:
+        return [(LR, "value", self.lr(j)), (ids.STEPS, "value", self.steps)]
+
+
+def check(user: User, j: int, response: dict) -> str | None:
+    """Why this answer is not this request's own (``None`` if it is)."""
+    frame = response.get(ids.FRAME, {}).get("max")
+    data_steps = response.get(ids.RUNS_DATA, {}).get("data", {}).get("steps")
+    if frame != user.steps or data_steps != user.steps:
+        return f"user {user.index} ({user.steps} steps) got frame max {frame}, runs data steps {data_steps}"
+    legend = json.dumps(response.get(ids.LOSS, {}).get("figure", {}))
+    if not re.search(rf"lr {re.escape(format_number(user.lr(j)))}[,)]", legend):
+        return f"user {user.index} request {j}: the loss chart does not name lr {format_number(user.lr(j))}"
+    return None
+
+
+def send(client: DashClient, user: User, j: int, deadline: float) -> None:
+    if time.perf_counter() > deadline:
+        user.errors.append("not sent: the time limit was reached")
+        return
+    try:
+        reply = client.call(COMPUTE, user.changes(j))
+    except (OSError, ValueError) as error:  # refused, reset, timed out, or an unreadable answer
+        user.errors.append(f"{type(error).__name__}: {error}")
+        client.close()
+        return
+    user.times.append(reply.seconds)
+    if reply.status != 200:
+        user.errors.append(f"HTTP {reply.status}: {reply.text(200)}")
+        return
+    problem = check(user, j, reply.response)
+    if problem:
+        user.mixed.append(problem)
+
+
+def run_user(user: User, url: str, page: tuple, deadline: float, pause: bool) -> None:
+    """One browser with the page already loaded (``page``: its layout and callback map, shared
+    read-only): its own connection, its requests in order, with pauses if ``pause``."""
+    rng = np.random.default_rng(user.index)
+    client = DashClient(url, timeout=REQUEST_TIMEOUT_S)
+    client.page, client.deps = page
+    try:
+        for j in range(user.requests):
+            if pause and j:
+                time.sleep(rng.uniform(*PAUSE_S))
+            send(client, user, j, deadline)
+    finally:
+        client.close()
+
+
+def open_page(user: User, url: str) -> None:
+    client = DashClient(url, timeout=REQUEST_TIMEOUT_S)
+    try:
+        for path in ("/", "/_dash-layout", "/_dash-dependencies"):
+            reply = client.get(path)
+            user.times.append(reply.seconds)
+            if reply.status != 200:
+                user.errors.append(f"GET {path}: HTTP {reply.status}")
+    except OSError as error:
+        user.errors.append(f"GET: {type(error).__name__}: {error}")
+    finally:
+        client.close()
+
+
+def together(target, users: list[User], deadline: float, *args) -> None:
+    """Run ``target(user, ...)`` for every user in its own thread, all at once."""
+    threads = [threading.Thread(target=target, args=(u, *args), daemon=True) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.perf_counter()) + REQUEST_TIMEOUT_S)
+
+
+# ----------------------------------------------------------------------------------------- report
+
+
+def machine() -> str:
+    model = ""
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return f"{os.cpu_count()} CPUs ({model or platform.processor()}), load average {load}"
+
+
+class Phase:
+    """Wall time and CPU time (server processes, and this client process) of one phase."""
+
+    def __init__(self, server: Server):
+        self.server = server
+
+    def __enter__(self) -> Phase:
+        self.start = (time.perf_counter(), self.server.cpu_seconds(), time.process_time())
+        return self
+
+    def __exit__(self, *_) -> None:
+        wall, server, client = self.start
+        self.seconds = time.perf_counter() - wall
+        self.server_cpu = self.server.cpu_seconds() - server
+        self.client_cpu = time.process_time() - client
+
+
+def row(label: str, users: list[User], phase: Phase) -> tuple[float, int, int]:
+    times = [t for u in users for t in u.times]
+    errors = sum(len(u.errors) for u in users)
+    mixed = sum(len(u.mixed) for u in users)
+    p50, p95 = (float(np.percentile(times, q)) * 1e3 for q in (50, 95)) if times else (float("nan"),) * 2
+    n = max(len(times), 1)
+    rate = len(times) / phase.seconds
+    cpu = f"{phase.server_cpu / n * 1e3:6.1f} {phase.client_cpu / n * 1e3:6.1f}"
+    print(f"  {label:44} {len(times):5} {p50:8.1f} {p95:8.1f} {rate:7.1f} {cpu} {errors:6} {mixed:6}")
+    return p95 / 1e3, errors, mixed
+
+
+def details(users: list[User]) -> None:
+    for problem in [p for u in users for p in u.errors + u.mixed][:5]:
+        print(f"    {problem[:150]}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20, help="simulated users (default 20, at most 50)")
+    parser.add_argument("--requests", type=int, default=10, help="requests per user (default 10, at most 19)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=240, help="stop sending after this (default 240)"
+    )
+    args = parser.parse_args()
+    if not (1 <= args.users <= 50 and 1 <= args.requests <= 19):
+        parser.error("1 ≤ users ≤ 50 and 1 ≤ requests ≤ 19 (every request gets its own learning rate)")
+    assert 100 + 5 * (args.users - 1) <= MAX_STEPS
+
+    print(f"Python {platform.python_version()}, {machine()}")
+    print(f"gunicorn app:server -w {WORKERS} on {HOST}; {args.users} users × {args.requests} requests each")
+    deadline = time.perf_counter() + args.max_seconds
+    server = Server(WORKERS)
+    try:
+        print(f"server ready in {server.wait_ready():.1f} s at {server.url}")
+        reader = DashClient(server.url, timeout=REQUEST_TIMEOUT_S)
+        page = (reader.page, reader.deps)  # the page as every browser loaded it (timed in "open")
+        reader.close()
+        warm = User(0, 2 * WORKERS)
+        run_user(warm, server.url, page, deadline, False)  # every worker computes once before timing
+        if warm.errors or warm.mixed:
+            print(f"warm-up failed: {(warm.errors + warm.mixed)[0]}\n{server.log_tail()}")
+            return 1
+
+        header = f"{'count':>5} {'p50':>8} {'p95':>8} {'req/s':>7} {'server':>6} {'client':>6}"
+        print(f"\n  {'':44} {'':5} {'ms per request':>17} {'':7} {'CPU ms/request':>13}")
+        print(f"  {'':44} {header} {'errors':>6} {'mixed':>6}")
+        baseline = [User(i, args.requests) for i in range(args.users)]
+        with Phase(server) as phase:
+            for user in baseline:
+                run_user(user, server.url, page, deadline, False)
+        row("baseline: 1 user, every request in turn", baseline, phase)
+        opening = [User(i, 1) for i in range(args.users)]
+        with Phase(server) as phase:
+            together(open_page, opening, deadline, server.url)
+        row(f"open: {args.users} users load the page at once", opening, phase)
+        burst = [User(i, args.requests) for i in range(args.users)]
+        with Phase(server) as phase:
+            together(run_user, burst, deadline, server.url, page, deadline, False)
+        p95, errors, mixed = row(f"burst: {args.users} users, back to back", burst, phase)
+        paced = [User(i, args.requests) for i in range(args.users)]
+        with Phase(server) as phase:
+            together(run_user, paced, deadline, server.url, page, deadline, True)
+        paced_p95, paced_errors, paced_mixed = row(
+            f"paced: {args.users} users, 0.5–1.5 s apart", paced, phase
+        )
+        broken = [u for group in (baseline, opening, burst, paced) for u in group if u.errors or u.mixed]
+        details(broken)
+        errors_total = errors + paced_errors + sum(len(u.errors) for u in baseline + opening)
+        mixed_total = mixed + paced_mixed + sum(len(u.mixed) for u in baseline)
+        target = f"burst p95 ≤ {TARGET_P95_S * 1e3:g} ms"
+        print(f"\n  target: {target}: {verdict(p95 <= TARGET_P95_S)} ({p95 * 1e3:.0f} ms)")
+        print(f"  (paced p95: {paced_p95 * 1e3:.0f} ms: {verdict(paced_p95 <= TARGET_P95_S)})")
+        print(f"  target: 0 errors: {verdict(errors_total == 0)} ({errors_total})")
+        print(f"  target: 0 mixed-up answers: {verdict(mixed_total == 0)} ({mixed_total})")
+        print(f"\nload average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        return 1 if errors_total or mixed_total else 0
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

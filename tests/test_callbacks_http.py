@@ -1,0 +1,558 @@
+"""The app's callbacks through real HTTP requests (Flask's test client), built as dash-renderer builds
+them (``bench.dash_client``): what a browser, a share link or a hand-made request can send.
+
+The contract for a bad value: the answer is 200 with a short message in the error output next to the
+control, and no figure output at all (Dash then leaves every figure as it was); never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+
+import plotly
+import pytest
+
+from app import figures, ids, layout
+from app.main import create_app
+from app.state import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec
+from bench.dash_client import PATCH_KEY, DashClient, Page, Reply, callback_body, stringify_id
+
+COMPUTE = f"{ids.SURFACE_3D}.figure"
+SETTINGS = f"{ids.NOTICE}.children"
+#: Every output of the compute callback that draws something; a bad value must leave all of them.
+FIGURE_OUTPUTS = (ids.SURFACE_3D, ids.CONTOUR, ids.COMPARE, ids.LOSS, ids.RUNS_DATA, ids.FRAME)
+SETUP, COMPARE = ids.SETUP_ERROR, ids.COMPARE_ERROR
+RUN0, RUN1 = stringify_id(ids.run_error(0)), stringify_id(ids.run_error(1))
+MAX_SECONDS = 2.0
+SHORT = 400  # characters: a message a student reads at a glance (a list of names fits)
+
+
+@pytest.fixture(scope="module")
+def client() -> DashClient:
+    return DashClient(create_app())
+
+
+@pytest.fixture
+def page(client) -> Page:
+    """The first page's layout, fresh for each test (tests fold answers into it)."""
+    return Page(copy.deepcopy(client.page.layout))
+
+
+def raw(literal: str) -> str:
+    """A value sent as this JSON literal (e.g. ``1e400``, which JSON parsers read as infinity)."""
+    return f"@raw:{literal}@"
+
+
+def send(client: DashClient, output: str, changed: list, page: Page) -> Reply:
+    """Fire the callback with ``output`` after ``changed``; the answer must be 200 or 204, in time."""
+    text = re.sub(r'"@raw:([^"@]*)@"', r"\1", json.dumps(client.body(output, changed, page)))
+    reply = client.update(text)
+    assert reply.status in (200, 204), f"{changed!r:.200} answered {reply.status}: {reply.text(2000)}"
+    assert reply.seconds < MAX_SECONDS, f"{changed!r:.200} took {reply.seconds:.2f} s"
+    return reply
+
+
+def message(response: dict, key: str) -> str:
+    return response.get(key, {}).get("children") or ""
+
+
+def assert_refused(response: dict, key: str, words: str) -> None:
+    """A message containing ``words`` in output ``key``, and no figure output."""
+    text = message(response, key)
+    assert words.lower() in text.lower(), f"expected {words!r} in {key}, got {text!r}"
+    drawn = [k for k in response if k in FIGURE_OUTPUTS or '"lr-plot"' in k]
+    assert not drawn, f"a bad value still sent {drawn}"
+
+
+def card_layout(specs: list[RunSpec]) -> list:
+    """Run cards as layout JSON, to put more (or other) cards on the page than it opened with."""
+    cards = [layout.run_card(i, spec) for i, spec in enumerate(specs)]
+    return json.loads(json.dumps(cards, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def link(data) -> str:
+    raw_bytes = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return "?state=" + base64.urlsafe_b64encode(raw_bytes).decode().rstrip("=")
+
+
+# ------------------------------------------------------------------------------ what is re-sent
+
+
+def test_a_learning_rate_change_sends_only_patches_of_the_run_traces(client, page):
+    response = send(client, COMPUTE, [(ids.hp(0, "lr"), "value", 0.0015)], page).response
+    for key, first_run_trace in ((ids.SURFACE_3D, figures.STATIC_3D), (ids.CONTOUR, 1)):
+        figure = response[key]["figure"]
+        assert PATCH_KEY in figure and "data" not in figure, f"{key} was sent whole"
+        for operation in figure["operations"]:
+            location, value = operation["location"], operation["params"].get("value")
+            assert location[0] == "data" and location[1] >= first_run_trace, f"{key} patch touches {location}"
+            assert isinstance(value, dict) and value.get("type") in ("scatter", "scatter3d")
+    patches = json.dumps([response[ids.SURFACE_3D], response[ids.CONTOUR]])
+    for heavy in ('"type": "surface"', '"type": "contour"', '"images"', '"layout"'):
+        assert heavy not in patches, f"a runs-only update re-sent {heavy}"
+    assert response[ids.FRAME]["max"] == page.value(ids.STEPS, "value")[1]
+    assert not message(response, SETUP) and not message(response, RUN0)
+
+
+def test_a_surface_change_sends_whole_figures(client, page):
+    response = send(client, COMPUTE, [(ids.SURFACE, "value", "himmelblau")], page).response
+    surface = response[ids.SURFACE_3D]["figure"]
+    assert PATCH_KEY not in surface
+    assert surface["data"][0]["type"] == "surface"
+    contour = response[ids.CONTOUR]["figure"]
+    assert PATCH_KEY not in contour
+    assert "himmelblau" in contour["layout"]["images"][0]["source"]
+    assert response[ids.RUNS_DATA]["data"]["window"] != page.value(ids.RUNS_DATA, "data")[1]["window"]
+
+
+def test_after_a_bad_value_the_next_good_one_draws_again(client, page):
+    bad = send(client, COMPUTE, [(ids.STEPS, "value", 5000)], page).response
+    assert_refused(bad, SETUP, "steps")
+    page.set([(ids.STEPS, "value", 5000)])
+    good = send(client, COMPUTE, [(ids.STEPS, "value", 50)], page).response
+    assert message(good, SETUP) == ""  # the old message is cleared
+    assert good[ids.FRAME]["max"] == 50
+
+
+# ------------------------------------------------------------------------------------ bad values
+
+LR, X = ids.hp(0, "lr"), ids.START_X
+BAD_VALUES = [
+    # (control, value, error output, words the message must contain)
+    (LR, "abc", RUN0, "lr must be a number"),
+    (LR, -1, RUN0, "Invalid learning rate: -1"),
+    (LR, "NaN", RUN0, "learning rate"),
+    (LR, float("nan"), RUN0, "learning rate"),  # the JSON literal NaN
+    (LR, "1e400", RUN0, "learning rate"),
+    (LR, raw("1e400"), RUN0, "learning rate"),
+    (LR, float("-inf"), RUN0, "learning rate"),
+    (LR, "", RUN0, "lr"),
+    (LR, "  ", RUN0, "lr"),
+    (LR, [0.1], RUN0, "lr must be a number"),
+    (LR, {"value": 0.1}, RUN0, "lr must be a number"),
+    (LR, True, RUN0, "lr must be a number"),
+    (ids.STEPS, MAX_STEPS * 5, SETUP, f"steps must be from 1 to {MAX_STEPS}"),
+    (ids.STEPS, 0, SETUP, "steps must be from 1"),
+    (ids.STEPS, -1, SETUP, "steps must be from 1"),
+    (ids.STEPS, 2.5, SETUP, "whole number"),
+    (ids.STEPS, "abc", SETUP, "steps must be a number"),
+    (ids.STEPS, None, SETUP, "steps is empty"),
+    (ids.STEPS, "", SETUP, "steps is empty"),
+    (ids.STEPS, "NaN", SETUP, "steps"),
+    (ids.STEPS, raw("1e400"), SETUP, "steps"),
+    (ids.STEPS, [], SETUP, "steps must be a number"),
+    (ids.STEPS, {}, SETUP, "steps must be a number"),
+    (X, "1e999", SETUP, "start x must be from"),
+    (X, "NaN", SETUP, "start x"),
+    (X, 1e7, SETUP, "start x must be from"),
+    (X, raw("-1e400"), SETUP, "start x"),
+    (X, None, SETUP, "start x is empty"),
+    (X, "", SETUP, "start x is empty"),
+    (X, [1, 2], SETUP, "start x must be a number"),
+    (X, {"x": 1}, SETUP, "start x must be a number"),
+    (ids.START_Y, "abc", SETUP, "start y must be a number"),
+    (ids.SURFACE, "nope", SETUP, "Unknown landscape"),
+    (ids.SURFACE, None, SETUP, "Unknown surface"),
+    (ids.SURFACE, 3, SETUP, "Unknown surface"),
+    (ids.SURFACE, ["bowl"], SETUP, "Unknown surface"),
+    (ids.SURFACE, {"name": "bowl"}, SETUP, "Unknown surface"),
+    (ids.run_optimizer(0), "nope", RUN0, "Unknown optimizer"),
+    (ids.run_optimizer(0), None, RUN0, "Choose an optimizer"),
+    (ids.run_optimizer(0), 3, RUN0, "Choose an optimizer"),
+    (ids.run_optimizer(0), ["sgd"], RUN0, "Choose an optimizer"),
+    (ids.run_optimizer(0), {"name": "sgd"}, RUN0, "Choose an optimizer"),
+    (ids.hp(0, "momentum"), -1, RUN0, "momentum"),
+    (ids.hp(0, "momentum"), "abc", RUN0, "momentum must be a number"),
+    (ids.hp(0, "dampening"), 2, RUN0, "dampening"),
+    (ids.hp(0, "nesterov"), "yes", RUN0, "on or off"),
+    (ids.hp(1, "betas.0"), 1.5, RUN1, "beta"),
+    (ids.hp(1, "betas.1"), "NaN", RUN1, "beta"),
+    (ids.hp(1, "eps"), -1, RUN1, "eps"),
+    (ids.run_option(0, "batch_size"), 0, RUN0, "batch size must be from 1"),
+    (ids.run_option(0, "batch_size"), 2.5, RUN0, "whole number"),
+    (ids.run_option(0, "batch_size"), 1e12, RUN0, "batch size"),
+    (ids.run_option(0, "noise"), -1, RUN0, "noise"),
+    (ids.run_option(0, "noise"), "NaN", RUN0, "noise"),
+    (ids.run_option(0, "seed"), -1, RUN0, "seed"),
+    (ids.run_option(0, "seed"), 2**40, RUN0, "seed"),
+    (ids.run_option(0, "scheduler"), "nope", RUN0, "Unknown schedule"),
+    (ids.run_option(0, "scheduler"), 3, RUN0, "Unknown schedule"),
+]
+
+
+@pytest.mark.parametrize(("control", "value", "output", "words"), BAD_VALUES)
+def test_a_bad_value_gets_a_message_and_leaves_the_figures(client, page, control, value, output, words):
+    reply = send(client, COMPUTE, [(control, "value", value)], page)
+    assert reply.status == 200
+    assert_refused(reply.response, output, words)
+    assert len(message(reply.response, output)) <= SHORT
+
+
+COMPARE_LRS = [
+    ("", "Enter learning rates"),
+    (None, "Enter learning rates"),
+    (["0.1"], "Enter learning rates"),
+    ("abc", "learning rate must be a number"),
+    ("0:1:4", "learning rate must be from"),
+    ("0.001:1:100", "a range needs 2 to 8 values"),
+    (", ".join(["0.1"] * 9), "at most 8 learning rates"),
+    ("0.1, -1", "learning rate must be from"),
+    ("1e400, 0.1", "learning rate must be from"),
+]
+
+
+@pytest.mark.parametrize(("text", "words"), COMPARE_LRS)
+def test_bad_learning_rates_to_compare_get_a_message(client, page, text, words):
+    changed = [(ids.MODE, "value", "compare"), (ids.COMPARE_LRS, "value", text)]
+    assert_refused(send(client, COMPUTE, changed, page).response, COMPARE, words)
+
+
+@pytest.mark.parametrize(
+    ("formula", "words"),
+    [
+        ("", "Type a formula"),
+        (None, "Type a formula"),
+        (["x"], "Type a formula"),
+        ("9^9^9", "exponent"),
+        ("__import__('os')", ""),
+        ("x" * 5000, ""),
+        ("sin(" * 40 + "x" + ")" * 40, ""),
+    ],
+)
+def test_a_bad_custom_formula_gets_a_message(client, page, formula, words):
+    changed = [(ids.SURFACE, "value", figures.CUSTOM), (ids.FORMULA, "value", formula)]
+    response = send(client, COMPUTE, changed, page).response
+    assert_refused(response, SETUP, words)
+    assert 0 < len(message(response, SETUP)) <= SHORT
+
+
+# ------------------------------------------------------------------- the engine's own checks and caps
+
+
+ENGINE_REFUSALS = [
+    # (changes, error output, words): settings each valid alone that the engine refuses together
+    ([(ids.run_option(0, "batch_size"), "value", 5)], RUN0, "batch_size needs a loss over a data set"),
+    (
+        [(ids.SURFACE, "value", "logistic_regression"), (ids.run_option(0, "batch_size"), "value", 41)],
+        RUN0,
+        "1 ≤ batch_size ≤ 40",
+    ),
+    ([(ids.run_option(0, "scheduler"), "value", "steplr")], RUN0, "step_size"),
+    (
+        [(ids.run_optimizer(0), "value", "adagrad"), (ids.run_option(0, "scheduler"), "value", "onecyclelr")],
+        RUN0,
+        "cycle_momentum",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changed", "output", "words"), ENGINE_REFUSALS)
+def test_the_engines_refusals_reach_the_run_card(client, page, changed, output, words):
+    assert_refused(send(client, COMPUTE, changed, page).response, output, words)
+
+
+def test_the_largest_allowed_setup_answers_in_time(client, page):
+    """MAX_RUNS runs of the costliest update rule (Newton: a Hessian per step) × MAX_STEPS steps."""
+    specs = [RunSpec("newton", {"lr": 0.5}, PALETTE[i % len(PALETTE)]) for i in range(MAX_RUNS)]
+    page.apply({ids.RUNS: {"children": card_layout(specs)}})
+    response = send(client, COMPUTE, [(ids.STEPS, "value", MAX_STEPS)], page).response
+    assert response[ids.FRAME]["max"] == MAX_STEPS
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the compute callback runs every run card a request lists: no MAX_RUNS cap "
+    "(app/callbacks.py settings_from_controls / _parse_cards); 24 cards × 1000 steps take seconds",
+)
+def test_more_run_cards_than_max_runs_are_refused(client, page):
+    specs = [RunSpec("sgd", {"lr": 0.001}, PALETTE[i % len(PALETTE)]) for i in range(3 * MAX_RUNS)]
+    page.apply({ids.RUNS: {"children": card_layout(specs)}})
+    response = send(client, COMPUTE, [(ids.STEPS, "value", MAX_STEPS)], page).response
+    told = [key for key, props in response.items() if str(MAX_RUNS) in str(props.get("children") or "")]
+    assert told, "no message names the cap"
+    assert_refused(response, told[0], str(MAX_RUNS))
+
+
+# ---------------------------------------------------------------------------- messages stay short
+
+ECHO_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="bug: the message repeats the whole value typed or sent (landscapes/registry.py get, "
+    "optimizers/registry.py get, app/lessons.py get, app/state.py parse_number, _number_or_raise and "
+    "_as_bool): cut the value shown, as parse_number's 'must be a number' does",
+)
+HUGE_VALUES = [
+    pytest.param(ids.SURFACE, "x" * 10_000, SETUP, id="surface name", marks=ECHO_BUG),
+    pytest.param(ids.run_optimizer(0), "x" * 10_000, RUN0, id="optimizer name", marks=ECHO_BUG),
+    pytest.param(LR, [0.1] * 2000, RUN0, id="lr as a long list", marks=ECHO_BUG),
+    pytest.param(LR, "9" * 5000, RUN0, id="lr as a long number"),
+    pytest.param(X, "9" * 5000, SETUP, id="start x as a long number", marks=ECHO_BUG),
+    pytest.param(ids.STEPS, "1" * 5000, SETUP, id="steps as a long number", marks=ECHO_BUG),
+    pytest.param(
+        ids.run_option(0, "batch_size"), "9" * 5000, RUN0, id="batch size as a long number", marks=ECHO_BUG
+    ),
+    pytest.param(ids.run_option(0, "scheduler"), "x" * 10_000, RUN0, id="schedule name"),
+    pytest.param(ids.hp(0, "nesterov"), "x" * 10_000, RUN0, id="switch given text", marks=ECHO_BUG),
+    pytest.param(ids.FORMULA, "x+" * 5000, SETUP, id="formula"),
+]
+
+
+@pytest.mark.parametrize(("control", "value", "output"), HUGE_VALUES)
+def test_a_huge_value_gets_a_short_message(client, page, control, value, output):
+    changed = [(control, "value", value)]
+    if control == ids.FORMULA:
+        changed.append((ids.SURFACE, "value", figures.CUSTOM))
+    response = send(client, COMPUTE, changed, page).response
+    assert 0 < len(message(response, output)) <= SHORT, message(response, output)[:200]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: an emptied learning-rate box (null) silently runs the optimizer's default lr, with no "
+    "message (app/state.py parse_run skips None values)",
+)
+def test_an_empty_learning_rate_box_is_refused_not_replaced_by_the_default(client, page):
+    """dcc.Input(type="number") sends null when the box is emptied."""
+    response = send(client, COMPUTE, [(LR, "value", None)], page).response
+    assert_refused(response, RUN0, "learning rate")
+
+
+# -------------------------------------------------------------------------------- hand-made requests
+
+
+def _with_run_ids(body: dict, run) -> dict:
+    """Every pattern-matching id of the request (inputs and outputs) with ``run`` as its run."""
+    body = copy.deepcopy(body)
+    for group in (body["inputs"], body["outputs"]):
+        for spec in group:
+            for item in spec if isinstance(spec, list) else [spec]:
+                if isinstance(item["id"], dict):
+                    item["id"]["run"] = run
+    return body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a run id that is a list in a hand-made request raises TypeError (unhashable) in "
+    "app/callbacks.py _by_run/_parse_cards: 500",
+)
+def test_a_run_id_that_is_not_a_name_or_number_is_not_a_500(client, page):
+    body = _with_run_ids(client.body(COMPUTE, [(ids.STEPS, "value", 10)], page), [0, 1])
+    assert client.update(body).status in (200, 204)
+
+
+def test_unknown_hyperparameter_and_option_names_are_ignored(client, page):
+    body = client.body(COMPUTE, [(ids.STEPS, "value", 10)], page)
+    for spec in body["inputs"]:
+        if isinstance(spec, list) and spec and spec[0]["id"]["type"] in ("hp", "run-option"):
+            spec.append({"id": {**spec[0]["id"], "name": "bogus"}, "property": "value", "value": "x"})
+    reply = client.update(body)
+    assert reply.status == 200, reply.text()
+    assert reply.response[ids.FRAME]["max"] == 10
+
+
+def test_a_stale_or_forged_runs_store_only_makes_the_figures_whole(client, page):
+    body = client.body(COMPUTE, [(LR, "value", 0.0015)], page)
+    body["state"][0]["value"] = {"window": "garbage"}
+    reply = client.update(body)
+    assert reply.status == 200, reply.text()
+    assert PATCH_KEY not in reply.response[ids.SURFACE_3D]["figure"]
+
+
+DASH_500 = pytest.mark.xfail(
+    strict=True,
+    reason="bug: Dash's dispatch raises on a body of the wrong shape (AttributeError, IndexError, "
+    "KeyError): 500; app/main.py could answer 400 (an error handler, or a check before dispatch)",
+)
+MALFORMED = [
+    pytest.param("not json{", id="not JSON"),
+    pytest.param("", id="empty body"),
+    pytest.param([1, 2], id="a list", marks=DASH_500),
+    pytest.param("no inputs", id="no inputs", marks=DASH_500),
+    pytest.param("unknown output", id="unknown output", marks=DASH_500),
+]
+
+
+@pytest.mark.parametrize("kind", MALFORMED)
+def test_a_malformed_request_is_a_client_error(client, page, kind):
+    """Broken request bodies are answered 4xx (Dash itself raises on some: app/main.py could answer
+    them with an error handler for /_dash-update-component)."""
+    body = client.body(COMPUTE, [(ids.STEPS, "value", 10)], page)
+    if kind == "no inputs":
+        body = {k: v for k, v in body.items() if k != "inputs"}
+    elif kind == "unknown output":
+        body = {**body, "output": "nope.children"}
+    else:
+        body = kind
+    assert 400 <= client.update(body).status < 500
+
+
+# ------------------------------------------------------------------------------------ share links
+
+CONTROL_OUTPUTS = (ids.SURFACE, ids.START_X, ids.STEPS, ids.RUNS, ids.MODE)
+DAMAGED_LINKS = [
+    pytest.param("?state=garbage", "damaged", id="garbage"),
+    pytest.param("?state=", "damaged", id="empty state"),
+    pytest.param("?state=%%%", "damaged", id="percent signs"),
+    pytest.param(link(b"\xff\xfe\x00"), "damaged", id="not UTF-8"),
+    pytest.param(link(b"{not json"), "damaged", id="not JSON"),
+    pytest.param(link([1, 2]), "JSON object", id="a list"),
+    pytest.param(link("text"), "JSON object", id="a string"),
+    pytest.param(link(None), "JSON object", id="null"),
+    pytest.param(link(3), "JSON object", id="a number"),
+    pytest.param("?state=" + "A" * 9000, "too long", id="huge"),
+    pytest.param(link({"steps": 5000}), "steps", id="too many steps"),
+    pytest.param(link({"start": [1e999, 0]}), "start x", id="infinite start"),
+    pytest.param(link({"surface": "nope"}), "Unknown landscape", id="unknown surface"),
+    pytest.param(link({"runs": []}), "runs", id="no runs"),
+    pytest.param(link({"runs": [{"optimizer": "sgd"}] * (MAX_RUNS + 1)}), "runs", id="too many runs"),
+    pytest.param(link({"runs": [{"optimizer": "nope"}]}), "Unknown optimizer", id="unknown optimizer"),
+    pytest.param(link({"runs": [{"optimizer": "adam", "hp": {"lr": -1}}]}), "learning rate", id="bad lr"),
+    pytest.param(link({"runs": [{"optimizer": "adam", "hp": {"bogus": 1}}]}), "bogus", id="unknown hp"),
+    pytest.param(link({"runs": [{"optimizer": "adam", "hp": []}]}), "JSON object", id="hp a list"),
+    pytest.param(link({"runs": [7]}), "JSON object", id="run a number"),
+    pytest.param(link({"compare_lrs": "1:2:1000"}), "2 to 8", id="too many panels"),
+    pytest.param(link({"mode": "x"}), "mode", id="unknown mode"),
+    pytest.param(link({"step": 10**9}), "step", id="step out of range"),
+    pytest.param(link({"loss_log": "yes"}), "loss_log", id="flag a string"),
+    pytest.param(link({"surface": "custom", "formula": "9^9^9"}), "exponent", id="formula too big"),
+]
+
+
+@pytest.mark.parametrize(("search", "words"), DAMAGED_LINKS)
+def test_a_damaged_share_link_shows_a_notice_and_keeps_the_controls(client, page, search, words):
+    response = send(client, SETTINGS, [(ids.URL, "search", search)], page).response
+    notice = message(response, ids.NOTICE)
+    assert "could not be opened" in notice and words.lower() in notice.lower(), notice
+    assert len(notice) <= SHORT
+    assert not [k for k in response if k in CONTROL_OUTPUTS]
+
+
+@pytest.mark.parametrize("search", ["", "?", "?foo=bar", None, 123, ["?state=x"], {"state": "x"}])
+def test_an_address_without_settings_changes_nothing(client, page, search):
+    reply = send(client, SETTINGS, [(ids.URL, "search", search)], page)
+    assert not [k for k in reply.response if k in CONTROL_OUTPUTS]
+
+
+def test_a_good_share_link_sets_every_control(client, page):
+    search = link({"surface": "himmelblau", "steps": 77, "runs": [{"optimizer": "adam", "hp": {"lr": 0.05}}]})
+    response = send(client, SETTINGS, [(ids.URL, "search", search)], page).response
+    assert message(response, ids.NOTICE) == ""
+    assert response[ids.SURFACE]["value"] == "himmelblau" and response[ids.STEPS]["value"] == 77
+    page.apply(response)
+    assert page.value(ids.run_optimizer(0), "value") == (True, "adam")
+    assert page.matching({"type": "run-optimizer", "run": ["ALL"]})[-1]["run"] == "compare"
+
+
+@pytest.mark.parametrize(
+    "lesson",
+    [
+        "nope",
+        3,
+        [1],
+        pytest.param("x" * 10_000, id="huge", marks=ECHO_BUG),
+    ],
+)
+def test_an_unknown_lesson_shows_a_short_notice(client, page, lesson):
+    response = send(client, SETTINGS, [(ids.LESSON, "value", lesson)], page).response
+    notice = message(response, ids.NOTICE)
+    assert "Unknown lesson" in notice and len(notice) <= SHORT, notice[:300]
+    assert not [k for k in response if k in CONTROL_OUTPUTS]
+
+
+# ------------------------------------------------------------------------------ every callback
+
+GARBAGE = [None, "", "abc", -1, 1e308, float("nan"), [1], {"a": 1}, True]
+
+
+def _plain(specs: list, page: Page) -> list[tuple[str, str]]:
+    return [(s["id"], s["property"]) for s in specs if not s["id"].startswith("{") and s["id"] in page.props]
+
+
+def _sweep(client: DashClient, page: Page):
+    """``(dep, changed, values)``: each server callback fired with garbage in each plain input (as the
+    trigger), and in each plain state prop (fired by its first plain input: a click, or its value)."""
+    for dep in client.deps:
+        if dep.get("clientside_function"):
+            continue
+        inputs = _plain(dep["inputs"], page)
+        for component_id, prop in inputs:
+            for value in GARBAGE[:3] if prop == "n_clicks" else GARBAGE:
+                yield dep, [(component_id, prop, value)], []
+        if not inputs:
+            continue
+        trigger_id, trigger_prop = inputs[0]
+        trigger = (trigger_id, trigger_prop, 1 if trigger_prop == "n_clicks" else page.value(*inputs[0])[1])
+        for component_id, prop in _plain(dep.get("state", []), page):
+            for value in GARBAGE:
+                yield dep, [trigger], [(component_id, prop, value)]
+
+
+def _known_bug(dep: dict, values: list) -> bool:
+    """The one 500 the sweep finds today (see the xfail test below): Share with NaN in the hidden
+    compare box."""
+    return ids.SHARE_QUERY in dep["output"] and [(i, v != v) for i, _, v in values] == [
+        (ids.COMPARE_LRS, True)
+    ]
+
+
+def test_every_callback_answers_garbage_in_any_plain_input_or_state_without_a_500(client, page):
+    """Every server callback (those of other panels too), with each of its plain props set to each
+    garbage value in turn: 200 or 204 in time, never a 500."""
+    failures = []
+    for dep, changed, values in _sweep(client, page):
+        if _known_bug(dep, values):
+            continue
+        reply = client.update(callback_body(dep, page, changed, values))
+        if reply.status not in (200, 204) or reply.seconds > MAX_SECONDS:
+            what = values[0] if values else changed[0]
+            failures.append(
+                f"{dep['output'][:40]} with {what!r:.80}: {reply.status} in {reply.seconds:.2f} s"
+            )
+    assert not failures, "\n".join(failures)
+
+
+SHARE = f"{ids.SHARE_QUERY}.data"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: Share while exploring sends the hidden compare box unchecked; NaN there makes "
+    "encode_settings raise (json allow_nan=False): 500 (app/callbacks.py make_link, "
+    "settings_from_controls checks compare_lrs only in compare mode)",
+)
+def test_share_with_nan_in_the_hidden_compare_box_is_not_a_500(client, page):
+    reply = client.call(
+        SHARE, [(ids.SHARE, "n_clicks", 1)], page, values=[(ids.COMPARE_LRS, "value", float("nan"))]
+    )
+    assert reply.status == 200, reply.text(300)
+
+
+def test_a_share_link_reopens_the_same_controls(client, page):
+    page.set([(ids.STEPS, "value", 123), (ids.START_X, "value", 0.5), (LR, "value", 0.0007)])
+    query = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page).response[ids.SHARE_QUERY]["data"]
+    fresh = Page(copy.deepcopy(client.page.layout))
+    response = send(client, SETTINGS, [(ids.URL, "search", query)], fresh).response
+    assert message(response, ids.NOTICE) == ""
+    fresh.apply(response)
+    for control, value in ((ids.STEPS, 123), (ids.START_X, 0.5), (LR, 0.0007)):
+        assert fresh.value(control, "value")[1] == value
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: Share while exploring puts an unchecked compare box in the link; a bad text there "
+    "makes a link that cannot be opened (app/callbacks.py make_link / settings_from_controls)",
+)
+def test_a_share_link_made_while_exploring_opens_whatever_the_compare_box_holds(client, page):
+    page.set([(ids.COMPARE_LRS, "value", "abc")])
+    reply = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page)
+    query = reply.response.get(ids.SHARE_QUERY, {}).get("data")
+    if query is None:  # refused, with a message: also fine
+        assert "Fix" in reply.response[ids.SHARE_LINK]["value"]
+        return
+    response = send(client, SETTINGS, [(ids.URL, "search", query)], Page(copy.deepcopy(client.page.layout)))
+    assert message(response.response, ids.NOTICE) == ""

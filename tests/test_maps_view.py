@@ -1,0 +1,379 @@
+"""The Maps panel without a browser: its components, and the pure helpers its callbacks use."""
+
+from __future__ import annotations
+
+import pytest
+from dash import State, html
+
+import landscapes
+import optimizers
+from app import callbacks, ids, layout, map_figures, maps_view, state, views
+from optimizers import maps
+
+
+def walk(node):
+    """Every component of a tree (children lists, single children, strings skipped)."""
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            yield from walk(child)
+        return
+    if not hasattr(node, "to_plotly_json"):
+        return
+    yield node
+    yield from walk(getattr(node, "children", None))
+
+
+def component_ids(tree) -> list:
+    return [c.id for c in walk(tree) if getattr(c, "id", None) is not None]
+
+
+# ------------------------------------------------------------------------------------ the panel
+
+
+def test_the_panel_builds_with_every_id_once():
+    found = component_ids(maps_view.panel())
+    assert len(found) == len(set(map(str, found)))
+    for name in (
+        "PANEL", "TAB", "MAP_OPTIMIZER", "MAP_X", "MAP_Y", "MAP_GRID", "MAP_METRIC", "MAP_COMPUTE",
+        "MAP_ERROR", "MAP_GRAPH", "MAP_TIMING", "MAP_META", "BASIN_OPTIMIZER", "BASIN_LR",
+        "BASIN_GRID", "BASIN_COMPUTE", "BASIN_ERROR", "BASIN_GRAPH", "BASIN_COUNTS", "RACE_OPTIMIZERS",
+        "RACE_TOL", "RACE_COMPUTE", "RACE_ERROR", "RACE_GRAPH", "RACE_TABLE",
+    ):  # fmt: skip
+        assert getattr(maps_view, name) in found, name
+
+
+def test_the_panel_has_three_tabs_and_sgd_lr_by_momentum_first():
+    by_id = {c.id: c for c in walk(maps_view.panel()) if getattr(c, "id", None) is not None}
+    assert [o["label"] for o in by_id[maps_view.TAB].options] == [
+        "Hyperparameter map",
+        "Basins",
+        "Fair comparison",
+    ]
+    assert by_id[maps_view.MAP_OPTIMIZER].value == "sgd"
+    assert (by_id[maps_view.MAP_X].value, by_id[maps_view.MAP_Y].value) == ("lr", "momentum")
+    assert by_id[maps_view.MAP_GRID].value == 40
+    assert (by_id[maps_view.MAP_GRID].min, by_id[maps_view.MAP_GRID].max) == (8, 64)
+    assert (by_id[maps_view.BASIN_GRID].min, by_id[maps_view.BASIN_GRID].max) == (20, 80)
+    assert by_id[maps_view.RACE_OPTIMIZERS].value == ["sgd", "adam", "rmsprop"]
+    assert float(by_id[maps_view.RACE_TOL].value) == 1e-6
+
+
+def test_the_page_has_the_maps_mode_view_and_a_hint_under_each_learning_rate():
+    settings = state.default_settings()
+    page = layout.page(settings, {}, {})
+    found = component_ids(page)
+    assert "maps-view" in found
+    assert [maps_view.lr_hint(i) for i in range(len(settings["runs"]))] == [
+        i for i in found if isinstance(i, dict) and i.get("type") == "lr-hint"
+    ]
+    mode = next(c for c in walk(page) if getattr(c, "id", None) == ids.MODE)
+    assert "maps" in [o["value"] for o in mode.options]
+
+
+# ------------------------------------------------------------------------------------- the axes
+
+
+@pytest.mark.parametrize(
+    "optimizer, axes",
+    [
+        ("sgd", ("lr", "momentum")),
+        ("rmsprop", ("lr", "momentum")),
+        ("adam", ("lr", "betas.1")),
+        ("adamw", ("lr", "betas.1")),
+        ("lion", ("lr", "betas.1")),
+        ("adagrad", ("lr", "lr_decay")),
+        ("newton", ("lr", "damping")),
+    ],
+)
+def test_default_axes(optimizer, axes):
+    assert maps_view.default_axes(optimizer) == axes
+
+
+def test_axes_are_kept_when_the_new_optimizer_has_them():
+    assert maps_view.axes_for("rmsprop", "momentum", "lr") == ("momentum", "lr")
+    assert maps_view.axes_for("adam", "lr", "momentum") == ("lr", "betas.1")
+    assert maps_view.axes_for("sgd", "lr", "lr") == ("lr", "momentum")
+
+
+def test_axis_options_are_the_mappable_hyperparameters():
+    options = maps_view.axis_options("adam")
+    assert [o["value"] for o in options] == maps.mappable("adam")
+    assert options[0]["label"] == "learning rate"
+
+
+def test_grid_values_are_rounded_and_span_the_ui_range():
+    values = maps_view.grid_values("sgd", "lr", 12)
+    assert len(values) == 12 == len(set(values))
+    assert values[0] == 1e-4 and values[-1] == 10.0
+    assert all(float(f"{v:.3g}") == v for v in values)  # short enough for a run card's lr box
+    assert maps_view.grid_values("sgd", "momentum", 8)[-1] == 0.99
+
+
+@pytest.mark.parametrize("optimizer", optimizers.names())
+def test_rounded_grids_keep_every_value_distinct_at_the_largest_grid(optimizer):
+    for param in maps.mappable(optimizer):
+        assert len(set(maps_view.grid_values(optimizer, param, maps_view.MAP_GRID_RANGE[1]))) == 64
+
+
+# ---------------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("nope", "lr", "momentum", 40, "final"), "Unknown optimizer"),
+        ((None, "lr", "momentum", 40, "final"), "Choose an optimizer"),
+        (("sgd", "lr", "betas.1", 40, "final"), "y axis"),
+        (("sgd", "lr", "lr", 40, "final"), "two different"),
+        (("sgd", "lr", "momentum", 40, "median"), "colour"),
+        (("sgd", "lr", "momentum", 65, "final"), "grid must be from 8 to 64"),
+        (("sgd", "lr", "momentum", 7, "final"), "grid must be from 8 to 64"),
+        (("sgd", "lr", "momentum", None, "final"), "grid must be a whole number from 8 to 64"),
+        (("sgd", "lr", "momentum", 12.5, "final"), "whole number"),
+    ],
+)
+def test_a_bad_map_request_is_refused_in_plain_words(args, words):
+    with pytest.raises(ValueError, match=words):
+        maps_view.parse_map_request(*args)
+
+
+@pytest.mark.parametrize("value", [None, "", "x", float("inf")])
+def test_a_box_that_is_not_a_number_is_refused(value):
+    with pytest.raises(ValueError, match="tol must be"):
+        maps_view.parse_value(value, "tol")
+
+
+def test_a_number_out_of_the_engines_range_passes_to_the_engine():
+    """-1 is a number: the engine refuses it with its own message (``Invalid tol: -1.0 ...``)."""
+    assert maps_view.parse_value("-1", "tol") == -1.0
+
+
+def test_a_good_map_request():
+    assert maps_view.parse_map_request("adam", "lr", "betas.1", 12, "best") == {
+        "optimizer": "adam",
+        "x_param": "lr",
+        "y_param": "betas.1",
+        "n": 12,
+        "metric": "best",
+    }
+
+
+def test_a_bad_sidebar_says_where_to_fix_it():
+    with pytest.raises(ValueError, match=r"sidebar.*steps"):
+        maps_view.parse_setup("bowl", None, 0, 0, 5000)
+    with pytest.raises(ValueError, match=r"sidebar.*formula"):
+        maps_view.parse_setup(state.CUSTOM, "", 0, 0, 50)
+    landscape, start, steps = maps_view.parse_setup("bowl", None, "1", 2, 30)
+    assert (landscape.name, start, steps) == ("bowl", (1.0, 2.0), 30)
+
+
+def test_a_custom_surface_maps_too():
+    landscape, start, steps = maps_view.parse_setup(state.CUSTOM, "x^2 + 3*y^2", 1, 1, 50)
+    assert maps_view.stability_hint(landscape, start) == "Plain GD stable for lr < 2/λ_max = 0.333"
+    b = maps.basins(landscape, "sgd", steps, 20, lr=0.1)
+    items = [c for c in walk(maps_view.basin_counts(landscape, b)) if isinstance(c, html.Li)]
+    assert len(items) == 2  # no listed minimum: not converged and diverged
+
+
+@pytest.mark.parametrize("names", [[], None, "sgd", ["sgd", "nope"]])
+def test_bad_racers_are_refused(names):
+    with pytest.raises(ValueError, match="optimizer"):
+        maps_view.parse_racers(names)
+
+
+def test_racers_are_kept_in_order_once_each():
+    assert maps_view.parse_racers(["adam", "sgd", "adam"]) == ["adam", "sgd"]
+
+
+# ------------------------------------------------------------------------ a click becomes a run
+
+
+def small_map(optimizer="sgd", x_param="lr", y_param="momentum", n=8, surface="bowl"):
+    xs, ys = (maps_view.grid_values(optimizer, p, n) for p in (x_param, y_param))
+    return maps.hyperparameter_map(surface, optimizer, (2.5, 2.0), 40, x_param, xs, y_param, ys)
+
+
+def test_every_cell_clicked_anywhere_inside_becomes_the_run_of_that_cell():
+    """A heatmap click reports the middle of the cell's edges; it snaps to the cell's grid value."""
+    m = small_map()
+    trace = map_figures.hyperparameter_map_figure(m).data[0]
+    x_edges, y_edges = list(trace.x), list(trace.y)
+    meta = maps_view.map_meta(m)
+    for j, lr in enumerate(m.x_values):
+        for i, momentum in enumerate(m.y_values):
+            for t in (0.1, 0.5, 0.9):  # anywhere between the edges
+                click = {
+                    "x": x_edges[j] + t * (x_edges[j + 1] - x_edges[j]),
+                    "y": y_edges[i] + t * (y_edges[i + 1] - y_edges[i]),
+                }
+                spec = maps_view.run_from_cell(meta, click, state.PALETTE[3])
+                assert spec.hyperparameters["lr"] == lr
+                assert spec.hyperparameters["momentum"] == momentum
+    assert spec.optimizer == "sgd" and spec.color == state.PALETTE[3]
+    assert spec.hyperparameters["dampening"] == 0.0  # the rest: torch's defaults
+
+
+def test_a_clicked_pair_entry_keeps_the_other_entry_of_the_pair():
+    m = small_map("adam", "lr", "betas.1")
+    click = {"x": float(m.x_values[2]), "y": float(m.y_values[5]), "z": 0.3}
+    spec = maps_view.run_from_cell(maps_view.map_meta(m), click, state.PALETTE[0])
+    assert spec.hyperparameters["lr"] == m.x_values[2]
+    assert spec.hyperparameters["betas"] == [0.9, m.y_values[5]]
+
+
+def test_the_run_of_a_cell_reproduces_the_map():
+    m = small_map()
+    click = {"x": float(m.x_values[3]), "y": float(m.y_values[5])}
+    spec = maps_view.run_from_cell(maps_view.map_meta(m), click, state.PALETTE[0])
+    hp = {"lr": [spec.hyperparameters["lr"]], "momentum": [spec.hyperparameters["momentum"]]}
+    one = maps.hyperparameter_map("bowl", "sgd", (2.5, 2.0), 40, "lr", hp["lr"], "momentum", hp["momentum"])
+    assert one.loss[0, 0] == m.loss[5, 3]
+
+
+def test_snap_on_a_log_axis_compares_orders_of_magnitude():
+    assert maps_view.snap(0.0009, [1e-4, 1e-3, 1e-2], True, "x") == 1e-3
+    assert maps_view.snap(0.0009, [1e-4, 1e-3, 1e-2], False, "x") == 1e-3
+    assert maps_view.snap(0.004, [1e-4, 1e-3, 1e-2], True, "x") == 1e-2  # log: 0.004 is nearer 0.01
+    assert maps_view.snap(0.004, [1e-4, 1e-3, 1e-2], False, "x") == 1e-3
+
+
+GOOD_META = {"optimizer": "sgd", "x_param": "lr", "y_param": "momentum", "x_values": [0.01, 0.1],
+             "y_values": [0.0, 0.9], "x_log": True, "y_log": False}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "meta, point, words",
+    [
+        (None, {"x": 0.1, "y": 0.5}, "Compute a map first"),
+        (GOOD_META, {"z": 1}, "Click a cell"),
+        (GOOD_META, {"x": "a", "y": 1}, "x must be a number"),
+        ({**GOOD_META, "x_values": "0.1"}, {"x": 0.1, "y": 0.5}, "Compute a map first"),
+        ({**GOOD_META, "x_values": [-1.0]}, {"x": 0.1, "y": 0.5}, "Compute a map first"),
+        ({**GOOD_META, "x_values": [-1.0], "x_log": False}, {"x": 0.1, "y": 0.5}, "Invalid learning rate"),
+        ({**GOOD_META, "optimizer": "nope"}, {"x": 0.1, "y": 0.5}, "Unknown optimizer"),
+        ({**GOOD_META, "x_param": "eps"}, {"x": 0.1, "y": 0.5}, "eps"),
+    ],
+)
+def test_a_bad_click_or_a_forged_meta_is_refused(meta, point, words):
+    with pytest.raises(ValueError, match=words):
+        maps_view.run_from_cell(meta, point, state.PALETTE[0])
+
+
+def test_next_run_takes_the_next_index_and_an_unused_colour():
+    card_ids = [ids.run_card(0), ids.run_card(3), ids.run_card("compare")]
+    assert maps_view.next_run(card_ids, list(state.PALETTE[:2])) == (4, state.PALETTE[2])
+    assert maps_view.next_run([], []) == (0, state.PALETTE[0])
+
+
+def test_next_run_refuses_more_than_max_runs():
+    card_ids = [ids.run_card(i) for i in range(state.MAX_RUNS)]
+    with pytest.raises(ValueError, match=f"{state.MAX_RUNS} runs"):
+        maps_view.next_run(card_ids, list(state.PALETTE))
+
+
+# ------------------------------------------------------------------------------ what is shown
+
+
+def test_the_stability_hint_on_the_bowl_is_one():
+    assert maps_view.stability_hint(landscapes.get("bowl"), (2.5, 2.0)) == (
+        "Plain GD stable for lr < 2/λ_max = 1"
+    )
+
+
+def test_the_stability_hint_where_the_surface_curves_down():
+    assert "no lr limit" in maps_view.stability_hint(landscapes.get("himmelblau"), (0.0, 0.0))
+
+
+def test_the_stability_hint_on_rosenbrock_matches_the_engine():
+    limit = maps.stable_learning_rate("rosenbrock", (-1.5, 2.0))
+    assert f"{limit:.3g}" in maps_view.stability_hint(landscapes.get("rosenbrock"), (-1.5, 2.0))
+
+
+def test_timing_and_where():
+    rosenbrock = landscapes.get("rosenbrock")
+    assert maps_view.timing_text(4096, 300, 0.2149) == "4,096 runs × 300 steps in 0.21 s"
+    assert maps_view.where_text(rosenbrock, (-1.5, 2.0)) == "Rosenbrock valley from (-1.5, 2)"
+    assert maps_view.timing_text(4, 3, 1, "Bowl").endswith("in 1.00 s · Bowl")
+
+
+def test_basin_counts_list_every_minimum_and_both_failures():
+    himmelblau = landscapes.get("himmelblau")
+    b = maps.basins(himmelblau, "sgd", 200, 20, lr=0.01)
+    items = [c for c in walk(maps_view.basin_counts(himmelblau, b)) if isinstance(c, html.Li)]
+    assert len(items) == 4 + 2
+    numbers = [int(item.children[2].children.replace(",", "")) for item in items]
+    assert sum(numbers) == 400
+    assert all(n > 0 for n in numbers[:4])
+
+
+def test_the_race_table_has_a_row_per_optimizer():
+    result = maps.fair_comparison("bowl", ["sgd", "adam", "rmsprop"], None, 50)
+    table = maps_view.race_table(result.race)
+    rows = [c for c in walk(table) if isinstance(c, html.Tr)]
+    assert len(rows) == 1 + 3
+    assert rows[1].children[0].children == "SGD"
+
+
+def test_the_placeholder_is_an_empty_figure_with_a_line_of_text():
+    fig = maps_view.placeholder_figure("Press Compute.")
+    assert not fig.data and fig.layout.annotations[0].text == "Press Compute."
+
+
+# ---------------------------------------------------------------- the explore runs in maps mode
+
+
+def _grouping(settings: dict) -> dict:
+    """``ctx.args_grouping`` of ``callbacks._controls`` for a page showing ``settings`` (controls this
+    test does not know about are left empty, as a fresh page leaves them)."""
+    runs = settings["runs"]
+    item = lambda component_id, value: {"id": component_id, "value": value}  # noqa: E731
+    values = {
+        "surface": settings["surface"], "x": settings["start"][0], "y": settings["start"][1],
+        "steps": settings["steps"], "mode": settings["mode"], "loss_log": ["log"],
+        "compare_lrs": settings["compare_lrs"],
+    }  # fmt: skip
+    cards = {
+        "run-optimizer": [item(ids.run_optimizer(i), spec.optimizer) for i, spec in enumerate(runs)],
+        "run-color": [item(ids.run_color(i), spec.color) for i, spec in enumerate(runs)],
+        "hp": [item(ids.hp(i, k), v) for i, spec in enumerate(runs) for k, v in spec.hyperparameters.items()],
+    }
+    grouping = {}
+    for key, dependency in callbacks._controls(State).items():
+        component = dependency.component_id
+        if isinstance(component, dict):
+            grouping[key] = cards.get(component["type"], [])
+        else:
+            grouping[key] = item(component, values.get(key))
+    return grouping
+
+
+def test_in_maps_mode_the_explore_runs_still_compute():
+    """Maps mode keeps the explore figures up to date, so switching back shows the current runs."""
+    settings, errors = callbacks.settings_from_controls(
+        _grouping({**state.default_settings(), "mode": "maps"})
+    )
+    assert not errors and settings["mode"] == "maps"
+    outcome = views.compute(
+        state.parse_surface(settings["surface"]), settings["start"], settings["steps"], settings["mode"],
+        settings["runs"], settings["compare"], settings["compare_lrs"],
+    )  # fmt: skip
+    assert len(outcome.results) == 2
+    figures = views.full_figures(outcome, True)
+    assert {"surface", "contour", "loss"} <= set(figures)
+    assert set(views.runs_data(outcome)["views"]) >= {"surface", "contour"}
+
+
+def test_a_maps_mode_link_round_trips():
+    settings = {**state.default_settings(), "mode": "maps"}
+    assert state.decode_settings(state.encode_settings(settings))["mode"] == "maps"
+
+
+def test_the_app_registers_the_maps_callbacks():
+    from app.main import create_app
+
+    outputs = " ".join(create_app().callback_map)
+    for output in (
+        f"{maps_view.MAP_GRAPH}.figure", f"{maps_view.BASIN_GRAPH}.figure", f"{maps_view.RACE_GRAPH}.figure",
+        '"type":"lr-hint"', f"{ids.RUNS}.children@", f"{maps_view.MAP_X}.options",
+    ):  # fmt: skip
+        assert output in outputs, output
