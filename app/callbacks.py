@@ -12,10 +12,11 @@ from dataclasses import replace
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
 from app import export, ids, layout, lessons, maps_view, views
-from app.figures import loss_figure, lr_plot_figure, runs_patch
+from app.figures import loss_patch, lr_plot_figure, runs_patch
 from app.runs import RunError
 from app.state import (
     CUSTOM,
+    DEFAULT_COMPARE_LRS,
     MAX_RUNS,
     MODES,
     PALETTE,
@@ -178,11 +179,8 @@ def _register_runs(app) -> None:
     )
     def add_run(_, optimizer_ids, optimizer_names, colors, lrs):
         """Append a card: the next favourite optimizer not yet shown, in an unused colour."""
-        cards = [
-            (i["run"], name)
-            for i, name in zip(optimizer_ids, optimizer_names, strict=True)
-            if i["run"] != "compare"
-        ]
+        cards = [(_run_of(i), name) for i, name in zip(optimizer_ids, optimizer_names, strict=True)]
+        cards = [(run, name) for run, name in cards if run not in (None, "compare")]
         if len(cards) >= MAX_RUNS:
             return no_update
         used = {name for _, name in cards}
@@ -265,8 +263,8 @@ def _register_compute(app) -> None:
     def compute_runs(previous, **_):
         """Validate everything, run the engine, and send figures: whole if the surface or the mode
         changed, else only the run traces."""
-        error_ids = [o["id"]["run"] for o in ctx.outputs_grouping["run_errors"]]
-        plot_ids = [o["id"]["run"] for o in ctx.outputs_grouping["lr_plots"]]
+        error_ids = [_run_of(o["id"]) for o in ctx.outputs_grouping["run_errors"]]
+        plot_ids = [_run_of(o["id"]) for o in ctx.outputs_grouping["lr_plots"]]
         figure_keys = ("surface", "contour", "compare", "loss", "data", "frame_max", "status")
         out = dict.fromkeys(figure_keys, no_update)
         out.update(setup_error="", compare_error="", run_errors=[""] * len(error_ids))
@@ -282,17 +280,21 @@ def _register_compute(app) -> None:
         except ValueError as error:
             key = "compare_error" if settings["mode"] == "compare" else "setup_error"
             return {**out, key: str(error)}
-        out["lr_plots"] = _lr_plots(outcome, _explore_ids(ctx.args_grouping), plot_ids)
+        out["lr_plots"] = _lr_plots(outcome, settings, _explore_ids(ctx.args_grouping), plot_ids)
         return {**out, **_figures(outcome, settings["loss_log"], previous)}
 
 
-def _lr_plots(outcome: views.Outcome, explore_ids: list, plot_ids: list) -> list:
-    """Each card's learning-rate-vs-step plot (the compare card shows its first learning rate's)."""
+def _lr_plots(outcome: views.Outcome, settings: dict, explore_ids: list, plot_ids: list) -> list:
+    """Each card's learning-rate-vs-step plot (the compare card shows its first learning rate's).
+
+    Only cards with a schedule get one: the others keep their plot hidden, so it is not rebuilt.
+    """
     if outcome.mode == "compare":
-        plots = {"compare": lr_plot_figure(outcome.results[0])} if outcome.results else {}
+        scheduled = outcome.results and settings["compare"].options.get("scheduler")
+        plots = {"compare": lr_plot_figure(outcome.results[0])} if scheduled else {}
     else:
-        pairs = zip(explore_ids, outcome.results, strict=True)
-        plots = {run: lr_plot_figure(result) for run, result in pairs}
+        pairs = zip(explore_ids, settings["runs"], outcome.results, strict=True)
+        plots = {run: lr_plot_figure(result) for run, spec, result in pairs if spec.options.get("scheduler")}
     return [plots.get(run, no_update) for run in plot_ids]
 
 
@@ -311,11 +313,13 @@ def settings_from_controls(grouping) -> tuple[dict, dict]:
         errors["setup"] = str(error)
     settings["runs"], settings["compare"] = _parse_cards(grouping, errors)
     settings["compare_lrs"] = value("compare_lrs")
-    if settings["mode"] == "compare":
-        try:
-            parse_lr_list(settings["compare_lrs"])
-        except ValueError as error:
+    try:
+        parse_lr_list(settings["compare_lrs"])
+    except ValueError as error:
+        if settings["mode"] == "compare":
             errors["compare_lrs"] = str(error)
+        else:  # the hidden box must not break a link or an export of what is shown
+            settings["compare_lrs"] = DEFAULT_COMPARE_LRS
     settings["loss_log"] = bool(value("loss_log"))
     return settings, errors
 
@@ -328,15 +332,27 @@ def _error_outputs(errors: dict, error_ids: list) -> dict:
     }
 
 
+def _run_of(component_id) -> int | str | None:
+    """The run a pattern-matching id belongs to: a card's number or "compare"; ``None`` for an id no
+    card of ours has (a hand-made request), so that control is ignored."""
+    run = component_id.get("run") if isinstance(component_id, dict) else None
+    if run == "compare" or (isinstance(run, int) and not isinstance(run, bool)):
+        return run
+    return None
+
+
 def _explore_ids(grouping) -> list:
-    return [item["id"]["run"] for item in grouping["optimizers"] if item["id"]["run"] != "compare"]
+    runs = (_run_of(item["id"]) for item in grouping["optimizers"])
+    return [run for run in runs if run not in (None, "compare")]
 
 
 def _by_run(items) -> dict:
     """``{run: {name: value}}`` from the values of pattern-matching controls."""
     values = defaultdict(dict)
     for item in items:
-        values[item["id"]["run"]][item["id"]["name"]] = item["value"]
+        run, name = _run_of(item["id"]), item["id"].get("name")
+        if run is not None and isinstance(name, str):
+            values[run][name] = item["value"]
     return values
 
 
@@ -347,12 +363,16 @@ def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]
         _by_run(grouping["options"]),
         _by_run(grouping["schedule"]),
     )
-    colors = {item["id"]["run"]: item["value"] for item in grouping["colors"]}
+    colors = {_run_of(item["id"]): item["value"] for item in grouping["colors"]}
     runs, compare = [], None
-    for item in grouping["optimizers"]:
-        run = item["id"]["run"]
+    cards = [(_run_of(item["id"]), item["value"]) for item in grouping["optimizers"]]
+    cards = [(run, name) for run, name in cards if run is not None]
+    if sum(run != "compare" for run, _ in cards) > MAX_RUNS:
+        errors["setup"] = f"At most {MAX_RUNS} runs at once: remove some run cards"
+        return runs, compare
+    for run, name in cards:
         try:
-            spec = parse_run(item["value"], values[run], colors.get(run))
+            spec = parse_run(name, values[run], colors.get(run))
             spec = replace(spec, options=parse_options(options[run], schedule[run]))
         except ValueError as error:
             errors[run] = str(error)
@@ -381,7 +401,7 @@ def _figures(outcome: views.Outcome, loss_log: bool, previous) -> dict:
         out = {
             "surface": surface,
             "contour": contour,
-            "loss": loss_figure(outcome.landscape, outcome.results, loss_log),
+            "loss": loss_patch(outcome.landscape, outcome.results, loss_log),
         }
     messages = outcome.messages
     return {

@@ -108,7 +108,13 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
     )
     fig = go.Figure([surface, minima_trace, *_slots_3d(landscape, results, (lo, hi))])
     (x0, x1), (y0, y1) = landscape.bounds
-    axis = dict(showbackground=False, gridcolor="#c9cfdb", zerolinecolor="#9aa3b5", title_font={"size": 14})
+    axis = dict(
+        showbackground=False,
+        gridcolor="#c9cfdb",
+        zerolinecolor="#9aa3b5",
+        title_font={"size": 14},
+        nticks=5,  # fewer ticks: at the default camera more of them overlap
+    )
     fig.update_layout(
         font=FONT,
         margin=dict(l=0, r=0, t=0, b=0),
@@ -118,7 +124,7 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
         scene=dict(
             xaxis=dict(axis, title="x", range=[x0, x1]),
             yaxis=dict(axis, title="y", range=[y0, y1]),
-            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift], nticks=5),
+            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift], nticks=4),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.62),
             camera=dict(eye=dict(x=-1.25, y=-1.55, z=1.35)),
@@ -380,35 +386,14 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
     On a log scale it shows loss − minimum (a log axis needs positive values); on a surface with no
     minimum the axis stays linear and its title says why.
     """
-    can_log = log and landscape.min_value is not None
-    traces = []
-    for run in results:
-        y = run.losses - landscape.min_value if can_log else run.losses
-        if can_log:
-            y = np.maximum(y, 1e-16)
-        steps = np.arange(len(y))
-        line = _ghost("scatter", run, x=steps.tolist(), y=_rounded(y))
-        line.update(
-            opacity=1.0, name=run.label, showlegend=True, hovertemplate="step %{x}: %{y:.4g}<extra></extra>"
-        )
-        line["line"]["width"] = 3
-        traces += [line, _ball("scatter", run, size=12)]
-    if can_log:
-        title = "loss − minimum (log)"
-    elif log:
-        title = "loss (linear: no known minimum)"
-    else:
-        title = "loss"
-    fig = go.Figure(traces)
+    fig = go.Figure(_loss_traces(landscape, results, log))
     fig.update_layout(
         font=FONT,
-        margin=dict(l=64, r=12, t=8, b=44),
+        margin=dict(l=64, r=12, t=30, b=44),  # the top margin holds the log-scale switch
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
         xaxis=dict(title="step", gridcolor="#e6e9f0", zeroline=False),
-        yaxis=dict(
-            title=title, type="log" if can_log else "linear", gridcolor="#e6e9f0", exponentformat="power"
-        ),
+        yaxis=dict(_loss_axis(landscape, log), gridcolor="#e6e9f0", exponentformat="power"),
         legend=dict(
             yanchor="top",
             y=0.98,
@@ -420,6 +405,41 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
         hovermode="closest",
     )
     return fig
+
+
+def loss_patch(landscape: Landscape, results: list[RunResult], log: bool) -> Patch:
+    """The loss chart's runs and y axis only, as a ``Patch`` of ``loss_figure`` (same surface)."""
+    patch = Patch()
+    patch["data"] = _loss_traces(landscape, results, log)
+    patch["layout"]["yaxis"].update(_loss_axis(landscape, log))
+    return patch
+
+
+def _can_log(landscape: Landscape, log: bool) -> bool:
+    return log and landscape.min_value is not None
+
+
+def _loss_axis(landscape: Landscape, log: bool) -> dict:
+    if _can_log(landscape, log):
+        return {"title": {"text": "loss − min (log)"}, "type": "log"}
+    return {"title": {"text": "loss (no known minimum)" if log else "loss"}, "type": "linear"}
+
+
+def _loss_traces(landscape: Landscape, results: list[RunResult], log: bool) -> list[dict]:
+    """Per run a line (``_ghost`` with the run's legend entry) and a ball; plain dicts, unvalidated."""
+    can_log = _can_log(landscape, log)
+    traces = []
+    for run in results:
+        y = run.losses - landscape.min_value if can_log else run.losses
+        if can_log:
+            y = np.maximum(y, 1e-16)
+        line = _ghost("scatter", run, x=list(range(len(y))), y=_rounded(y))
+        line.update(
+            opacity=1.0, name=run.label, showlegend=True, hovertemplate="step %{x}: %{y:.4g}<extra></extra>"
+        )
+        line["line"]["width"] = 3
+        traces += [line, _ball("scatter", run, size=12)]
+    return traces
 
 
 # -------------------------------------------------------------------------- learning rates compared
@@ -446,9 +466,9 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
             fig.add_trace(trace, row=row, col=col)
     (x0, x1), (y0, y1) = landscape.bounds
     fig.update_xaxes(range=[x0, x1], matches="x", showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(
-        range=[y0, y1], matches="y", showgrid=False, zeroline=False, scaleanchor="x", constrain="domain"
-    )
+    fig.update_yaxes(range=[y0, y1], matches="y", showgrid=False, zeroline=False, constrain="domain")
+    for i in range(count):  # each panel keeps the map's aspect ratio against its own x axis
+        fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
     fig.update_annotations(font={"size": 16})
     fig.update_layout(
         images=[_background(landscape, _axis("x", i), _axis("y", i)) for i in range(len(results))]
@@ -489,8 +509,8 @@ def _axis(letter: str, i: int) -> str:
 def _panel_title(run: RunResult) -> str:
     lr = run.label.rsplit("lr ", 1)[-1]
     if run.diverged_at >= 0:
-        return f"<b>lr {lr}</b> —<br><span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
-    return f"<b>lr {lr}</b> —<br>final loss {format_number(run.losses[-1])}"
+        return f"<b>lr {lr}</b><br><span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
+    return f"<b>lr {lr}</b><br>final loss {format_number(run.losses[-1])}"
 
 
 # ----------------------------------------------------------------------------------------- browser

@@ -9,7 +9,7 @@ from dash import dcc, html
 import landscapes
 import optimizers
 from app import ids, lessons, maps_view
-from app.state import COLOR_NAMES, CUSTOM, MAX_STEPS, PALETTE, RunSpec, format_number, parse_surface
+from app.state import COLOR_NAMES, CUSTOM, PALETTE, RunSpec, format_number, parse_surface
 from optimizers import schedules
 from optimizers.base import Hyperparameter
 
@@ -155,9 +155,7 @@ def _sidebar(settings: dict) -> html.Aside:
                         children=[
                             _labelled("x", _number(ids.START_X, start_x)),
                             _labelled("y", _number(ids.START_Y, start_y)),
-                            _labelled(
-                                "steps", _number(ids.STEPS, settings["steps"], low=1, high=MAX_STEPS, step=1)
-                            ),
+                            _labelled("steps", _number(ids.STEPS, settings["steps"], step=1)),
                         ],
                     ),
                     html.Div("Tip: click the contour map to start there.", className="hint"),
@@ -333,16 +331,11 @@ def _labelled(label: str, control) -> html.Label:
     return html.Label(className="field", children=[html.Span(label, className="field-label"), control])
 
 
-def _number(component_id, value, low=None, high=None, step="any") -> dcc.Input:
+def _number(component_id, value, step="any", class_name="number-input") -> dcc.Input:
+    """A number box. No min/max: the browser would send an out-of-range number as null (so the
+    message would say "empty"); the server's check names the value and the allowed range instead."""
     return dcc.Input(
-        id=component_id,
-        type="number",
-        value=value,
-        min=low,
-        max=high,
-        step=step,
-        debounce=0.6,
-        className="number-input",
+        id=component_id, type="number", value=value, step=step, debounce=0.6, className=class_name
     )
 
 
@@ -420,7 +413,7 @@ def gradient_controls(run, options: dict) -> html.Div:
 
 def _option(run, name: str, value, label: str, help_text: str, step="any") -> html.Label:
     placeholder = "full batch" if name == "batch_size" else ""
-    control = dcc.Input(id=ids.run_option(run, name), type="number", value=value, min=0, step=step,
+    control = dcc.Input(id=ids.run_option(run, name), type="number", value=value, step=step,
                         debounce=0.6, className="number-input", placeholder=placeholder)  # fmt: skip
     return html.Label(
         className="field", title=help_text, children=[html.Span(label, className="field-label"), control]
@@ -500,15 +493,7 @@ def lr_control(run, lr: float) -> html.Div:
                     updatemode="mouseup",
                 ),
             ),
-            dcc.Input(
-                id=ids.hp(run, "lr"),
-                type="number",
-                value=lr,
-                min=0,
-                step="any",
-                debounce=0.6,
-                className="number-input lr-box",
-            ),
+            _number(ids.hp(run, "lr"), lr, class_name="number-input lr-box"),
             html.Div(id=maps_view.lr_hint(run), className="hint lr-hint"),
         ],
     )
@@ -534,7 +519,7 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
             className="field", title=h.help, children=[html.Span(h.name, className="field-label"), control]
         )
     if h.kind == "pair":
-        boxes = [_hp_number(run, f"{h.name}.{i}", value[i], h) for i in range(2)]
+        boxes = [_number(ids.hp(run, f"{h.name}.{i}"), value[i]) for i in range(2)]
         return html.Label(
             className="field",
             title=h.help,
@@ -543,20 +528,5 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
     return html.Label(
         className="field",
         title=h.help,
-        children=[html.Span(h.name, className="field-label"), _hp_number(run, h.name, value, h)],
-    )
-
-
-def _hp_number(run, name: str, value, h: Hyperparameter) -> dcc.Input:
-    low = h.low if math.isfinite(h.low) else None
-    high = h.high if math.isfinite(h.high) and not h.high_open else None
-    return dcc.Input(
-        id=ids.hp(run, name),
-        type="number",
-        value=value,
-        min=low,
-        max=high,
-        step="any",
-        debounce=0.6,
-        className="number-input",
+        children=[html.Span(h.name, className="field-label"), _number(ids.hp(run, h.name), value)],
     )

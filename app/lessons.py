@@ -6,6 +6,7 @@ link, so a lesson can never hold a value the controls would refuse.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 
 
@@ -202,4 +203,4 @@ def get(name: str) -> Lesson:
     for lesson in LESSONS:
         if lesson.name == name:
             return lesson
-    raise ValueError(f"Unknown lesson {name!r}; choose one of: {', '.join(names())}")
+    raise ValueError(f"Unknown lesson {reprlib.repr(name)}; choose one of: {', '.join(names())}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import dash
 import flask
 
-from app import callbacks, figures, layout, state, views
+from app import callbacks, figures, layout, requests, state, views
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -43,8 +43,20 @@ def create_app() -> dash.Dash:
     # Every component id, without the first figures (Dash would otherwise embed them in every page).
     app.validation_layout = layout.page(state.default_settings(), {}, {})
     callbacks.register(app)
+    app.server.before_request(lambda: _refuse_malformed(app))
     app.server.add_url_rule(f"{figures.IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
     return app
+
+
+def _refuse_malformed(app: dash.Dash) -> flask.Response | None:
+    """A 400 for a callback request of a shape Dash's own renderer never sends (see ``app.requests``)."""
+    request = flask.request
+    if request.path != requests.UPDATE_PATH or request.method != "POST":
+        return None
+    problem = requests.malformed(request.get_json(silent=True), app.callback_map)
+    if problem is None:
+        return None
+    return flask.Response(f"Bad callback request: {problem}", status=400, mimetype="text/plain")
 
 
 def surface_image(name: str) -> flask.Response:

@@ -10,6 +10,7 @@ import binascii
 import json
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -92,12 +93,14 @@ def parse_number(value, name: str, low: float, high: float, *, integer: bool = F
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {str(value)[:20]!r}") from None
+        raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise ValueError(f"{name} must be from {format_number(low)} to {format_number(high)}, got {value}")
+        raise ValueError(
+            f"{name} must be from {format_number(low)} to {format_number(high)}, got {reprlib.repr(value)}"
+        )
     if integer:
         if not number.is_integer():
-            raise ValueError(f"{name} must be a whole number, got {value}")
+            raise ValueError(f"{name} must be a whole number, got {reprlib.repr(value)}")
         return int(number)
     return number
 
@@ -151,24 +154,33 @@ def parse_run(optimizer_name, values: dict[str, Any], color=None) -> RunSpec:
     given: dict[str, Any] = {}
     for h in optimizer.hyperparameters:
         if h.kind == "pair":
-            pair = [values.get(f"{h.name}.{i}") for i in range(2)]
-            if all(v is not None for v in pair):
-                given[h.name] = tuple(_number_or_raise(v, f"{h.name}[{i}]") for i, v in enumerate(pair))
-        elif h.name in values and values[h.name] is not None:
+            keys = [f"{h.name}.{i}" for i in range(2)]
+            if any(key in values for key in keys):
+                pair = [_number_or_raise(values.get(key), f"{h.name}[{i}]", h) for i, key in enumerate(keys)]
+                given[h.name] = tuple(pair)
+        elif h.name in values:
             value = values[h.name]
-            given[h.name] = _as_bool(value) if h.kind == "bool" else _number_or_raise(value, h.name)
+            given[h.name] = _as_bool(value) if h.kind == "bool" else _number_or_raise(value, h.name, h)
     hp, _ = validate(optimizer, given)
     hp = {name: list(v) if isinstance(v, tuple) else v for name, v in hp.items()}
     return RunSpec(optimizer.name, hp, color if color in PALETTE else PALETTE[0])
 
 
-def _number_or_raise(value, name: str) -> float:
-    if isinstance(value, (bool, list, dict)) or (isinstance(value, str) and not value.strip()):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+def _number_or_raise(value, name: str, spec=None) -> float:
+    """A hyperparameter's number; an emptied box (``None``) is refused, not replaced by the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if spec is None:
+            raise ValueError(f"{name} is empty: enter a number")
+        words = spec.label and not spec.label.endswith(" value")  # "learning rate", not "rho value"
+        raise ValueError(
+            f"{f'{spec.label} ({name})' if words else name} is empty: enter a number ({spec.allowed()})"
+        )
+    if isinstance(value, (bool, list, dict)):
+        raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {str(value)[:20]!r}") from None
+        raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
 
 
 def _as_bool(value) -> bool:
@@ -177,7 +189,7 @@ def _as_bool(value) -> bool:
         return bool(value)
     if isinstance(value, bool):
         return value
-    raise ValueError(f"expected on or off, got {value!r}")
+    raise ValueError(f"expected on or off, got {reprlib.repr(value)}")
 
 
 MAX_BATCH = 100_000

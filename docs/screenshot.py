@@ -30,7 +30,7 @@ def main(url: str, out: str, width: int = 1400, height: int = 900, wait_ms: int 
             lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
         )
         page.goto(url)
-        page.wait_for_selector(".js-plotly-plot", timeout=30000)
+        page.locator(".js-plotly-plot:visible").first.wait_for(timeout=30000)
         page.wait_for_timeout(wait_ms)
         page.screenshot(path=out)
         browser.close()

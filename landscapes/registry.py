@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 
 from landscapes.base import Landscape
@@ -65,4 +66,6 @@ def get(name: str) -> Landscape:
     try:
         return _LANDSCAPES[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown landscape {name!r}; choose one of: {', '.join(_LANDSCAPES)}") from None
+        raise ValueError(
+            f"Unknown landscape {reprlib.repr(name)}; choose one of: {', '.join(_LANDSCAPES)}"
+        ) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import reprlib
+
 from optimizers.adadelta import ADADELTA
 from optimizers.adagrad import ADAGRAD
 from optimizers.adam import ADAM
@@ -43,4 +45,6 @@ def get(name: str) -> Optimizer:
     try:
         return _OPTIMIZERS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown optimizer {name!r}; choose one of: {', '.join(_OPTIMIZERS)}") from None
+        raise ValueError(
+            f"Unknown optimizer {reprlib.repr(name)}; choose one of: {', '.join(_OPTIMIZERS)}"
+        ) from None

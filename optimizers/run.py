@@ -468,7 +468,13 @@ def _scheduled(schedule, options, opt, hp, steps):
     lr = hp["lr"]
     if schedule is None:
         return np.asarray(lr), None, None  # a constant: a number or a (K, 1) column
-    lrs = schedule.formula(np.arange(steps), lr, **options)
+    with np.errstate(all="ignore"):  # extreme options the specs allow can overflow: refused below
+        lrs = schedule.formula(np.arange(steps), lr, **options)
+    if not np.isfinite(lrs).all():
+        raise ValueError(
+            f"Invalid options for {schedule.name}: its learning rate overflows "
+            "(use a smaller lr or less extreme schedule options)"
+        )
     per_step = lrs.tolist() if lrs.ndim == 1 else list(np.ascontiguousarray(lrs.T)[:, :, None])
     step_hp = [{"lr": value} for value in per_step]
     momenta = None

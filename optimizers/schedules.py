@@ -24,6 +24,7 @@ spec carries an ``example`` value for a control to start from.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -108,7 +109,7 @@ class Option:
             number = whole_number(value) if self.kind == "int" else _real(value)
             if number is not None and self._in_range(number):
                 return number
-        raise ValueError(f"Invalid {self.name} for {schedule}: {value!r} ({self.allowed()})")
+        raise ValueError(f"Invalid {self.name} for {schedule}: {reprlib.repr(value)} ({self.allowed()})")
 
     def _in_range(self, v: float) -> bool:
         above = v > self.low if self.low_open else v >= self.low
@@ -182,7 +183,9 @@ class Schedule:
         """
         given = {} if given is None else given
         if not isinstance(given, Mapping):
-            raise ValueError(f"scheduler_options must be a mapping of option names to values, got {given!r}")
+            raise ValueError(
+                f"scheduler_options must be a mapping of option names to values, got {reprlib.repr(given)}"
+            )
         for name in given:
             self.spec(name)
         options: dict[str, Any] = {}
@@ -544,4 +547,6 @@ def get(name: str) -> Schedule:
     try:
         return _SCHEDULES[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown scheduler {name!r}; choose one of: {', '.join(_SCHEDULES)}") from None
+        raise ValueError(
+            f"Unknown scheduler {reprlib.repr(name)}; choose one of: {', '.join(_SCHEDULES)}"
+        ) from None

@@ -136,6 +136,23 @@ def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
     assert titles[0].startswith("<b>lr 0.01</b>")
     assert "diverged at step" in titles[-1]
     assert fig.layout.xaxis2.matches == "x"
+    # Each panel keeps the map's aspect against its own x axis: anchoring every y axis to the first
+    # panel's x axis squeezed the other panels to slivers in the browser.
+    for i in range(5):
+        suffix = "" if i == 0 else str(i + 1)
+        assert fig.layout[f"yaxis{suffix}"].scaleanchor == f"x{suffix}"
+
+
+def test_loss_patch_carries_the_same_traces_and_axis_as_the_whole_figure():
+    out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05}), RunSpec("sgd", {"lr": 1e-4})])
+    for log in (True, False):
+        whole = figures.loss_figure(out.landscape, out.results, log).to_plotly_json()
+        operations = figures.loss_patch(out.landscape, out.results, log).to_plotly_json()["operations"]
+        by_location = {tuple(op["location"]): op for op in operations}
+        assert by_location[("data",)]["params"]["value"] == whole["data"]
+        axis = by_location[("layout", "yaxis")]["params"]["value"]
+        assert axis["type"] == whole["layout"]["yaxis"]["type"]
+        assert axis["title"]["text"] == whole["layout"]["yaxis"]["title"]["text"]
 
 
 def test_simulate_learning_rates_equals_separate_runs():

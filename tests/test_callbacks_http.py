@@ -262,11 +262,6 @@ def test_the_largest_allowed_setup_answers_in_time(client, page):
     assert response[ids.FRAME]["max"] == MAX_STEPS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the compute callback runs every run card a request lists: no MAX_RUNS cap "
-    "(app/callbacks.py settings_from_controls / _parse_cards); 24 cards × 1000 steps take seconds",
-)
 def test_more_run_cards_than_max_runs_are_refused(client, page):
     specs = [RunSpec("sgd", {"lr": 0.001}, PALETTE[i % len(PALETTE)]) for i in range(3 * MAX_RUNS)]
     page.apply({ids.RUNS: {"children": card_layout(specs)}})
@@ -278,24 +273,16 @@ def test_more_run_cards_than_max_runs_are_refused(client, page):
 
 # ---------------------------------------------------------------------------- messages stay short
 
-ECHO_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: the message repeats the whole value typed or sent (landscapes/registry.py get, "
-    "optimizers/registry.py get, app/lessons.py get, app/state.py parse_number, _number_or_raise and "
-    "_as_bool): cut the value shown, as parse_number's 'must be a number' does",
-)
 HUGE_VALUES = [
-    pytest.param(ids.SURFACE, "x" * 10_000, SETUP, id="surface name", marks=ECHO_BUG),
-    pytest.param(ids.run_optimizer(0), "x" * 10_000, RUN0, id="optimizer name", marks=ECHO_BUG),
-    pytest.param(LR, [0.1] * 2000, RUN0, id="lr as a long list", marks=ECHO_BUG),
+    pytest.param(ids.SURFACE, "x" * 10_000, SETUP, id="surface name"),
+    pytest.param(ids.run_optimizer(0), "x" * 10_000, RUN0, id="optimizer name"),
+    pytest.param(LR, [0.1] * 2000, RUN0, id="lr as a long list"),
     pytest.param(LR, "9" * 5000, RUN0, id="lr as a long number"),
-    pytest.param(X, "9" * 5000, SETUP, id="start x as a long number", marks=ECHO_BUG),
-    pytest.param(ids.STEPS, "1" * 5000, SETUP, id="steps as a long number", marks=ECHO_BUG),
-    pytest.param(
-        ids.run_option(0, "batch_size"), "9" * 5000, RUN0, id="batch size as a long number", marks=ECHO_BUG
-    ),
+    pytest.param(X, "9" * 5000, SETUP, id="start x as a long number"),
+    pytest.param(ids.STEPS, "1" * 5000, SETUP, id="steps as a long number"),
+    pytest.param(ids.run_option(0, "batch_size"), "9" * 5000, RUN0, id="batch size as a long number"),
     pytest.param(ids.run_option(0, "scheduler"), "x" * 10_000, RUN0, id="schedule name"),
-    pytest.param(ids.hp(0, "nesterov"), "x" * 10_000, RUN0, id="switch given text", marks=ECHO_BUG),
+    pytest.param(ids.hp(0, "nesterov"), "x" * 10_000, RUN0, id="switch given text"),
     pytest.param(ids.FORMULA, "x+" * 5000, SETUP, id="formula"),
 ]
 
@@ -309,11 +296,6 @@ def test_a_huge_value_gets_a_short_message(client, page, control, value, output)
     assert 0 < len(message(response, output)) <= SHORT, message(response, output)[:200]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an emptied learning-rate box (null) silently runs the optimizer's default lr, with no "
-    "message (app/state.py parse_run skips None values)",
-)
 def test_an_empty_learning_rate_box_is_refused_not_replaced_by_the_default(client, page):
     """dcc.Input(type="number") sends null when the box is emptied."""
     response = send(client, COMPUTE, [(LR, "value", None)], page).response
@@ -334,11 +316,6 @@ def _with_run_ids(body: dict, run) -> dict:
     return body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a run id that is a list in a hand-made request raises TypeError (unhashable) in "
-    "app/callbacks.py _by_run/_parse_cards: 500",
-)
 def test_a_run_id_that_is_not_a_name_or_number_is_not_a_500(client, page):
     body = _with_run_ids(client.body(COMPUTE, [(ids.STEPS, "value", 10)], page), [0, 1])
     assert client.update(body).status in (200, 204)
@@ -362,17 +339,12 @@ def test_a_stale_or_forged_runs_store_only_makes_the_figures_whole(client, page)
     assert PATCH_KEY not in reply.response[ids.SURFACE_3D]["figure"]
 
 
-DASH_500 = pytest.mark.xfail(
-    strict=True,
-    reason="bug: Dash's dispatch raises on a body of the wrong shape (AttributeError, IndexError, "
-    "KeyError): 500; app/main.py could answer 400 (an error handler, or a check before dispatch)",
-)
 MALFORMED = [
     pytest.param("not json{", id="not JSON"),
     pytest.param("", id="empty body"),
-    pytest.param([1, 2], id="a list", marks=DASH_500),
-    pytest.param("no inputs", id="no inputs", marks=DASH_500),
-    pytest.param("unknown output", id="unknown output", marks=DASH_500),
+    pytest.param([1, 2], id="a list"),
+    pytest.param("no inputs", id="no inputs"),
+    pytest.param("unknown output", id="unknown output"),
 ]
 
 
@@ -453,7 +425,7 @@ def test_a_good_share_link_sets_every_control(client, page):
         "nope",
         3,
         [1],
-        pytest.param("x" * 10_000, id="huge", marks=ECHO_BUG),
+        pytest.param("x" * 10_000, id="huge"),
     ],
 )
 def test_an_unknown_lesson_shows_a_short_notice(client, page, lesson):
@@ -491,21 +463,11 @@ def _sweep(client: DashClient, page: Page):
                 yield dep, [trigger], [(component_id, prop, value)]
 
 
-def _known_bug(dep: dict, values: list) -> bool:
-    """The one 500 the sweep finds today (see the xfail test below): Share with NaN in the hidden
-    compare box."""
-    return ids.SHARE_QUERY in dep["output"] and [(i, v != v) for i, _, v in values] == [
-        (ids.COMPARE_LRS, True)
-    ]
-
-
 def test_every_callback_answers_garbage_in_any_plain_input_or_state_without_a_500(client, page):
     """Every server callback (those of other panels too), with each of its plain props set to each
     garbage value in turn: 200 or 204 in time, never a 500."""
     failures = []
     for dep, changed, values in _sweep(client, page):
-        if _known_bug(dep, values):
-            continue
         reply = client.update(callback_body(dep, page, changed, values))
         if reply.status not in (200, 204) or reply.seconds > MAX_SECONDS:
             what = values[0] if values else changed[0]
@@ -518,12 +480,6 @@ def test_every_callback_answers_garbage_in_any_plain_input_or_state_without_a_50
 SHARE = f"{ids.SHARE_QUERY}.data"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Share while exploring sends the hidden compare box unchecked; NaN there makes "
-    "encode_settings raise (json allow_nan=False): 500 (app/callbacks.py make_link, "
-    "settings_from_controls checks compare_lrs only in compare mode)",
-)
 def test_share_with_nan_in_the_hidden_compare_box_is_not_a_500(client, page):
     reply = client.call(
         SHARE, [(ids.SHARE, "n_clicks", 1)], page, values=[(ids.COMPARE_LRS, "value", float("nan"))]
@@ -542,11 +498,6 @@ def test_a_share_link_reopens_the_same_controls(client, page):
         assert fresh.value(control, "value")[1] == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Share while exploring puts an unchecked compare box in the link; a bad text there "
-    "makes a link that cannot be opened (app/callbacks.py make_link / settings_from_controls)",
-)
 def test_a_share_link_made_while_exploring_opens_whatever_the_compare_box_holds(client, page):
     page.set([(ids.COMPARE_LRS, "value", "abc")])
     reply = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page)
