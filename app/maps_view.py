@@ -339,6 +339,22 @@ def parse_value(value, name: str) -> float:
     return parse_number(value, name, -MAX_COORDINATE, MAX_COORDINATE)
 
 
+#: The most a map, basins or race request may compute for (estimated before it starts).
+MAX_SECONDS = 2.0
+
+
+def check_time(landscape: Landscape, jobs: list[tuple[str, int]], steps: int) -> None:
+    """Refuse, before it starts, work that would take over ``MAX_SECONDS``: ``jobs`` lists
+    ``(optimizer, runs)``, each of ``steps`` steps (``maps.estimate_seconds`` measures the cost)."""
+    seconds = sum(maps.estimate_seconds(landscape, name, runs, steps) for name, runs in jobs)
+    if seconds > MAX_SECONDS:
+        fewer = max(1, int(steps * MAX_SECONDS / seconds))
+        raise ValueError(
+            f"That is about {seconds:.0f} s of work on this server (the limit is {MAX_SECONDS:g} s): "
+            f"use at most {fewer} steps, or a smaller grid"
+        )
+
+
 def map_meta(m: maps.HyperparameterMap) -> dict[str, Any]:
     """What a click needs to know about the shown map (kept in the browser as ``MAP_META``)."""
     return {
@@ -572,6 +588,7 @@ def _register_map(app) -> None:
             request = parse_map_request(optimizer, x_param, y_param, grid, metric)
             name, n, x_param, y_param = (request[k] for k in ("optimizer", "n", "x_param", "y_param"))
             xs, ys = grid_values(name, x_param, n), grid_values(name, y_param, n)
+            check_time(landscape, [(name, n * n)], steps)
             began = time.perf_counter()
             result = maps.hyperparameter_map(
                 landscape, name, start, steps, x_param, xs, y_param, ys, request["metric"]
@@ -645,6 +662,7 @@ def _register_basins(app) -> None:
             name = parse_optimizer(optimizer)
             lr = parse_value(lr, "learning rate")
             n = parse_grid(grid, BASIN_GRID_RANGE)
+            check_time(landscape, [(name, n * n)], steps)
             began = time.perf_counter()
             result = maps.basins(landscape, name, steps, n, lr=lr)
             seconds = time.perf_counter() - began
@@ -689,6 +707,8 @@ def _register_race(app) -> None:
             landscape, start, steps = parse_setup(surface, formula, x, y, steps)
             names = parse_racers(names)
             tol = parse_value(tol, "tol")
+            racers = maps.TUNING_POINTS + 1 + maps.RACE_RANDOM_STARTS  # tuning lrs, then the starts
+            check_time(landscape, [(name, racers) for name in names], steps)
             began = time.perf_counter()
             result = maps.fair_comparison(landscape, names, start, steps, tol=tol)
             seconds = time.perf_counter() - began

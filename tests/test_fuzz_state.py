@@ -363,7 +363,7 @@ def test_any_value_in_one_control_is_answered_without_a_500(client, control, dat
     response = fire(client, [(_control(control), "value", value)])
     drew = ids.FRAME in response
     told = any(response.get(key, {}).get("children") for key in ERRORS)
-    assert drew or told or response == {}, f"neither figures nor a message for {value!r:.100}"
+    assert drew or told, f"neither figures nor a message for {value!r:.100}"
 
 
 @HTTP

@@ -377,3 +377,25 @@ def test_the_app_registers_the_maps_callbacks():
         '"type":"lr-hint"', f"{ids.RUNS}.children@", f"{maps_view.MAP_X}.options",
     ):  # fmt: skip
         assert output in outputs, output
+
+
+# ------------------------------------------------------------------------------------ time limit
+
+
+def test_work_far_over_the_time_limit_is_refused_before_it_starts():
+    """16384 runs × 2000 steps of a 40-example data loss: tens of seconds on any machine we know."""
+    logistic = landscapes.get("logistic_regression")
+    with pytest.raises(ValueError, match=r"limit is 2 s\): use at most \d+ steps"):
+        maps_view.check_time(logistic, [("adam", maps.MAX_RUNS)], maps.MAX_STEPS)
+
+
+def test_a_default_sized_map_is_within_the_time_limit():
+    maps_view.check_time(landscapes.get("rosenbrock"), [("sgd", 40 * 40)], 200)
+
+
+def test_the_estimate_grows_with_runs_and_steps():
+    """Measured, so only its order of magnitude is checked: 64× the work is far more than 4× the time."""
+    bowl = landscapes.get("bowl")
+    small = maps.estimate_seconds(bowl, "adam", 2048, 10)
+    large = maps.estimate_seconds(bowl, "adam", 2048 * 8, 80)
+    assert 0 < small and large > 4 * small

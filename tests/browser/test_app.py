@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -149,7 +150,14 @@ def test_compare_mode_shows_one_panel_per_learning_rate(app_page):
         "() => document.querySelectorAll('#compare .cartesianlayer .subplot').length === 3", timeout=WAIT_MS
     )
     titles = app_page.locator("#compare .annotation-text").all_text_contents()
-    assert [t.split(" —")[0] for t in titles] == ["lr 0.0003", "lr 0.001", "lr 0.002"]
+    assert [t.split("final loss")[0] for t in titles] == ["lr 0.0003", "lr 0.001", "lr 0.002"]
+    # Every panel is a square map of its own, side by side, none squeezed (they once were slivers).
+    boxes = [b.bounding_box() for b in app_page.locator("#compare .bglayer .bg").all()]
+    assert len(boxes) == 3
+    for box in boxes:
+        assert box["width"] > 150 and abs(box["width"] - box["height"]) < 0.05 * box["width"], boxes
+    lefts = [b["x"] for b in boxes]
+    assert all(b - a > boxes[0]["width"] for a, b in itertools.pairwise(lefts)), boxes
     legend = app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents()
     assert legend == ["SGD lr 0.0003", "SGD lr 0.001", "SGD lr 0.002"]
     assert app_page.locator("#surface-3d").is_hidden()

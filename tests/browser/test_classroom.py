@@ -44,7 +44,8 @@ def test_every_lesson_loads_and_plays(app_page, name):
     lesson = lessons.get(name)
     open_lesson(app_page, lesson)
     settings = state.settings_from_json(lesson.settings)
-    runs = len(settings["runs"]) if settings["mode"] == "explore" else 4
+    explore = settings["mode"] == "explore"
+    runs = len(settings["runs"]) if explore else len(state.parse_lr_list(settings["compare_lrs"]))
     app_page.wait_for_function(
         f"() => document.querySelectorAll('#{ids.LOSS} .legendtext').length === {runs}", timeout=WAIT_MS
     )
@@ -55,7 +56,7 @@ def test_every_lesson_loads_and_plays(app_page, name):
         app_page.click(f"#{ids.FORWARD}")  # opens paused: step through it
         wait_for_step(app_page, f"s === {settings['step'] + 1}")
     legend = app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents()
-    expected = [spec.label() for spec in settings["runs"]] if settings["mode"] == "explore" else None
+    expected = [spec.label() for spec in settings["runs"]] if explore else None
     assert expected is None or legend == expected
 
 
