@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 import optimizers
 from app.figures import COLORSCALE, FONT, _background, _minima_trace
-from app.state import format_number
+from app.state import RunSpec, format_number
 from landscapes.base import Landscape
 from optimizers.maps import DIVERGED, NOT_CONVERGED, BasinMap, HyperparameterMap, RaceTable, Tuning
 
@@ -192,7 +192,7 @@ def basin_figure(landscape: Landscape, b: BasinMap) -> go.Figure:
     keys = [_legend_key(name, color) for name, color in zip(names, colors, strict=True)]
     fig = go.Figure([*layers, *keys, _minima_trace(landscape)])
     (x0, x1), (y0, y1) = landscape.bounds
-    optimizer = optimizers.get(b.optimizer).title
+    optimizer = RunSpec(b.optimizer, dict(b.hyperparameters)).label()
     fig.update_layout(
         **_LAYOUT,
         margin=dict(l=56, r=12, t=40, b=48),

@@ -58,6 +58,8 @@ MAP_META = "map-meta"  # what the shown map was computed for (a click turns a ce
 
 BASIN_OPTIMIZER = "basin-optimizer"
 BASIN_LR = "basin-lr"
+BASIN_MOMENTUM = "basin-momentum"  # the optimizer's momentum (SGD, RMSprop) or β₁ (the Adam family)
+BASIN_MOMENTUM_LABEL = "basin-momentum-label"
 BASIN_GRID = "basin-grid"
 BASIN_COMPUTE = "basin-compute"
 BASIN_ERROR = "basin-error"
@@ -146,6 +148,13 @@ def _basin_tab() -> html.Div:
     controls = [
         _field("optimizer", _optimizer_dropdown(BASIN_OPTIMIZER, "sgd"), "medium"),
         _field("learning rate", _number(BASIN_LR, optimizers.get("sgd").spec("lr").default)),
+        html.Label(
+            className="field narrow",
+            children=[
+                html.Span(momentum_label("sgd"), id=BASIN_MOMENTUM_LABEL, className="field-label"),
+                _number(BASIN_MOMENTUM, momentum_default("sgd")),
+            ],
+        ),
         _field("grid", _number(BASIN_GRID, DEFAULT_BASIN_GRID, *BASIN_GRID_RANGE, step=1), "narrow"),
         html.Button("Compute", id=BASIN_COMPUTE, className="compute", n_clicks=0),
     ]
@@ -292,6 +301,41 @@ def axes_for(optimizer: str, x_param, y_param) -> tuple[str, str]:
 def grid_values(optimizer: str, param: str, n: int) -> list[float]:
     """``n`` values over the hyperparameter's UI range, rounded to ``GRID_DIGITS`` digits."""
     return [float(f"{v:.{GRID_DIGITS}g}") for v in maps.default_grid(optimizer, param, n)]
+
+
+def momentum_name(optimizer: str) -> str | None:
+    """The hyperparameter a momentum box sets: ``momentum``, β₁ (``betas.0``), or none."""
+    defaults = optimizers.get(optimizer).defaults
+    if "momentum" in defaults:
+        return "momentum"
+    return "betas.0" if "betas" in defaults else None
+
+
+def momentum_label(optimizer: str) -> str:
+    name = momentum_name(optimizer)
+    return {"momentum": "momentum", "betas.0": "β₁ (momentum)"}.get(name, "momentum (none)")
+
+
+def momentum_default(optimizer: str):
+    name = momentum_name(optimizer)
+    if name is None:
+        return None
+    defaults = optimizers.get(optimizer).defaults
+    return defaults["betas"][0] if name == "betas.0" else defaults["momentum"]
+
+
+def basin_hyperparameters(optimizer: str, lr, momentum) -> dict[str, Any]:
+    """The basins' settings: the learning rate and, if the optimizer has one, its momentum (or β₁)."""
+    hp: dict[str, Any] = {"lr": parse_value(lr, "learning rate")}
+    name = momentum_name(optimizer)
+    if name is None:
+        return hp
+    value = parse_value(momentum, momentum_label(optimizer))
+    if name == "betas.0":
+        hp["betas"] = (value, optimizers.get(optimizer).defaults["betas"][1])
+    else:
+        hp["momentum"] = value
+    return hp
 
 
 def parse_setup(surface, formula, x, y, steps) -> tuple[Landscape, tuple[float, float], int]:
@@ -546,13 +590,22 @@ def _register_controls(app) -> None:
         x_param, y_param = axes_for(name, x_param, y_param)
         return options, x_param, options, y_param
 
-    @app.callback(Output(BASIN_LR, "value"), Input(BASIN_OPTIMIZER, "value"), prevent_initial_call=True)
+    @app.callback(
+        Output(BASIN_LR, "value"),
+        Output(BASIN_MOMENTUM, "value"),
+        Output(BASIN_MOMENTUM, "disabled"),
+        Output(BASIN_MOMENTUM_LABEL, "children"),
+        Input(BASIN_OPTIMIZER, "value"),
+        prevent_initial_call=True,
+    )
     def switch_basin_optimizer(name):
-        """A new optimizer starts at its own default learning rate (torch's)."""
+        """A new optimizer starts at its own defaults (torch's): lr and momentum or β₁, if it has one."""
         try:
-            return optimizers.get(parse_optimizer(name)).spec("lr").default
+            name = parse_optimizer(name)
         except ValueError:
-            return no_update
+            return no_update, no_update, no_update, no_update
+        lr = optimizers.get(name).spec("lr").default
+        return lr, momentum_default(name), momentum_name(name) is None, momentum_label(name)
 
 
 def _register_map(app) -> None:
@@ -646,13 +699,14 @@ def _register_basins(app) -> None:
             **_setup_states(),
             "optimizer": State(BASIN_OPTIMIZER, "value"),
             "lr": State(BASIN_LR, "value"),
+            "momentum": State(BASIN_MOMENTUM, "value"),
             "grid": State(BASIN_GRID, "value"),
             "done": State(BASIN_DONE, "data"),
         },
         running=[(Output(BASIN_COMPUTE, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def compute_basins(clicks, mode, tab, surface, formula, x, y, steps, optimizer, lr, grid, done):
+    def compute_basins(clicks, mode, tab, surface, formula, x, y, steps, optimizer, lr, momentum, grid, done):
         """Which minimum each start of an n × n grid ends at (one batched engine call)."""
         nothing = dict.fromkeys(("figure", "counts", "timing", "error", "done"), no_update)
         if _first_visit("basins", mode, tab, done) is False:
@@ -660,11 +714,11 @@ def _register_basins(app) -> None:
         try:
             landscape, _, steps = parse_setup(surface, formula, x, y, steps)
             name = parse_optimizer(optimizer)
-            lr = parse_value(lr, "learning rate")
+            hp = basin_hyperparameters(name, lr, momentum)
             n = parse_grid(grid, BASIN_GRID_RANGE)
             check_time(landscape, [(name, n * n)], steps)
             began = time.perf_counter()
-            result = maps.basins(landscape, name, steps, n, lr=lr)
+            result = maps.basins(landscape, name, steps, n, **hp)
             seconds = time.perf_counter() - began
         except ValueError as error:
             return {**nothing, "error": str(error)}

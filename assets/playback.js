@@ -72,10 +72,47 @@
       for (const axis of ["x", "y", "z"]) {
         columns[axis] = updates.map((u) => u[axis]);
       }
-      settle(window.Plotly.restyle(gd, columns, traces));
+      drawSurface(gd, columns, traces);
     } else {
       settle(window.Plotly.animate(gd, { data: updates, traces: traces }, INSTANT));
     }
+  }
+
+  /*
+   * The 3D view redraws its whole WebGL scene on every restyle: a few ms on a GPU, far more with
+   * software WebGL (a school PC, a VM). So it is drawn at most once per three times its last draw
+   * took (and at most 30 times a second); a frame that comes sooner is kept and drawn when the time
+   * is up, so the last frame, where a run stops or the user paused, is always drawn. The 2D views,
+   * the loss chart and the inspector never wait for it.
+   */
+  const surfaceDraw = { cost: 0, last: -Infinity, timer: null, pending: null };
+
+  function drawSurface(gd, columns, traces) {
+    surfaceDraw.pending = [gd, columns, traces];
+    if (surfaceDraw.timer !== null) {
+      return;
+    }
+    const wait = surfaceDraw.last + Math.max(1000 / TICK_FPS, 3 * surfaceDraw.cost) - performance.now();
+    if (wait > 0) {
+      surfaceDraw.timer = setTimeout(flushSurface, wait);
+    } else {
+      flushSurface();
+    }
+  }
+
+  function flushSurface() {
+    surfaceDraw.timer = null;
+    const [gd, columns, traces] = surfaceDraw.pending;
+    surfaceDraw.pending = null;
+    const began = performance.now();
+    surfaceDraw.last = began;
+    settle(window.Plotly.restyle(gd, columns, traces));
+    // WebGL draws in the next animation frame: the cost is the time until the page is free again.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        surfaceDraw.cost = performance.now() - began;
+      }, 0)
+    );
   }
 
   function fmt(v) {
@@ -229,11 +266,16 @@
       /* PNG of what is on screen: the contour map (or the panels) and the loss chart, with Plotly. */
       downloadPicture: function (clicks, mode, surface) {
         const names = mode === "compare" ? ["compare", "loss"] : ["surface-3d", "contour", "loss"];
-        for (const name of names) {
-          const gd = document.querySelector("#" + name + " .js-plotly-plot");
-          if (gd && window.Plotly) {
-            settle(window.Plotly.downloadImage(gd, { format: "png", scale: 2, filename: "descent-" + surface + "-" + name }));
-          }
+        const drawn = names
+          .map((name) => [name, document.querySelector("#" + name + " .js-plotly-plot")])
+          .filter(([, gd]) => gd && gd._fullLayout);
+        if (!window.Plotly || drawn.length < names.length) {
+          // Right after the page opens the figures may not be drawn yet: say so, never do nothing.
+          window.dash_clientside.set_props("status", { children: "The views are still being drawn: try the picture again in a moment." });
+          return noUpdate();
+        }
+        for (const [name, gd] of drawn) {
+          settle(window.Plotly.downloadImage(gd, { format: "png", scale: 2, filename: "descent-" + surface + "-" + name }));
         }
         return "Download the current views as PNG pictures";
       },

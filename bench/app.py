@@ -316,7 +316,7 @@ class Updates:
     def engine_and_run_figures(self, i: int) -> None:
         outcome = self._outcome(i)
         figures.runs_patch(outcome.start, outcome.landscape, outcome.results)
-        figures.loss_figure(outcome.landscape, outcome.results, self.settings["loss_log"])
+        figures.loss_patch(outcome.landscape, outcome.results, self.settings["loss_log"])
         views.runs_data(outcome)
 
     def engine_and_whole_figures(self, i: int) -> None:
@@ -375,6 +375,16 @@ def payloads(updates: Updates) -> None:
     print(f"  target: runs-only update ≤ {TARGET_RUNS_UPDATE / 1e3:g} KB (largest): {verdict(ok)}")
 
 
+def loss_traces(figure: dict) -> list[dict]:
+    """The loss chart's traces, from a whole figure or from the ``Patch`` that replaces its data."""
+    if "__dash_patch_update" not in figure:
+        return figure["data"]
+    replaced = [op["params"]["value"] for op in figure["operations"] if op["location"] == ["data"]]
+    if not replaced:
+        raise SystemExit("the loss chart's patch does not replace its traces")
+    return replaced[-1]
+
+
 def check_runs_update(response: dict, steps: int, change: str) -> None:
     """A runs-only update: a Patch of the 3D figure (not the whole figure), no error, full paths."""
     figure = response[ids.SURFACE_3D]["figure"]
@@ -383,7 +393,7 @@ def check_runs_update(response: dict, steps: int, change: str) -> None:
     error = response.get(ids.SETUP_ERROR, {}).get("children")
     if error:
         raise SystemExit(f"{change}: the app answered with an error: {error}")
-    lengths = {len(trace["x"]) for trace in response[ids.LOSS]["figure"]["data"] if len(trace["x"]) > 1}
+    lengths = {len(trace["x"]) for trace in loss_traces(response[ids.LOSS]["figure"]) if len(trace["x"]) > 1}
     if lengths != {steps + 1}:
         raise SystemExit(
             f"{change}: expected paths of {steps + 1} points, the loss chart has {lengths}; "

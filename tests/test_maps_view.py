@@ -399,3 +399,35 @@ def test_the_estimate_grows_with_runs_and_steps():
     small = maps.estimate_seconds(bowl, "adam", 2048, 10)
     large = maps.estimate_seconds(bowl, "adam", 2048 * 8, 80)
     assert 0 < small and large > 4 * small
+
+
+# ------------------------------------------------------------------------------ basins' momentum
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "expected"),
+    [
+        ("sgd", {"lr": 0.01, "momentum": 0.7}),
+        ("rmsprop", {"lr": 0.01, "momentum": 0.7}),
+        ("adam", {"lr": 0.01, "betas": (0.7, 0.999)}),
+        ("nadam", {"lr": 0.01, "betas": (0.7, 0.999)}),
+        ("adagrad", {"lr": 0.01}),  # no momentum: the box is ignored (and disabled in the page)
+    ],
+)
+def test_the_basins_momentum_box_sets_momentum_or_beta1(optimizer, expected):
+    assert maps_view.basin_hyperparameters(optimizer, 0.01, 0.7) == expected
+    assert (maps_view.momentum_default(optimizer) is None) == (len(expected) == 1)
+
+
+def test_a_bad_basins_momentum_is_refused_with_the_engines_words():
+    hp = maps_view.basin_hyperparameters("sgd", 0.01, -0.5)  # out of range: the engine says so
+    with pytest.raises(ValueError, match="momentum"):
+        maps.basins("himmelblau", "sgd", 10, 20, **hp)
+    with pytest.raises(ValueError, match="momentum"):
+        maps_view.basin_hyperparameters("sgd", 0.01, None)
+
+
+def test_momentum_changes_where_himmelblau_starts_end():
+    plain = maps.basins("himmelblau", "sgd", 200, 30, **maps_view.basin_hyperparameters("sgd", 0.005, 0))
+    heavy = maps.basins("himmelblau", "sgd", 200, 30, **maps_view.basin_hyperparameters("sgd", 0.005, 0.95))
+    assert (plain.labels != heavy.labels).sum() > 10

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pytest
 
-from app import ids, lessons, state
+from app import export, ids, lessons, state
 
 WAIT_MS = 20_000
 
@@ -166,6 +167,59 @@ def test_exports_download_valid_files(app_page, tmp_path, button, ext):
     else:
         assert text.lstrip().lower().startswith("<html") or text.lstrip().lower().startswith("<!doctype")
         assert "Plotly" in text and len(text) > 1_000_000
+        assert_plays_offline(app_page.context.browser, path)
+
+
+def assert_plays_offline(browser, path) -> None:
+    """The exported page, opened from disk with every network request refused, draws its animation:
+    its frames are there, and pressing its Play button moves the ball."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    fetched = []
+
+    def refuse(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            fetched.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", refuse)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    gd = "document.getElementById('descent-animation')"
+    page.wait_for_function(f"() => {gd}?._transitionData?._frames?.length > 0", timeout=WAIT_MS)
+    frames = page.evaluate(f"() => {gd}._transitionData._frames.length")
+    assert frames == len(export.frame_steps(state.DEFAULT_STEPS))
+    ball = f"() => JSON.stringify({gd}.data.filter(t => t.mode === 'markers').map(t => t.x))"
+    before = page.evaluate(ball)
+    page.locator(".updatemenu-button").first.click()  # ▶ Play
+    page.wait_for_function(f"() => ({ball})() !== {json.dumps(before)}", timeout=WAIT_MS)
+    assert not fetched and not errors, (fetched, errors)
+    context.close()
+
+
+def test_the_picture_export_downloads_a_png_of_each_view(app_page, tmp_path):
+    downloads = []
+    app_page.on("download", lambda download: downloads.append(download))
+    drawn = " && ".join(
+        f"document.querySelector('#{name} .js-plotly-plot')?._fullLayout"
+        for name in (ids.SURFACE_3D, ids.CONTOUR, ids.LOSS)
+    )
+    app_page.wait_for_function(f"() => !!({drawn})", timeout=WAIT_MS)
+    app_page.click(".export summary")
+    app_page.click(f"#{ids.EXPORT_PNG}")
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while len(downloads) < 3 and time.monotonic() < deadline:
+        app_page.wait_for_timeout(200)
+    names = sorted(d.suggested_filename for d in downloads)
+    assert names == sorted(f"descent-rosenbrock-{v}.png" for v in ("surface-3d", "contour", "loss"))
+    for download in downloads:
+        path = tmp_path / download.suggested_filename
+        download.save_as(path)
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000, download.suggested_filename
 
 
 def test_a_typed_formula_becomes_the_surface_and_injection_is_refused(app_page):
