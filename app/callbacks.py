@@ -257,10 +257,10 @@ def _register_compute(app) -> None:
             "lr_plots": Output(ids.lr_plot(ALL), "figure"),
         },
         inputs=_controls(Input),
-        state={"previous": State(ids.RUNS_DATA, "data")},
+        state={"previous": State(ids.RUNS_DATA, "data"), "present": State(ids.PRESENT, "value")},
         prevent_initial_call=True,
     )
-    def compute_runs(previous, **_):
+    def compute_runs(previous, present, **_):
         """Validate everything, run the engine, and send figures: whole if the surface or the mode
         changed, else only the run traces."""
         error_ids = [_run_of(o["id"]) for o in ctx.outputs_grouping["run_errors"]]
@@ -281,7 +281,7 @@ def _register_compute(app) -> None:
             key = "compare_error" if settings["mode"] == "compare" else "setup_error"
             return {**out, key: str(error)}
         out["lr_plots"] = _lr_plots(outcome, settings, _explore_ids(ctx.args_grouping), plot_ids)
-        return {**out, **_figures(outcome, settings["loss_log"], previous)}
+        return {**out, **_figures(outcome, settings["loss_log"], previous, present == ["on"])}
 
 
 def _lr_plots(outcome: views.Outcome, settings: dict, explore_ids: list, plot_ids: list) -> list:
@@ -384,7 +384,7 @@ def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]
     return runs, compare
 
 
-def _figures(outcome: views.Outcome, loss_log: bool, previous) -> dict:
+def _figures(outcome: views.Outcome, loss_log: bool, previous, present: bool) -> dict:
     """Whole figures if the surface, the mode or the window changed; else patches of the runs."""
     triggered = ctx.triggered_prop_ids
     data = views.runs_data(outcome)
@@ -395,7 +395,7 @@ def _figures(outcome: views.Outcome, loss_log: bool, previous) -> dict:
         or any(f"{key}.value" in triggered for key in (ids.SURFACE, ids.FORMULA, ids.MODE))
     )
     if whole:
-        out = views.full_figures(outcome, loss_log)
+        out = views.full_figures(outcome, loss_log, present)
     else:
         surface, contour = runs_patch(outcome.start, outcome.landscape, outcome.results)
         out = {
@@ -506,6 +506,12 @@ def _register_browser(app) -> None:
         Input(ids.MODE, "value"),
         Input(ids.PRESENT, "value"),
         Input(ids.VIEW_OPTIONS, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("descent", "figureFonts"),
+        [Output(ids.GRAPHS[name], "figure", allow_duplicate=True) for name in ids.GRAPHS],
+        Input(ids.PRESENT, "value"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
         ClientsideFunction("descent", "shareLink"),

@@ -27,6 +27,8 @@ IMAGE_ROUTE = "/surface-image"
 CUSTOM = "custom"  # the surface a teacher types as a formula (landscapes.formula)
 COLORSCALE = "Viridis"
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=15, color="#1d2433")
+#: Projector mode: the figures' type and their legends' (assets/playback.js figureFonts has both sizes).
+PRESENT_FONT = {"font": 20, "legend": 17}
 GHOST_OPACITY = 0.35
 #: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
 #: is a background image).
@@ -387,13 +389,14 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
     minimum the axis stays linear and its title says why.
     """
     fig = go.Figure(_loss_traces(landscape, results, log))
+    x_axis, y_axis = _loss_axes(landscape, results, log)
     fig.update_layout(
         font=FONT,
         margin=dict(l=64, r=12, t=30, b=44),  # the top margin holds the log-scale switch
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
-        xaxis=dict(title="step", gridcolor="#e6e9f0", zeroline=False),
-        yaxis=dict(_loss_axis(landscape, log), gridcolor="#e6e9f0", exponentformat="power"),
+        xaxis=dict(x_axis, title="step", gridcolor="#e6e9f0", zeroline=False),
+        yaxis=dict(y_axis, gridcolor="#e6e9f0", exponentformat="power"),
         legend=dict(
             yanchor="top",
             y=0.98,
@@ -411,7 +414,9 @@ def loss_patch(landscape: Landscape, results: list[RunResult], log: bool) -> Pat
     """The loss chart's runs and y axis only, as a ``Patch`` of ``loss_figure`` (same surface)."""
     patch = Patch()
     patch["data"] = _loss_traces(landscape, results, log)
-    patch["layout"]["yaxis"].update(_loss_axis(landscape, log))
+    x_axis, y_axis = _loss_axes(landscape, results, log)
+    patch["layout"]["xaxis"].update(x_axis)
+    patch["layout"]["yaxis"].update(y_axis)
     return patch
 
 
@@ -419,20 +424,43 @@ def _can_log(landscape: Landscape, log: bool) -> bool:
     return log and landscape.min_value is not None
 
 
-def _loss_axis(landscape: Landscape, log: bool) -> dict:
+def _loss_axes(landscape: Landscape, results: list[RunResult], log: bool) -> tuple[dict, dict]:
+    """The x and y axes' ranges (and the y axis' type and title).
+
+    Ranges are computed here, not left to Plotly's autorange: a later update of the layout alone
+    (projector fonts) while the balls are animating could leave Plotly with its empty-axis default.
+    """
+    ys = [_loss_values(landscape, run, log) for run in results]
+    steps = max((len(y) for y in ys), default=2) - 1
+    x_axis = {"range": _padded(0.0, max(steps, 1))}
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.empty(0)
     if _can_log(landscape, log):
-        return {"title": {"text": "loss − min (log)"}, "type": "log"}
-    return {"title": {"text": "loss (no known minimum)" if log else "loss"}, "type": "linear"}
+        y_axis = {"title": {"text": "loss − min (log)"}, "type": "log"}
+        low, high = (np.log10(finite.min()), np.log10(finite.max())) if finite.size else (-1.0, 1.0)
+    else:
+        y_axis = {"title": {"text": "loss (no known minimum)" if log else "loss"}, "type": "linear"}
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return x_axis, {**y_axis, "range": _padded(float(low), float(high))}
+
+
+def _padded(low: float, high: float) -> list[float]:
+    """``[low, high]`` widened by 6 % each side, as Plotly's autorange pads lines with markers."""
+    span = high - low if high > low else max(abs(low), 1.0)
+    return [low - 0.06 * span, high + 0.06 * span]
+
+
+def _loss_values(landscape: Landscape, run: RunResult, log: bool) -> np.ndarray:
+    """What the loss chart plots for a run: the loss, or on a log scale loss − minimum (≥ 1e-16)."""
+    if _can_log(landscape, log):
+        return np.maximum(run.losses - landscape.min_value, 1e-16)
+    return np.asarray(run.losses, dtype=float)
 
 
 def _loss_traces(landscape: Landscape, results: list[RunResult], log: bool) -> list[dict]:
     """Per run a line (``_ghost`` with the run's legend entry) and a ball; plain dicts, unvalidated."""
-    can_log = _can_log(landscape, log)
     traces = []
     for run in results:
-        y = run.losses - landscape.min_value if can_log else run.losses
-        if can_log:
-            y = np.maximum(y, 1e-16)
+        y = _loss_values(landscape, run, log)
         line = _ghost("scatter", run, x=list(range(len(y))), y=_rounded(y))
         line.update(
             opacity=1.0, name=run.label, showlegend=True, hovertemplate="step %{x}: %{y:.4g}<extra></extra>"
@@ -530,3 +558,8 @@ def views_index(mode: str, results: list[RunResult]) -> dict:
         "loss": loss,
         "arrows": [arrows, arrows + 1],
     }
+
+
+def enlarge(fig: go.Figure) -> go.Figure:
+    """The figure with projector-sized type (``PRESENT_FONT``), as ``figureFonts`` patches it."""
+    return fig.update_layout(font_size=PRESENT_FONT["font"], legend_font_size=PRESENT_FONT["legend"])

@@ -25,6 +25,8 @@ CONTOUR = "contour"
 LOSS = "loss"
 LOSS_LOG = "loss-log"
 COMPARE = "compare"
+#: The figures the animation draws on, by the names assets/playback.js uses (in its FIGURES order).
+GRAPHS = {"surface": SURFACE_3D, "contour": CONTOUR, "compare": COMPARE, "loss": LOSS}
 EXPLORE_VIEW = "explore-view"
 COMPARE_VIEW = "compare-view"
 

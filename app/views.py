@@ -56,8 +56,9 @@ def view_landscape(landscape: Landscape, start) -> Landscape:
     return landscape.with_bounds(((lo_x - mx, hi_x + mx), (lo_y - my, hi_y + my)))
 
 
-def full_figures(outcome: Outcome, loss_log: bool) -> dict:
-    """Every figure of the outcome's mode, built whole (used when the surface or the mode changes)."""
+def full_figures(outcome: Outcome, loss_log: bool, present: bool = False) -> dict:
+    """Every figure of the outcome's mode, built whole (used when the surface or the mode changes);
+    with ``present``, in projector-sized type."""
     land, start, results = outcome.landscape, outcome.start, outcome.results
     out = {"loss": figures.loss_figure(land, results, loss_log)}
     if outcome.mode == "compare":
@@ -65,7 +66,7 @@ def full_figures(outcome: Outcome, loss_log: bool) -> dict:
     else:
         out["surface"] = figures.surface_figure(land, results)
         out["contour"] = figures.contour_figure(land, start, results)
-    return out
+    return {name: figures.enlarge(fig) for name, fig in out.items()} if present else out
 
 
 def runs_data(outcome: Outcome) -> dict:

@@ -11,6 +11,8 @@
 
   const FIGURES = ["surface", "contour", "compare", "loss"];
   const TICK_FPS = 30;
+  /* As app/figures.py: FONT and PRESENT_FONT. */
+  const FIGURE_FONTS = { normal: { font: 15, legend: 13 }, present: { font: 20, legend: 17 } };
 
   function noUpdate() {
     return window.dash_clientside.no_update;
@@ -278,6 +280,16 @@
           settle(window.Plotly.downloadImage(gd, { format: "png", scale: 2, filename: "descent-" + surface + "-" + name }));
         }
         return "Download the current views as PNG pictures";
+      },
+
+      /* Projector mode enlarges the figures' type too (the server sends whole figures at that size). */
+      figureFonts: function (present) {
+        const large = Array.isArray(present) && present.length > 0;
+        const patch = new window.dash_clientside.Patch();
+        patch.assign(["layout", "font", "size"], large ? FIGURE_FONTS.present.font : FIGURE_FONTS.normal.font);
+        patch.assign(["layout", "legend", "font", "size"], large ? FIGURE_FONTS.present.legend : FIGURE_FONTS.normal.legend);
+        const built = patch.build();
+        return FIGURES.map(() => built);
       },
 
       speed: function (stepsPerSecond) {

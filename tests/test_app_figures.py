@@ -153,6 +153,23 @@ def test_loss_patch_carries_the_same_traces_and_axis_as_the_whole_figure():
         axis = by_location[("layout", "yaxis")]["params"]["value"]
         assert axis["type"] == whole["layout"]["yaxis"]["type"]
         assert axis["title"]["text"] == whole["layout"]["yaxis"]["title"]["text"]
+        assert axis["range"] == whole["layout"]["yaxis"]["range"]
+        assert (
+            by_location[("layout", "xaxis")]["params"]["value"]["range"] == whole["layout"]["xaxis"]["range"]
+        )
+
+
+def test_the_loss_chart_ranges_hold_every_run_with_a_margin():
+    out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05}), RunSpec("sgd", {"lr": 1e-4})])
+    for log in (True, False):
+        fig = figures.loss_figure(out.landscape, out.results, log)
+        x0, x1 = fig.layout.xaxis.range
+        assert x0 < 0 and out.steps < x1 < 1.1 * out.steps
+        y0, y1 = fig.layout.yaxis.range
+        ys = np.concatenate([np.array(t.y, dtype=float) for t in fig.data if t.mode == "lines+markers"])
+        if log:
+            ys = np.log10(ys)
+        assert y0 < ys.min() and ys.max() < y1 and (y1 - y0) < 1.2 * (ys.max() - ys.min())
 
 
 def test_simulate_learning_rates_equals_separate_runs():
@@ -182,3 +199,16 @@ def test_contour_image_is_dark_at_the_minimum_and_bright_far_away():
     centre = pixels[rows // 2, cols // 2].sum()
     corner = pixels[0, 0].sum()
     assert centre < corner  # Viridis: dark purple low, yellow high
+
+
+def test_projector_figures_have_large_type_and_normal_ones_do_not():
+    for mode in ("explore", "compare"):
+        out = outcome(mode=mode)
+        large = views.full_figures(out, loss_log=True, present=True)
+        normal = views.full_figures(out, loss_log=True)
+        assert set(large) == set(normal)
+        for name in large:
+            assert (
+                large[name].layout.font.size == figures.PRESENT_FONT["font"] > normal[name].layout.font.size
+            )
+        assert large["loss"].layout.legend.font.size == figures.PRESENT_FONT["legend"]

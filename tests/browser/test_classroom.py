@@ -131,6 +131,11 @@ def test_classroom_link_hides_the_controls_and_projector_mode_enlarges(app_page,
     fresh.wait_for_function("() => document.getElementById('root')?.className.includes('present')")
     after = fresh.evaluate("() => parseFloat(getComputedStyle(document.getElementById('root')).fontSize)")
     assert after > before
+    # The charts' type grows too (read back from what Plotly drew), and shrinks again.
+    tick = f"() => parseFloat(document.querySelector('#{ids.LOSS} .xtick text').style.fontSize)"
+    fresh.wait_for_function(f"() => ({tick})() >= 20", timeout=WAIT_MS)
+    fresh.get_by_text("Projector").click()
+    fresh.wait_for_function(f"() => ({tick})() === 15", timeout=WAIT_MS)
     fresh.context.close()
 
 
