@@ -424,16 +424,24 @@ def _register_share(app) -> None:
             "lesson": State(ids.LESSON, "value"),
             "present": State(ids.PRESENT, "value"),
             **_controls(State),
+            **maps_view.link_states(),
         },
         prevent_initial_call=True,
     )
-    def make_link(share, classroom, frame, lesson, present, **_):
+    def make_link(share, classroom, frame, lesson, present, **values):
         """The query string of a link that reopens this view (the page adds its own address)."""
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:
             return {
                 "query": None,
                 "link": "Fix the settings marked in red first: a link holds only valid settings.",
+            }
+        try:
+            settings["maps"] = maps_view.settings_of(values)
+        except ValueError as error:
+            return {
+                "query": None,
+                "link": f"Fix the Maps settings first ({error}): a link holds only valid ones.",
             }
         frame = frame if isinstance(frame, int) and 0 <= frame <= settings["steps"] else 0
         lesson = lesson if lesson in lessons.names() else None
@@ -557,4 +565,13 @@ def _register_browser(app) -> None:
         Output(ids.INSPECTOR, "children"),
         Input(ids.FRAME, "value"),
         Input(ids.RUNS_DATA, "data"),
+        Input(ids.INSPECT_RUN, "value"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("descent", "inspectChoices"),
+        Output(ids.INSPECT_RUN, "options"),
+        Output(ids.INSPECT_RUN, "value"),
+        Input(ids.RUNS_DATA, "data"),
+        State(ids.INSPECT_RUN, "value"),
+        prevent_initial_call=True,
     )

@@ -40,6 +40,7 @@ SPEED = "speed"
 TICKER = "ticker"  # dcc.Interval driving playback
 STEP_LABEL = "step-label"
 INSPECTOR = "inspector"  # the update of the current step, in numbers
+INSPECT_RUN = "inspect-run"  # which run the inspector shows (its index)
 
 # Data the browser keeps
 RUNS_DATA = "runs-data"

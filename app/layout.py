@@ -27,7 +27,9 @@ def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:
         children=[
             dcc.Location(id=ids.URL, refresh=False),
             _header(settings["mode"]),
-            html.Main(className="workspace", children=[_sidebar(settings), _views(settings, figures)]),
+            html.Main(
+                className="workspace", children=[_sidebar(settings), _views(settings, figures, runs_data)]
+            ),
             dcc.Store(id=ids.RUNS_DATA, data=runs_data),
             dcc.Store(id=ids.PENDING_FRAME, data=None),
             dcc.Store(id=ids.VIEW_OPTIONS, data={"classroom": False}),
@@ -215,7 +217,7 @@ def lesson_panel(lesson) -> list:
     ]
 
 
-def _views(settings: dict, figures: dict) -> html.Section:
+def _views(settings: dict, figures: dict, runs_data: dict) -> html.Section:
     return html.Section(
         className="views",
         children=[
@@ -257,7 +259,20 @@ def _views(settings: dict, figures: dict) -> html.Section:
                     html.Div(
                         className="inspector-panel explore-only",
                         children=[
-                            html.H2("Step inspector"),
+                            html.Div(
+                                className="inspector-head",
+                                children=[
+                                    html.H2("Step inspector"),
+                                    dcc.Dropdown(
+                                        id=ids.INSPECT_RUN,
+                                        className="inspect-run",
+                                        value=0,
+                                        clearable=False,
+                                        searchable=False,
+                                        options=_inspect_options(runs_data),
+                                    ),
+                                ],
+                            ),
                             html.Div(id=ids.INSPECTOR, className="inspector"),
                         ],
                     ),
@@ -265,6 +280,11 @@ def _views(settings: dict, figures: dict) -> html.Section:
             ),
         ],
     )
+
+
+def _inspect_options(runs_data: dict) -> list[dict]:
+    """The runs the step inspector can show (assets/playback.js keeps this list up to date)."""
+    return [{"label": run["label"], "value": i} for i, run in enumerate(runs_data.get("inspector", []))]
 
 
 def _graph(component_id: str, figure, class_name: str) -> dcc.Graph:

@@ -30,6 +30,7 @@ from app.state import (
     MAX_RUNS,
     PALETTE,
     RunSpec,
+    decode_settings,
     format_number,
     parse_number,
     parse_run,
@@ -60,6 +61,7 @@ BASIN_OPTIMIZER = "basin-optimizer"
 BASIN_LR = "basin-lr"
 BASIN_MOMENTUM = "basin-momentum"  # the optimizer's momentum (SGD, RMSprop) or β₁ (the Adam family)
 BASIN_MOMENTUM_LABEL = "basin-momentum-label"
+BASIN_LINK = "basin-link"  # the basins' lr and momentum a link set, kept while its optimizer is switched to
 BASIN_GRID = "basin-grid"
 BASIN_COMPUTE = "basin-compute"
 BASIN_ERROR = "basin-error"
@@ -76,6 +78,23 @@ RACE_GRAPH = "race-graph"
 RACE_TABLE = "race-table"
 RACE_TIMING = "race-timing"
 RACE_DONE = "race-done"
+
+
+#: What a share link carries of the Maps panel: its key in the link -> (component id, property).
+LINK_CONTROLS = {
+    "tab": (TAB, "value"),
+    "map_optimizer": (MAP_OPTIMIZER, "value"),
+    "map_x": (MAP_X, "value"),
+    "map_y": (MAP_Y, "value"),
+    "map_grid": (MAP_GRID, "value"),
+    "map_metric": (MAP_METRIC, "value"),
+    "basin_optimizer": (BASIN_OPTIMIZER, "value"),
+    "basin_lr": (BASIN_LR, "value"),
+    "basin_momentum": (BASIN_MOMENTUM, "value"),
+    "basin_grid": (BASIN_GRID, "value"),
+    "racers": (RACE_OPTIMIZERS, "value"),
+    "tol": (RACE_TOL, "value"),
+}
 
 
 def lr_hint(run):
@@ -162,7 +181,11 @@ def _basin_tab() -> html.Div:
         "One run from every point of a grid over the window: each start is coloured by the minimum "
         "it ends at (with the steps in the sidebar)."
     )
-    body = [_graph(BASIN_GRAPH), html.Div(id=BASIN_COUNTS, className="basin-counts")]
+    body = [
+        _graph(BASIN_GRAPH),
+        html.Div(id=BASIN_COUNTS, className="basin-counts"),
+        dcc.Store(id=BASIN_LINK, data=None),
+    ]
     return _tab("basins", controls, BASIN_ERROR, about, body, BASIN_TIMING, BASIN_DONE)
 
 
@@ -529,6 +552,58 @@ def parse_racers(names) -> list[str]:
     return list(dict.fromkeys(parse_optimizer(n) for n in names))
 
 
+def default_link_settings() -> dict[str, Any]:
+    """The Maps panel as it opens, in the keys of ``LINK_CONTROLS``."""
+    x_param, y_param = default_axes("sgd")
+    return {
+        "tab": TABS[0][0],
+        "map_optimizer": "sgd", "map_x": x_param, "map_y": y_param, "map_grid": DEFAULT_MAP_GRID,
+        "map_metric": "final",
+        "basin_optimizer": "sgd", "basin_lr": optimizers.get("sgd").spec("lr").default,
+        "basin_momentum": momentum_default("sgd"), "basin_grid": DEFAULT_BASIN_GRID,
+        "racers": list(DEFAULT_RACERS), "tol": DEFAULT_TOL,
+    }  # fmt: skip
+
+
+def link_settings(data) -> dict[str, Any]:
+    """The Maps panel's settings from a link (missing keys: the defaults), each checked as Compute
+    checks it; ``ValueError`` in plain words for anything else."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValueError("the maps settings must be a JSON object")
+    unknown = sorted(set(data) - set(LINK_CONTROLS))
+    if unknown:
+        raise ValueError(f"unknown maps setting {unknown[0][:40]!r}")
+    out = {**default_link_settings(), **data}
+    if not isinstance(out["tab"], str) or out["tab"] not in dict(TABS):
+        raise ValueError(f"the maps tab must be one of: {', '.join(dict(TABS))}")
+    request = parse_map_request(
+        out["map_optimizer"], out["map_x"], out["map_y"], out["map_grid"], out["map_metric"]
+    )
+    out.update(map_optimizer=request["optimizer"], map_grid=request["n"])
+    out["basin_optimizer"] = parse_optimizer(out["basin_optimizer"])
+    if momentum_name(out["basin_optimizer"]) is None:
+        out["basin_momentum"] = None
+    basin_hyperparameters(out["basin_optimizer"], out["basin_lr"], out["basin_momentum"])
+    out["basin_grid"] = parse_grid(out["basin_grid"], BASIN_GRID_RANGE)
+    out["racers"] = parse_racers(out["racers"])
+    if not isinstance(out["tol"], (str, int, float)) or isinstance(out["tol"], bool):
+        raise ValueError("tol must be a number")
+    parse_value(out["tol"], "tol")
+    return out
+
+
+def link_states() -> dict:
+    """The Maps panel's controls as ``State`` dependencies, for the callback that makes a link."""
+    return {f"maps_{key}": State(*target) for key, target in LINK_CONTROLS.items()}
+
+
+def settings_of(values: dict) -> dict[str, Any]:
+    """``link_settings`` of the controls' values (``link_states``' keys)."""
+    return link_settings({key: values[f"maps_{key}"] for key in LINK_CONTROLS})
+
+
 def _first_visit(tab: str, mode, current_tab, done) -> bool | None:
     """On a mode or tab change: compute only the first time this tab is shown (else ``None``:
     the trigger was the Compute button)."""
@@ -556,11 +631,53 @@ def _triggers(button: str) -> dict:
 
 def register(app) -> None:
     """Attach the Maps panel's callbacks (and the stability hint of the run cards) to ``app``."""
+    _register_link(app)
     _register_controls(app)
     _register_map(app)
     _register_basins(app)
     _register_race(app)
     _register_hint(app)
+
+
+def _register_link(app) -> None:
+    @app.callback(
+        output={key: Output(*target, allow_duplicate=True) for key, target in LINK_CONTROLS.items()}
+        | {
+            "disabled": Output(BASIN_MOMENTUM, "disabled", allow_duplicate=True),
+            "label": Output(BASIN_MOMENTUM_LABEL, "children", allow_duplicate=True),
+            "x_options": Output(MAP_X, "options", allow_duplicate=True),
+            "y_options": Output(MAP_Y, "options", allow_duplicate=True),
+            "error": Output(MAP_ERROR, "children", allow_duplicate=True),
+            "pending": Output(BASIN_LINK, "data"),
+        },
+        inputs={"search": Input(ids.URL, "search")},
+        prevent_initial_call="initial_duplicate",
+    )
+    def open_link(search):
+        """A share link sets the Maps panel as it was (its own part of the link; see ``link_settings``)."""
+        outputs = [*LINK_CONTROLS, "disabled", "label", "x_options", "y_options", "error", "pending"]
+        nothing = dict.fromkeys(outputs, no_update)
+        try:
+            data = decode_settings(search)
+        except ValueError:
+            return nothing  # the page's notice says the link cannot be opened
+        if data is None or data.get("maps") is None:
+            return nothing
+        try:
+            values = link_settings(data["maps"])
+        except ValueError as error:
+            return {**nothing, "error": f"The link's maps settings were not used: {error}"}
+        options = axis_options(values["map_optimizer"])
+        basin = {key: values[key] for key in ("basin_optimizer", "basin_lr", "basin_momentum")}
+        return {
+            **values,
+            "disabled": momentum_name(values["basin_optimizer"]) is None,
+            "label": momentum_label(values["basin_optimizer"]),
+            "x_options": options,
+            "y_options": options,
+            "error": "",
+            "pending": basin,  # switch_basin_optimizer, fired by the new optimizer, keeps these
+        }
 
 
 def _register_controls(app) -> None:
@@ -595,17 +712,23 @@ def _register_controls(app) -> None:
         Output(BASIN_MOMENTUM, "value"),
         Output(BASIN_MOMENTUM, "disabled"),
         Output(BASIN_MOMENTUM_LABEL, "children"),
+        Output(BASIN_LINK, "data", allow_duplicate=True),
         Input(BASIN_OPTIMIZER, "value"),
+        State(BASIN_LINK, "data"),
         prevent_initial_call=True,
     )
-    def switch_basin_optimizer(name):
-        """A new optimizer starts at its own defaults (torch's): lr and momentum or β₁, if it has one."""
+    def switch_basin_optimizer(name, pending):
+        """A new optimizer starts at its own defaults (torch's): lr and momentum or β₁, if it has one;
+        unless a link just set it, with its own values (``pending``)."""
         try:
             name = parse_optimizer(name)
         except ValueError:
-            return no_update, no_update, no_update, no_update
-        lr = optimizers.get(name).spec("lr").default
-        return lr, momentum_default(name), momentum_name(name) is None, momentum_label(name)
+            return no_update, no_update, no_update, no_update, no_update
+        if isinstance(pending, dict) and pending.get("basin_optimizer") == name:
+            lr, momentum = pending.get("basin_lr"), pending.get("basin_momentum")
+        else:
+            lr, momentum = optimizers.get(name).spec("lr").default, momentum_default(name)
+        return lr, momentum, momentum_name(name) is None, momentum_label(name), None
 
 
 def _register_map(app) -> None:

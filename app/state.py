@@ -315,6 +315,7 @@ def settings_to_json(settings: dict) -> dict:
         "lesson": settings.get("lesson"),
         "classroom": bool(settings.get("classroom", False)),
         "present": bool(settings.get("present", False)),
+        "maps": settings.get("maps"),
     }
 
 
@@ -357,6 +358,8 @@ def settings_from_json(data) -> dict:
         "lesson": _lesson_name(data.get("lesson")),
         "classroom": _flag(data.get("classroom", False), "classroom"),
         "present": _flag(data.get("present", False), "present"),
+        # The Maps panel's own settings: checked by app.maps_view.link_settings when the link opens.
+        "maps": data.get("maps") if isinstance(data.get("maps"), dict) else None,
     }
 
 

@@ -77,6 +77,6 @@ def runs_data(outcome: Outcome) -> dict:
         "window": [list(axis) for axis in outcome.landscape.bounds],
         "views": figures.views_index(outcome.mode, outcome.results),
     }
-    if outcome.mode == "explore" and outcome.results and outcome.results[0].gradients is not None:
-        data["inspector"] = figures.inspector_data(outcome.results[0])
+    if outcome.mode == "explore" and all(r.gradients is not None for r in outcome.results):
+        data["inspector"] = [figures.inspector_data(r) for r in outcome.results]  # the page picks one
     return data

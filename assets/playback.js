@@ -154,8 +154,11 @@
     const step = [q[0] - p[0], q[1] - p[1]];
     const descent = [-lr * g[0], -lr * g[1]];
     lines.push(line("∂L/∂w  = " + vec(g) + "    α = " + fmt(lr)));
-    // The numbers are rounded to 6 digits for the browser: compare at that precision.
-    const plain = Math.hypot(step[0] - descent[0], step[1] - descent[1]) <= 1e-5 * (1e-6 + Math.hypot(...step));
+    // Plain gradient descent keeps no state and steps by −α·∂L/∂w. The numbers come rounded to 6
+    // significant digits, so w and the step are compared at that precision (of w, not of the step).
+    const stateless = Object.keys(data.states || {}).length === 0;
+    const slack = 2e-5 * (Math.hypot(...p) + Math.hypot(...q)) + 1e-5 * Math.hypot(...descent) + 1e-300;
+    const plain = stateless && Math.hypot(step[0] - descent[0], step[1] - descent[1]) <= slack;
     if (plain) {
       lines.push(line("w ← w − α·∂L/∂w", "rule"));
       lines.push(line("  = " + vec(p) + " − " + fmt(lr) + " × " + vec(g)));
@@ -282,6 +285,14 @@
         return "Download the current views as PNG pictures";
       },
 
+      /* The runs the step inspector can show; the chosen one stays chosen while it exists. */
+      inspectChoices: function (data, current) {
+        const runs = (data && Array.isArray(data.inspector) && data.inspector) || [];
+        const options = runs.map((run, i) => ({ label: run.label, value: i }));
+        const value = typeof current === "number" && current < runs.length ? current : 0;
+        return [options, value];
+      },
+
       /* Projector mode enlarges the figures' type too (the server sends whole figures at that size). */
       figureFonts: function (present) {
         const large = Array.isArray(present) && present.length > 0;
@@ -337,11 +348,13 @@
       },
 
       /* Draw the current step on every figure of the current mode; returns the step label. */
-      render: function (frame, data) {
+      render: function (frame, data, which) {
         frame = typeof frame === "number" ? frame : 0;
         listenForStartClicks();
         const views = (data && data.views) || {};
-        const inspected = data && data.inspector ? inspect(data.inspector, frame) : null;
+        const runs = (data && Array.isArray(data.inspector) && data.inspector) || [];
+        const chosen = runs[clamp(typeof which === "number" ? which : 0, 0, runs.length - 1)];
+        const inspected = chosen ? inspect(chosen, frame) : null;
         for (const name of FIGURES) {
           if (views[name]) {
             const extra =

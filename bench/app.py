@@ -46,7 +46,7 @@ from bench.dash_client import (  # noqa: E402
     Reply,
     answer,
     callback_body,
-    components,
+    image_sources,
     split_outputs,
     stringify_id,
 )
@@ -170,17 +170,6 @@ def first_page(client: Client) -> tuple[Page, list[dict]]:
         print(f"    {name[:56]:56} {size(len(data))}")
     print(f"    {'total':56} {size(bundle_total)}")
     return page, deps
-
-
-def image_sources(layout: dict) -> set[str]:
-    """The images the page's figures show (the contour map PNG)."""
-    sources = set()
-    for component in components(layout):
-        figure = component["props"].get("figure") or {}
-        for image in (figure.get("layout") or {}).get("images", []):
-            if isinstance(image.get("source"), str) and image["source"].startswith("/"):
-                sources.add(image["source"])
-    return sources
 
 
 # ------------------------------------------------------------------------------- (a) and (c) updates

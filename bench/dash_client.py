@@ -80,6 +80,17 @@ def components(node) -> Iterator[dict]:
                 yield from components(value)
 
 
+def image_sources(layout: dict) -> set[str]:
+    """The images the page's figures point to (the contour map PNG)."""
+    sources = set()
+    for component in components(layout):
+        figure = component["props"].get("figure") or {}
+        for image in (figure.get("layout") or {}).get("images", []):
+            if isinstance(image.get("source"), str) and image["source"].startswith("/"):
+                sources.add(image["source"])
+    return sources
+
+
 class Page:
     """The components of a layout by id, to fill callback inputs the way the renderer does."""
 

@@ -507,3 +507,48 @@ def test_a_share_link_made_while_exploring_opens_whatever_the_compare_box_holds(
         return
     response = send(client, SETTINGS, [(ids.URL, "search", query)], Page(copy.deepcopy(client.page.layout)))
     assert message(response.response, ids.NOTICE) == ""
+
+
+def test_a_share_link_made_in_maps_reopens_the_maps_panel_as_it_was(client, page):
+    from app import maps_view
+
+    changes = [
+        (ids.MODE, "value", "maps"),
+        (maps_view.TAB, "value", "basins"),
+        (maps_view.BASIN_OPTIMIZER, "value", "adam"),
+        (maps_view.BASIN_LR, "value", 0.02),
+        (maps_view.BASIN_MOMENTUM, "value", 0.5),
+        (maps_view.BASIN_GRID, "value", 30),
+        (maps_view.RACE_OPTIMIZERS, "value", ["sgd", "adagrad"]),
+    ]
+    page.set(changes)
+    query = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page).response[ids.SHARE_QUERY]["data"]
+    fresh = Page(copy.deepcopy(client.page.layout))
+    opened = send(client, f"{maps_view.TAB}.value", [(ids.URL, "search", query)], fresh).response
+    for component_id, prop, value in changes[1:]:
+        assert opened[component_id][prop] == value, component_id
+    assert opened[maps_view.BASIN_MOMENTUM_LABEL]["children"] == "β₁ (momentum)"
+    # The basins' optimizer switch that the new optimizer fires keeps the link's lr and β₁.
+    fresh.apply(opened)
+    kept = send(
+        client, f"{maps_view.BASIN_LR}.value...", [(maps_view.BASIN_OPTIMIZER, "value", "adam")], fresh
+    )
+    assert kept.response[maps_view.BASIN_LR]["value"] == 0.02
+    assert kept.response[maps_view.BASIN_MOMENTUM]["value"] == 0.5
+    # A user's later switch brings the optimizer's own defaults again.
+    fresh.apply(kept.response)
+    later = send(
+        client, f"{maps_view.BASIN_LR}.value...", [(maps_view.BASIN_OPTIMIZER, "value", "sgd")], fresh
+    )
+    assert later.response[maps_view.BASIN_LR]["value"] == 0.001
+
+
+def test_a_link_with_bad_maps_settings_opens_the_rest_and_says_so(client, page):
+    from app import maps_view
+
+    search = link({"mode": "maps", "steps": 77, "maps": {"tab": "nope"}})
+    settings = send(client, SETTINGS, [(ids.URL, "search", search)], page).response
+    assert message(settings, ids.NOTICE) == "" and settings[ids.STEPS]["value"] == 77
+    opened = send(client, f"{maps_view.TAB}.value", [(ids.URL, "search", search)], page).response
+    assert "tab must be one of" in message(opened, maps_view.MAP_ERROR)
+    assert maps_view.TAB not in opened

@@ -431,3 +431,47 @@ def test_momentum_changes_where_himmelblau_starts_end():
     plain = maps.basins("himmelblau", "sgd", 200, 30, **maps_view.basin_hyperparameters("sgd", 0.005, 0))
     heavy = maps.basins("himmelblau", "sgd", 200, 30, **maps_view.basin_hyperparameters("sgd", 0.005, 0.95))
     assert (plain.labels != heavy.labels).sum() > 10
+
+
+# ------------------------------------------------------------------------------ maps in a link
+
+
+def test_the_default_link_settings_are_the_panels_own_values():
+    by_id = {c.id: c for c in walk(maps_view.panel()) if getattr(c, "id", None) is not None}
+    defaults = maps_view.default_link_settings()
+    for key, (component_id, prop) in maps_view.LINK_CONTROLS.items():
+        assert getattr(by_id[component_id], prop) == defaults[key], key
+    assert maps_view.link_settings(None) == maps_view.link_settings({}) == defaults
+
+
+def test_maps_settings_round_trip_through_a_link():
+    maps_part = {
+        **maps_view.default_link_settings(),
+        "tab": "basins", "map_optimizer": "adam", "map_x": "lr", "map_y": "betas.1", "map_grid": 24,
+        "basin_optimizer": "adam", "basin_lr": 0.05, "basin_momentum": 0.5, "racers": ["adam", "sgd"],
+        "tol": "1e-4",
+    }  # fmt: skip
+    settings = {**state.default_settings(), "mode": "maps", "maps": maps_view.link_settings(maps_part)}
+    opened = state.decode_settings(state.encode_settings(settings))
+    assert maps_view.link_settings(opened["maps"]) == maps_part
+
+
+@pytest.mark.parametrize(
+    ("maps_part", "words"),
+    [
+        ([1], "JSON object"),
+        ({"nope": 1}, "unknown maps setting"),
+        ({"tab": "x" * 1000}, "tab must be one of"),
+        ({"tab": [1]}, "tab must be one of"),
+        ({"map_optimizer": "nope"}, "Unknown optimizer"),
+        ({"map_x": "momentum", "map_optimizer": "adam"}, "x axis"),
+        ({"map_grid": 1000}, "grid"),
+        ({"basin_lr": "abc"}, "learning rate"),
+        ({"basin_momentum": None}, "momentum"),
+        ({"racers": []}, "at least one"),
+        ({"tol": [1]}, "tol"),
+    ],
+)
+def test_bad_maps_settings_in_a_link_are_refused_in_plain_words(maps_part, words):
+    with pytest.raises(ValueError, match=words):
+        maps_view.link_settings(maps_part)

@@ -18,7 +18,7 @@ import pytest
 
 from app import ids
 from app.main import create_app
-from bench.dash_client import DashClient, callback_body, components
+from bench.dash_client import DashClient, callback_body, image_sources
 
 FIRST_PAGE_BUDGET = 1_500_000
 RUNS_UPDATE_BUDGET = 100_000
@@ -34,17 +34,6 @@ def get(client: DashClient, url: str) -> bytes:
     reply = client.get(url)
     assert reply.status == 200, f"GET {url} answered {reply.status}"
     return reply.data
-
-
-def image_sources(layout: dict) -> set[str]:
-    """The images the page's figures point to (the contour map PNG)."""
-    sources = set()
-    for component in components(layout):
-        figure = component["props"].get("figure") or {}
-        for image in (figure.get("layout") or {}).get("images", []):
-            if isinstance(image.get("source"), str) and image["source"].startswith("/"):
-                sources.add(image["source"])
-    return sources
 
 
 def test_the_first_page_without_the_js_bundles_fits_the_budget(client):

@@ -72,6 +72,26 @@ def test_update_rule_lesson_shows_the_numbers_plugged_in(app_page):
     assert "= (3.2, 0)" in text
 
 
+def test_the_inspector_shows_the_run_picked_and_keeps_the_step(app_page):
+    open_lesson(app_page, lessons.get("momentum"))
+    wait_for_step(app_page, "s >= 3")
+    app_page.click(f"#{ids.PLAY}")  # pause
+    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    step = step_of(app_page)
+    plain = app_page.inner_text(f"#{ids.INSPECTOR}")  # plain SGD first: the rule with its numbers
+    assert "w ← w − α·∂L/∂w" in plain and "momentum_buffer" not in plain, plain
+    runs = lessons.get("momentum").settings["runs"]
+    label = state.run_from_json(runs[1]).label()
+    app_page.click(f"#{ids.INSPECT_RUN}")
+    app_page.get_by_role("option", name=label, exact=True).click()
+    app_page.wait_for_function(
+        f"() => document.getElementById('{ids.INSPECTOR}').innerText.includes('momentum_buffer')",
+        timeout=WAIT_MS,
+    )
+    text = app_page.inner_text(f"#{ids.INSPECTOR}")
+    assert text.startswith(label) and step_of(app_page) == step
+
+
 def test_keyboard_space_plays_and_r_resets(app_page):
     open_lesson(app_page, lessons.get("update-rule"))
     wait_for_step(app_page, "s === 0")

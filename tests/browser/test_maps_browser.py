@@ -160,3 +160,20 @@ def test_maps_mode_and_back_keeps_explore_working(app_page):
         f"() => document.querySelectorAll('#{ids.LOSS} .legendtext').length === 2", timeout=WAIT_MS
     )
     assert page.inner_text(f"#{ids.SETUP_ERROR}") == ""
+
+
+def test_a_maps_link_reopens_the_basins_tab_as_it_was_and_computes_it(page, base_url, wait_for_dash):
+    from app import state
+
+    maps_part = {**maps_view.default_link_settings(), "tab": "basins", "basin_optimizer": "adam"}
+    maps_part.update(basin_lr=0.05, basin_momentum=0.5, basin_grid=24)
+    settings = {**state.default_settings(), "surface": "himmelblau", "mode": "maps", "maps": maps_part}
+    settings["start"] = [0.0, 0.0]
+    page.goto(base_url + "/" + state.encode_settings(settings))
+    wait_for_dash(page, callbacks=False)
+    page.wait_for_selector(f"#{maps_view.BASIN_GRAPH}", state="visible", timeout=WAIT_MS)
+    title = "document.querySelector('#basin-graph .js-plotly-plot')?.layout?.title?.text || ''"
+    page.wait_for_function(f"() => ({title}).startsWith('Adam (lr 0.05, betas (0.5')", timeout=WAIT_MS)
+    assert page.input_value(f"#{maps_view.BASIN_LR}") == "0.05"
+    assert page.input_value(f"#{maps_view.BASIN_MOMENTUM}") == "0.5"
+    wait_for_text(page, maps_view.BASIN_TIMING, "576 runs")
