@@ -135,9 +135,14 @@ def test_share_link_reopens_the_same_view(app_page, browser, console):
 
 def test_classroom_link_hides_the_controls_and_projector_mode_enlarges(app_page, browser, console):
     app_page.click(f"#{ids.SHARE}")
-    app_page.get_by_text("classroom link: hide the controls").click()
     app_page.wait_for_function(f"() => document.getElementById('{ids.SHARE_LINK}').value.includes('?state=')")
+    plain = app_page.input_value(f"#{ids.SHARE_LINK}")
+    app_page.get_by_text("classroom link: hide the controls").click()
+    app_page.wait_for_function(
+        f"(plain) => document.getElementById('{ids.SHARE_LINK}').value !== plain", arg=plain, timeout=WAIT_MS
+    )
     link = app_page.input_value(f"#{ids.SHARE_LINK}")
+    assert state.decode_settings("?" + link.split("?", 1)[1])["classroom"] is True
     fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     console.attach(fresh)
     fresh.goto(link)
