@@ -10,6 +10,7 @@ static: when only the runs change, the server sends a ``Patch`` of the run trace
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import numpy as np
@@ -449,6 +450,15 @@ def _padded(low: float, high: float) -> list[float]:
     return [low - 0.06 * span, high + 0.06 * span]
 
 
+def on_white(color: str) -> str:
+    """A run's colour as drawn on a white chart: very light colours (white, yellow) darkened to about
+    half their brightness, so the line shows; the others as they are."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    if 0.2126 * r + 0.7152 * g + 0.0722 * b < 200:
+        return color
+    return "#{:02x}{:02x}{:02x}".format(*(int(v * 0.62) for v in (r, g, b)))
+
+
 def _loss_values(landscape: Landscape, run: RunResult, log: bool) -> np.ndarray:
     """What the loss chart plots for a run: the loss, or on a log scale loss − minimum (≥ 1e-16)."""
     if _can_log(landscape, log):
@@ -460,6 +470,7 @@ def _loss_traces(landscape: Landscape, results: list[RunResult], log: bool) -> l
     """Per run a line (``_ghost`` with the run's legend entry) and a ball; plain dicts, unvalidated."""
     traces = []
     for run in results:
+        run = replace(run, color=on_white(run.color))  # the chart is white: a white run drawn grey
         y = _loss_values(landscape, run, log)
         line = _ghost("scatter", run, x=list(range(len(y))), y=_rounded(y))
         line.update(
@@ -479,8 +490,8 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
     cols = min(count, 4)
     rows = math.ceil(count / cols)
     titles = [_panel_title(run) for run in results]
-    fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.16
+    fig = make_subplots(  # a second row leaves room for its two-line titles under the first row's ticks
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.25
     )
     for i, run in enumerate(results):
         row, col = i // cols + 1, i % cols + 1

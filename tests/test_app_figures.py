@@ -212,3 +212,15 @@ def test_projector_figures_have_large_type_and_normal_ones_do_not():
                 large[name].layout.font.size == figures.PRESENT_FONT["font"] > normal[name].layout.font.size
             )
         assert large["loss"].layout.legend.font.size == figures.PRESENT_FONT["legend"]
+
+
+def test_light_runs_are_drawn_darker_on_the_white_loss_chart_only():
+    white, red = "#ffffff", PALETTE[0]
+    out = outcome(runs=[RunSpec("sgd", {"lr": 0.1}, white), RunSpec("adam", {"lr": 0.3}, red)])
+    loss = figures.loss_figure(out.landscape, out.results, log=True)
+    lines = [t for t in loss.data if t.mode == "lines+markers"]
+    assert lines[1].line.color == red
+    r, g, b = (int(lines[0].line.color[i : i + 2], 16) for i in (1, 3, 5))
+    assert max(r, g, b) < 180  # visible on white
+    contour = figures.contour_figure(out.landscape, out.start, out.results)
+    assert contour.data[figures.STATIC_CONTOUR].line.color == white  # the map keeps the run's colour
