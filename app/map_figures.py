@@ -16,10 +16,19 @@ import optimizers
 from app.figures import COLORSCALE, FONT, _background, _minima_trace
 from app.state import RunSpec, format_number
 from landscapes.base import Landscape
-from optimizers.maps import DIVERGED, NOT_CONVERGED, BasinMap, HyperparameterMap, RaceTable, Tuning
+from optimizers.maps import (
+    DIVERGED,
+    NOT_CONVERGED,
+    OTHER_MINIMUM,
+    BasinMap,
+    HyperparameterMap,
+    RaceTable,
+    Tuning,
+)
 
 DIVERGED_COLOR = "#c62828"
 NOT_CONVERGED_COLOR = "#8a93a6"
+OTHER_MINIMUM_COLOR = "#c8a27a"
 #: One colour per minimum's basin: distinct from each other, from the diverged red and from grey.
 BASIN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#e377c2", "#17becf", "#bcbd22", "#8c564b")
 #: Lines of the learning-rate search, one per optimizer.
@@ -162,14 +171,20 @@ def _edges(values: np.ndarray, log: bool) -> list[float]:
 # ------------------------------------------------------------------------------------------ basins
 
 
-def basin_label(landscape: Landscape, label: int) -> str:
-    """``minimum (3, 2)``, ``not converged`` or ``diverged``."""
-    if label == DIVERGED:
-        return "diverged"
-    if label == NOT_CONVERGED:
-        return "not converged"
-    x, y = landscape.minima[label]
-    return f"minimum ({x:.3g}, {y:.3g})"
+def basin_label(b: BasinMap, label: int) -> str:
+    """``minimum (3, 2)``, ``local minimum (0.96, 0)``, ``another local minimum``, ``not converged``
+    or ``diverged``."""
+    words = {DIVERGED: "diverged", NOT_CONVERGED: "not converged", OTHER_MINIMUM: "another local minimum"}
+    if label in words:
+        return words[label]
+    x, y = b.minima[label]
+    return f"{'minimum' if label < b.n_global else 'local minimum'} ({x:.3g}, {y:.3g})"
+
+
+def basin_color(label: int) -> str:
+    """A basin's colour: one per listed minimum, then fixed ones for the other labels."""
+    fixed = {DIVERGED: DIVERGED_COLOR, NOT_CONVERGED: NOT_CONVERGED_COLOR, OTHER_MINIMUM: OTHER_MINIMUM_COLOR}
+    return fixed.get(label) or BASIN_COLORS[label % len(BASIN_COLORS)]
 
 
 def basin_figure(landscape: Landscape, b: BasinMap) -> go.Figure:
@@ -180,11 +195,10 @@ def basin_figure(landscape: Landscape, b: BasinMap) -> go.Figure:
     the minima as stars. A cell's ``customdata`` is ``[start x, start y, final x, final y,
     diverged_at]`` (a click can start a run there).
     """
-    labels = [*range(len(b.minima)), NOT_CONVERGED, DIVERGED]
-    colors = [BASIN_COLORS[i % len(BASIN_COLORS)] for i in range(len(b.minima))]
-    colors += [NOT_CONVERGED_COLOR, DIVERGED_COLOR]
+    labels = b.kinds()
+    colors = [basin_color(label) for label in labels]
     custom = _basin_data(b)
-    names = [basin_label(landscape, label) for label in labels]
+    names = [basin_label(b, label) for label in labels]
     layers = [
         _basin_layer(b, label, name, color, custom)
         for label, name, color in zip(labels, names, colors, strict=True)

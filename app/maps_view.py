@@ -511,19 +511,18 @@ def where_text(landscape: Landscape, start=None) -> str:
     return f"{landscape.title} from ({format_number(start[0])}, {format_number(start[1])})"
 
 
-def basin_counts(landscape: Landscape, b: maps.BasinMap) -> html.Ul:
+def basin_counts(b: maps.BasinMap) -> html.Ul:
     """How many starts end in each basin, with the basin's colour."""
     counts = b.counts()
-    labels = [*range(len(b.minima)), maps.NOT_CONVERGED, maps.DIVERGED]
-    colors = [map_figures.BASIN_COLORS[i % len(map_figures.BASIN_COLORS)] for i in range(len(b.minima))]
-    colors += [map_figures.NOT_CONVERGED_COLOR, map_figures.DIVERGED_COLOR]
+    labels = b.kinds()
+    colors = [map_figures.basin_color(label) for label in labels]
     total = b.labels.size
     items = [
         html.Li(
             className="basin-count",
             children=[
                 html.Span(className="basin-swatch", style={"background": color}),
-                html.Span(map_figures.basin_label(landscape, label), className="basin-name"),
+                html.Span(map_figures.basin_label(b, label), className="basin-name"),
                 html.Span(f"{counts[label]:,}", className="basin-number"),
                 html.Span(f"{100 * counts[label] / total:.0f}%", className="basin-share"),
             ],
@@ -849,7 +848,7 @@ def _register_basins(app) -> None:
         figure.update_layout(showlegend=False)  # the counts beside it are the legend, with numbers
         return {
             "figure": figure,
-            "counts": basin_counts(landscape, result),
+            "counts": basin_counts(result),
             "timing": timing_text(n * n, steps, seconds, where_text(landscape)),
             "error": "",
             "done": True,

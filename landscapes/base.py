@@ -86,6 +86,41 @@ class Landscape:
     def own_bounds(self, value: Bounds) -> None:
         self.__dict__["own_bounds"] = value
 
+    def local_minima(self, n: int = 121, iterations: int = 40) -> np.ndarray:
+        """Every local minimum found in the window, global ones included: ``(m, 2)``, lowest first.
+
+        The discrete local minima of an ``n × n`` grid, polished by Newton's method with the analytic
+        Hessian; kept where the gradient vanishes (< 1e-8), the Hessian is positive definite and the
+        point is inside the window, one point per minimum. A valley of minima (a curve, not points)
+        gives none of its points: they are not isolated.
+        """
+        xs, ys, z = self.grid(n)
+        inner = z[1:-1, 1:-1]
+        lowest = np.isfinite(inner)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                lowest &= inner <= z[1 + di : n - 1 + di, 1 + dj : n - 1 + dj]
+        i, j = np.nonzero(lowest)
+        x, y = xs[j + 1], ys[i + 1]
+        with np.errstate(all="ignore"):
+            for _ in range(iterations):
+                (gx, gy), (hxx, hxy, hyy) = self.gradient(x, y), self.hessian(x, y)
+                det = hxx * hyy - hxy * hxy
+                x, y = x - (hyy * gx - hxy * gy) / det, y - (hxx * gy - hxy * gx) / det
+            value, (gx, gy) = self.value_and_gradient(x, y)
+            hxx, hxy, hyy = self.hessian(x, y)
+            (x0, x1), (y0, y1) = self.bounds
+            keep = np.isfinite(value) & (np.hypot(gx, gy) < 1e-8) & (hxx > 0) & (hxx * hyy - hxy * hxy > 0)
+            keep &= (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1)
+        points, values = np.column_stack([x[keep], y[keep]]), value[keep]
+        order = np.argsort(values, kind="stable")
+        found: list[np.ndarray] = []
+        span = max(x1 - x0, y1 - y0)
+        for point in points[order]:
+            if all(np.hypot(*(point - other)) > 1e-6 * span for other in found):
+                found.append(point)
+        return np.array(found, dtype=np.float64).reshape(-1, 2)
+
     def max_curvature(self, x, y):
         """λ_max of the Hessian at (x, y): plain gradient descent is stable near here for lr < 2/λ_max."""
         hxx, hxy, hyy = (np.asarray(h, dtype=np.float64) for h in self.hessian(x, y))

@@ -42,6 +42,10 @@ MAX_STEP_RUNS = 128 * 128 * 512
 #: Basin labels besides a minimum's index.
 NOT_CONVERGED = -1
 DIVERGED = -2
+OTHER_MINIMUM = -3  # ended at a local minimum beyond the first MAX_BASIN_MINIMA (Rastrigin has 121)
+
+#: At most this many minima get a basin (a colour) of their own: the global ones, then the lowest local.
+MAX_BASIN_MINIMA = 8
 
 #: ``basins``: a run converged to a minimum if its final point is within ``tol`` × the window's
 #: longer side of it (0.02: one cell of a 50 × 50 grid).
@@ -100,10 +104,13 @@ class BasinMap:
     Attributes:
         xs, ys: ``(n,)``, the start coordinates (``Landscape.grid``'s).
         labels: ``(n, n)`` ints: the index of the minimum in ``minima`` the run ended near,
-            ``NOT_CONVERGED`` (−1) or ``DIVERGED`` (−2).
+            ``OTHER_MINIMUM`` (−3, a local minimum not in ``minima``), ``NOT_CONVERGED`` (−1) or
+            ``DIVERGED`` (−2).
         final_points: ``(n, n, 2)`` (NaN where diverged); final_losses: ``(n, n)``.
         diverged_at: ``(n, n)`` ints (−1: never).
-        minima: ``(m, 2)``, the landscape's global minima (m may be 0).
+        minima: ``(m, 2)``: the landscape's global minima (the first ``n_global``), then its lowest
+            local minima in the window (``Landscape.local_minima``), at most ``MAX_BASIN_MINIMA`` in all.
+        more_minima: whether the window has local minima beyond ``minima`` (``OTHER_MINIMUM``).
         radius: the convergence radius in x/y units: ``tol`` × the window's longer side.
     """
 
@@ -120,11 +127,17 @@ class BasinMap:
     minima: np.ndarray
     tol: float
     radius: float
+    n_global: int = 0
+    more_minima: bool = False
+
+    def kinds(self) -> list[int]:
+        """Every label a cell can have here, in the order a legend lists them."""
+        other = [OTHER_MINIMUM] if self.more_minima else []
+        return [*range(len(self.minima)), *other, NOT_CONVERGED, DIVERGED]
 
     def counts(self) -> dict[int, int]:
-        """Number of start points per label, for every minimum and both failure labels."""
-        every = [*range(len(self.minima)), NOT_CONVERGED, DIVERGED]
-        return {label: int(np.count_nonzero(self.labels == label)) for label in every}
+        """Number of start points per label, for every minimum and the other labels (``kinds``)."""
+        return {label: int(np.count_nonzero(self.labels == label)) for label in self.kinds()}
 
 
 @dataclass(frozen=True)
@@ -339,10 +352,12 @@ def basins(
 ) -> BasinMap:
     """Run ``optimizer`` from every point of an ``n × n`` grid over the window and label the ends.
 
-    A run is labelled with the index ``i`` of ``landscape.minima`` nearest its final point if that
-    distance is at most ``tol`` × the window's longer side (default 0.02), ``NOT_CONVERGED`` (−1)
-    if it is farther from every minimum (or the surface has none), and ``DIVERGED`` (−2) if it left
-    the valid region. The start grid is ``Landscape.grid(n)``'s: ``xs[j], ys[i]`` for cell
+    The minima are the landscape's global ones, then its local ones in the window, lowest first
+    (``basin_minima``). A run is labelled with the index ``i`` of the minimum nearest its final point
+    if that distance is at most ``tol`` × the window's longer side (default 0.02); ``OTHER_MINIMUM``
+    (−3) if that minimum is a local one beyond the ``MAX_BASIN_MINIMA`` listed; ``NOT_CONVERGED``
+    (−1) if it is farther from every minimum (or the surface has none), and ``DIVERGED`` (−2) if it
+    left the valid region. The start grid is ``Landscape.grid(n)``'s: ``xs[j], ys[i]`` for cell
     ``[i, j]``, edges included.
     """
     land, opt = _landscape(landscape), _optimizer(optimizer)
@@ -357,14 +372,15 @@ def basins(
     trajectory = run(land, opt, starts, steps, **hp)
     final = trajectory.points[:, -1]
     diverged_at = trajectory.diverged_at
-    minima = np.array(land.minima, dtype=np.float64).reshape(-1, 2)
+    every = basin_minima(land)
+    minima = every[:MAX_BASIN_MINIMA]
     radius = float(tol) * max(x1 - x0, y1 - y0)
     labels = np.full(n * n, NOT_CONVERGED)
-    if len(minima):
-        distance = np.hypot(*(final[:, None, :] - minima[None, :, :]).transpose(2, 0, 1))  # (runs, m)
+    if len(every):
+        distance = np.hypot(*(final[:, None, :] - every[None, :, :]).transpose(2, 0, 1))  # (runs, m)
         nearest = np.argmin(np.nan_to_num(distance, nan=np.inf), axis=1)
         near = np.take_along_axis(distance, nearest[:, None], axis=1)[:, 0] <= radius
-        labels[near] = nearest[near]
+        labels[near] = np.where(nearest[near] < len(minima), nearest[near], OTHER_MINIMUM)
     labels[diverged_at >= 0] = DIVERGED
     return BasinMap(
         landscape=land.name,
@@ -380,7 +396,22 @@ def basins(
         minima=minima,
         tol=float(tol),
         radius=radius,
+        n_global=min(len(land.minima), len(minima)),
+        more_minima=len(every) > len(minima),
     )
+
+
+def basin_minima(landscape: str | Landscape) -> np.ndarray:
+    """``(m, 2)``: the landscape's global minima, then its other local minima in the window, lowest
+    first (``Landscape.local_minima``). A surface whose minima form a curve keeps its listed ones."""
+    land = _landscape(landscape)
+    listed = np.array(land.minima, dtype=np.float64).reshape(-1, 2)
+    if not getattr(land, "minima_are_isolated", True):
+        return listed
+    (x0, x1), (y0, y1) = land.bounds
+    apart = 1e-3 * max(x1 - x0, y1 - y0)
+    local = [p for p in land.local_minima() if not len(listed) or np.hypot(*(listed - p).T).min() > apart]
+    return np.vstack([listed, np.array(local).reshape(-1, 2)])
 
 
 # ------------------------------------------------------------------------- learning-rate search

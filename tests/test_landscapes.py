@@ -369,3 +369,16 @@ def test_ackley_tip_has_zero_gradient_and_finite_curvature():
     # Just off the tip the cone's slope a·b/√2 ≈ 2.83 takes over, pointing away from the origin.
     gx, gy = ackley.gradient(1e-12, 0.0)
     assert gx == pytest.approx(20 * 0.2 / np.sqrt(2), rel=1e-6) and gy == 0.0
+
+
+@by_name(BOUNDED)
+def test_the_local_minima_search_finds_every_listed_global_minimum_first(landscape):
+    if not getattr(landscape, "minima_are_isolated", True):
+        return  # a curve of minima has no isolated points to find
+    found = landscape.local_minima()
+    assert len(found) >= len(landscape.minima)
+    for mx, my in landscape.minima:
+        assert np.hypot(found[:, 0] - mx, found[:, 1] - my).min() < 1e-6, (mx, my)
+    values = landscape.value(found[:, 0], found[:, 1])
+    assert np.all(np.diff(values) >= 0)  # lowest first
+    assert values[0] == pytest.approx(landscape.min_value, abs=1e-9 * max(1.0, abs(landscape.min_value)))

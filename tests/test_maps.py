@@ -418,3 +418,51 @@ def test_race_table_rows_are_formatted_strings():
     columns = map_figures.race_table_columns(table)
     assert [c["id"] for c in columns] == list(rows[0])
     assert "1e-06" in columns[2]["name"]
+
+
+# ----------------------------------------------------------------------------------- local minima
+
+#: Six-hump camel's six minima as published (Molga & Smutnicki 2005; Surjanovic & Bingham, VLSE),
+#: lowest first: two global, then two pairs of local ones (values to the printed digits).
+CAMEL_MINIMA = [
+    ((0.0898, -0.7126), -1.0316), ((-0.0898, 0.7126), -1.0316),
+    ((1.7036, -0.7961), -0.2155), ((-1.7036, 0.7961), -0.2155),
+    ((1.6071, 0.5687), 2.1043), ((-1.6071, -0.5687), 2.1043),
+]  # fmt: skip
+
+
+def test_the_local_minima_search_finds_six_hump_camels_published_six():
+    camel = landscapes.get("six_hump_camel")
+    found = camel.local_minima()
+    assert len(found) == 6
+    values = sorted(value for _, value in CAMEL_MINIMA)
+    np.testing.assert_allclose(camel.value(found[:, 0], found[:, 1]), values, atol=1e-4)  # lowest first
+    for (px, py), _ in CAMEL_MINIMA:
+        assert np.hypot(*(found - (px, py)).T).min() < 1e-3, (px, py)
+
+
+def test_two_valleys_local_minimum_is_the_root_of_its_cubic():
+    """∂L/∂x = 4x³ − 4x + 0.3 = 0: the largest root is the local minimum (the middle one a ridge)."""
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, 0.3]).real)
+    found = landscapes.get("two_valleys").local_minima()
+    np.testing.assert_allclose(found, [[roots[0], 0.0], [roots[2], 0.0]], atol=1e-12)
+
+
+def test_basins_on_two_valleys_label_the_local_valley_too():
+    land = landscapes.get("two_valleys")
+    b = maps.basins(land, "sgd", 300, n=21, lr=0.05)
+    assert b.n_global == 1 and len(b.minima) == 2 and not b.more_minima
+    counts = b.counts()
+    assert counts[0] > 0 and counts[1] > 0  # both valleys hold starts
+    # Every start right of the ridge (x ≈ 0.0754) rolls into the local valley with plain SGD.
+    right = b.xs > 0.2
+    assert (b.labels[:, right] == 1).all()
+
+
+def test_rastrigin_lists_eight_minima_and_marks_the_others():
+    b = maps.basins("rastrigin", "sgd", 200, n=30, lr=0.002)
+    assert len(b.minima) == maps.MAX_BASIN_MINIMA and b.more_minima
+    assert maps.OTHER_MINIMUM in b.kinds() and b.counts()[maps.OTHER_MINIMUM] > 0
+    for i, j in zip(*np.nonzero(b.labels == maps.OTHER_MINIMUM), strict=True):
+        end = b.final_points[i, j]
+        assert np.hypot(*(b.minima - end).T).min() > b.radius  # not one of the listed eight
