@@ -389,8 +389,8 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
     On a log scale it shows loss − minimum (a log axis needs positive values); on a surface with no
     minimum the axis stays linear and its title says why.
     """
-    fig = go.Figure(_loss_traces(landscape, results, log))
-    x_axis, y_axis = _loss_axes(landscape, results, log)
+    traces, x_axis, y_axis = _loss_parts(landscape, results, log)
+    fig = go.Figure(traces)
     fig.update_layout(
         font=FONT,
         margin=dict(l=64, r=12, t=30, b=44),  # the top margin holds the log-scale switch
@@ -412,10 +412,9 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
 
 
 def loss_patch(landscape: Landscape, results: list[RunResult], log: bool) -> Patch:
-    """The loss chart's runs and y axis only, as a ``Patch`` of ``loss_figure`` (same surface)."""
+    """The loss chart's runs and axes only, as a ``Patch`` of ``loss_figure`` (same surface)."""
     patch = Patch()
-    patch["data"] = _loss_traces(landscape, results, log)
-    x_axis, y_axis = _loss_axes(landscape, results, log)
+    patch["data"], x_axis, y_axis = _loss_parts(landscape, results, log)
     patch["layout"]["xaxis"].update(x_axis)
     patch["layout"]["yaxis"].update(y_axis)
     return patch
@@ -425,13 +424,18 @@ def _can_log(landscape: Landscape, log: bool) -> bool:
     return log and landscape.min_value is not None
 
 
-def _loss_axes(landscape: Landscape, results: list[RunResult], log: bool) -> tuple[dict, dict]:
-    """The x and y axes' ranges (and the y axis' type and title).
+def _loss_parts(landscape: Landscape, results: list[RunResult], log: bool) -> tuple[list[dict], dict, dict]:
+    """The loss chart's traces and its x and y axes, from each run's plotted values computed once."""
+    ys = [_loss_values(landscape, run, log) for run in results]
+    return _loss_traces(results, ys), *_loss_axes(landscape, ys, log)
+
+
+def _loss_axes(landscape: Landscape, ys: list[np.ndarray], log: bool) -> tuple[dict, dict]:
+    """The x and y axes' ranges (and the y axis' type and title) for the plotted values ``ys``.
 
     Ranges are computed here, not left to Plotly's autorange: a later update of the layout alone
     (projector fonts) while the balls are animating could leave Plotly with its empty-axis default.
     """
-    ys = [_loss_values(landscape, run, log) for run in results]
     steps = max((len(y) for y in ys), default=2) - 1
     x_axis = {"range": _padded(0.0, max(steps, 1))}
     finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.empty(0)
@@ -466,12 +470,11 @@ def _loss_values(landscape: Landscape, run: RunResult, log: bool) -> np.ndarray:
     return np.asarray(run.losses, dtype=float)
 
 
-def _loss_traces(landscape: Landscape, results: list[RunResult], log: bool) -> list[dict]:
+def _loss_traces(results: list[RunResult], ys: list[np.ndarray]) -> list[dict]:
     """Per run a line (``_ghost`` with the run's legend entry) and a ball; plain dicts, unvalidated."""
     traces = []
-    for run in results:
+    for run, y in zip(results, ys, strict=True):
         run = replace(run, color=on_white(run.color))  # the chart is white: a white run drawn grey
-        y = _loss_values(landscape, run, log)
         line = _ghost("scatter", run, x=list(range(len(y))), y=_rounded(y))
         line.update(
             opacity=1.0, name=run.label, showlegend=True, hovertemplate="step %{x}: %{y:.4g}<extra></extra>"
