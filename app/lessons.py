@@ -1,6 +1,6 @@
 """One-click lessons: each is a setup (as a share link would carry it) with a few plain sentences.
 
-A lesson's ``settings`` are JSON data validated by ``app.state.settings_from_json``, exactly like a
+A lesson's ``settings`` are JSON data validated by ``app.links.settings_from_json``, exactly like a
 link, so a lesson can never hold a value the controls would refuse.
 """
 

@@ -1,4 +1,5 @@
-"""``create_app() -> Dash``: the page for the default settings, its callbacks and assets."""
+"""``create_app() -> Dash``: the page for the default settings, the shell's and each view's callbacks,
+the assets and the contour-image route."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from pathlib import Path
 import dash
 import flask
 
-from app import callbacks, figures, layout, requests, state, views
+from app import requests
+from app.figures_common import IMAGE_ROUTE, contour_png
+from app.model import default_settings
+from app.outcome import compute
+from app.parsing import parse_surface, parse_window
+from app.shell import callbacks, layout
+from app.shell.figures import full_figures, runs_data
+from app.shell.views import VIEWS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -17,12 +25,12 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 def _first_view() -> tuple[dict, dict, dict]:
     """The default settings, their figures and the browser's data: the same for every visitor, so
     computed once (the figures are only read, never changed)."""
-    settings = state.default_settings()
-    outcome = views.compute(
-        state.parse_surface(settings["surface"]), settings["start"], settings["steps"], "explore",
+    settings = default_settings()
+    outcome = compute(
+        parse_surface(settings["surface"]), settings["start"], settings["steps"], "explore",
         settings["runs"], settings["compare"], settings["compare_lrs"],
     )  # fmt: skip
-    return settings, views.full_figures(outcome, settings["loss_log"]), views.runs_data(outcome)
+    return settings, full_figures(outcome, settings["loss_log"]), runs_data(outcome)
 
 
 def initial_page():
@@ -41,10 +49,12 @@ def create_app() -> dash.Dash:
     )
     app.layout = initial_page
     # Every component id, without the first figures (Dash would otherwise embed them in every page).
-    app.validation_layout = layout.page(state.default_settings(), {}, {})
-    callbacks.register(app)
+    app.validation_layout = layout.page(default_settings(), {}, {})
+    callbacks.register(app)  # the shell's, the compute of Explore and Compare, the run cards'
+    for view in VIEWS:
+        view.register(app)
     app.server.before_request(lambda: _refuse_malformed(app))
-    app.server.add_url_rule(f"{figures.IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
+    app.server.add_url_rule(f"{IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
     return app
 
 
@@ -73,7 +83,7 @@ def surface_image(name: str) -> flask.Response:
 
 @lru_cache(maxsize=64)
 def _contour_png(name: str, formula: str | None, window: str | None) -> bytes:
-    landscape = state.parse_surface(name, formula)
+    landscape = parse_surface(name, formula)
     if window is not None:
-        landscape = landscape.with_bounds(state.parse_window(window, landscape))
-    return figures.contour_png(landscape)
+        landscape = landscape.with_bounds(parse_window(window, landscape))
+    return contour_png(landscape)

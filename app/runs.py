@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import optimizers
-from app.state import RunSpec, format_number
+from app.model import RunSpec, format_number
 from landscapes.base import Landscape
 
 

@@ -36,8 +36,18 @@ import dash  # noqa: E402
 from dash import Input, Output, dcc, html  # noqa: E402
 
 import landscapes  # noqa: E402
-from app import figures, ids, state, views  # noqa: E402
+from app import (  # noqa: E402
+    figures_common,
+    ids,
+    model,
+)
+from app import outcome as outcomes  # noqa: E402
+from app.components.run_card import RunCard  # noqa: E402
+from app.explore import figures as explore_figures  # noqa: E402
+from app.explore import ids as explore_ids  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.shell import figures as shell_figures  # noqa: E402
+from app.shell import ids as shell_ids  # noqa: E402
 from bench import dash_client  # noqa: E402
 from bench.dash_client import (  # noqa: E402
     UPDATE_URL,
@@ -195,12 +205,12 @@ class Updates:
 
     def __init__(self, client: Client, page: Page, deps: list[dict], n: int):
         self.client, self.page = client, page
-        self.compute = find_callback(deps, f"{ids.SURFACE_3D}.figure")
+        self.compute = find_callback(deps, f"{explore_ids.SURFACE_3D}.figure")
         self.new_start = find_callback(deps, f"{ids.START_X}.value")  # a new surface's start point
-        self.settings = state.default_settings()
+        self.settings = model.default_settings()
         self.landscape = landscapes.get(self.settings["surface"])
         self.runs = list(self.settings["runs"])
-        self.lr_id = ids.hp(0, "lr")
+        self.lr_id = RunCard.ids.hp(0, "lr")
         self.surfaces = [s for s in landscapes.names() if s != self.settings["surface"]]
         # New values near the defaults at which no run diverges, so every update sends full paths
         # (a diverged run is cut short: a smaller, faster answer). SGD at the default learning rate
@@ -216,10 +226,10 @@ class Updates:
         self.sizes: dict[str, list[int]] = {}
         self.lr_parts: dict[str, int] = {}  # bytes per output of the last learning-rate change
 
-    def _with_lr(self, lr: float) -> list[state.RunSpec]:
+    def _with_lr(self, lr: float) -> list[model.RunSpec]:
         first = self.runs[0]
         return [
-            state.RunSpec(first.optimizer, {**first.hyperparameters, "lr": lr}, first.color),
+            model.RunSpec(first.optimizer, {**first.hyperparameters, "lr": lr}, first.color),
             *self.runs[1:],
         ]
 
@@ -229,7 +239,7 @@ class Updates:
         s = self.settings
         kept = []
         for start, runs in setups:
-            outcome = views.compute(self.landscape, start, s["steps"], "explore", runs, s["compare"], "")
+            outcome = outcomes.compute(self.landscape, start, s["steps"], "explore", runs, s["compare"], "")
             if all(r.diverged_at < 0 for r in outcome.results):
                 kept.append(runs[0].hyperparameters["lr"] if what == "learning rates" else start[0])
         if len(kept) < n + WARMUP:
@@ -282,38 +292,38 @@ class Updates:
             (ids.START_Y, "value", start[ids.START_Y]["value"]),
         ]
         response, s2 = self._post(f"surface {name}", self.compute, changed)
-        if "data" not in response[ids.SURFACE_3D]["figure"]:
+        if "data" not in response[explore_ids.SURFACE_3D]["figure"]:
             raise SystemExit(f"a change to {name} did not send the whole 3D figure")
         return s1 + s2
 
     def contour_png(self, i: int) -> float:
         data, seconds = self.client.get(
-            figures.image_url(landscapes.get(self.surfaces[i % len(self.surfaces)]))
+            figures_common.image_url(landscapes.get(self.surfaces[i % len(self.surfaces)]))
         )
         self.sizes.setdefault("png", []).append(len(data))
         return seconds
 
     # In-process: the engine and figure calls the callback makes, without Dash.
 
-    def _outcome(self, i: int) -> views.Outcome:
+    def _outcome(self, i: int) -> outcomes.Outcome:
         s, runs = self.settings, self._with_lr(self.lrs[i])
-        return views.compute(self.landscape, s["start"], s["steps"], "explore", runs, s["compare"], "")
+        return outcomes.compute(self.landscape, s["start"], s["steps"], "explore", runs, s["compare"], "")
 
     def engine(self, i: int) -> None:
         self._outcome(i)
 
     def engine_and_run_figures(self, i: int) -> None:
         outcome = self._outcome(i)
-        figures.runs_patch(outcome.start, outcome.landscape, outcome.results)
-        figures.loss_patch(outcome.landscape, outcome.results, self.settings["loss_log"])
-        views.runs_data(outcome)
+        explore_figures.runs_patch(outcome.start, outcome.landscape, outcome.results)
+        shell_figures.loss_patch(outcome.landscape, outcome.results, self.settings["loss_log"])
+        shell_figures.runs_data(outcome)
 
     def engine_and_whole_figures(self, i: int) -> None:
         other = landscapes.get(self.surfaces[i % len(self.surfaces)])
         s = self.settings
-        outcome = views.compute(other, other.start, s["steps"], "explore", self.runs, s["compare"], "")
-        views.full_figures(outcome, s["loss_log"])
-        views.runs_data(outcome)
+        outcome = outcomes.compute(other, other.start, s["steps"], "explore", self.runs, s["compare"], "")
+        shell_figures.full_figures(outcome, s["loss_log"])
+        shell_figures.runs_data(outcome)
 
 
 def server_times(updates: Updates, n: int) -> None:
@@ -376,17 +386,19 @@ def loss_traces(figure: dict) -> list[dict]:
 
 def check_runs_update(response: dict, steps: int, change: str) -> None:
     """A runs-only update: a Patch of the 3D figure (not the whole figure), no error, full paths."""
-    figure = response[ids.SURFACE_3D]["figure"]
+    figure = response[explore_ids.SURFACE_3D]["figure"]
     if "__dash_patch_update" not in figure:
         raise SystemExit(f"{change}: the whole 3D figure was sent, not a patch: {list(figure)[:5]}")
     error = response.get(ids.SETUP_ERROR, {}).get("children")
     if error:
         raise SystemExit(f"{change}: the app answered with an error: {error}")
-    lengths = {len(trace["x"]) for trace in loss_traces(response[ids.LOSS]["figure"]) if len(trace["x"]) > 1}
+    lengths = {
+        len(trace["x"]) for trace in loss_traces(response[shell_ids.LOSS]["figure"]) if len(trace["x"]) > 1
+    }
     if lengths != {steps + 1}:
         raise SystemExit(
             f"{change}: expected paths of {steps + 1} points, the loss chart has {lengths}; "
-            f"status: {response.get(ids.STATUS, {}).get('children')}"
+            f"status: {response.get(shell_ids.STATUS, {}).get('children')}"
         )
 
 

@@ -6,7 +6,7 @@ callback map (``/_dash-layout``, ``/_dash-dependencies``), builds the JSON body 
 POSTs to ``/_dash-update-component`` when some inputs change, sends it and decodes the answer::
 
     client = DashClient(create_app())
-    reply = client.call("surface-3d.figure", [({"type": "hp", "run": 0, "name": "lr"}, "value", 0.01)])
+    reply = client.call("surface-3d.figure", [(RunCard.ids.hp(0, "lr"), "value", 0.01)])
     reply.status            # 200, or 204 when the callback changed nothing
     reply.response          # {component id: {property: new value}}; outputs left alone are absent
 

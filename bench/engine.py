@@ -35,7 +35,7 @@ TARGET_NS_4096 = 40.0
 TARGET_RATIO_K1 = 2.0
 #: The engine keeps points, gradients and losses for every step: cap K·steps to bound memory (~0.2 GB).
 MAX_STEP_RUNS = 5_000_000
-#: The app's step limit (``app.state.MAX_STEPS``): K=1 is timed as repeated calls of this length.
+#: The app's step limit (``app.model.MAX_STEPS``): K=1 is timed as repeated calls of this length.
 MAX_STEPS_PER_CALL = 1000
 LONG_RUN_STEPS = 8000
 README = Path(__file__).resolve().parent / "README.md"

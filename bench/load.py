@@ -45,14 +45,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import ids  # noqa: E402
-from app.state import MAX_STEPS, format_number  # noqa: E402
+from app.components.run_card import RunCard  # noqa: E402
+from app.explore import ids as explore_ids  # noqa: E402
+from app.model import MAX_STEPS, format_number  # noqa: E402
+from app.shell import ids as shell_ids  # noqa: E402
 from bench.dash_client import DashClient  # noqa: E402
 
 TARGET_P95_S = 0.500
 HOST = "127.0.0.1"
 WORKERS = 2
-COMPUTE = f"{ids.SURFACE_3D}.figure"
-LR = ids.hp(0, "lr")
+COMPUTE = f"{explore_ids.SURFACE_3D}.figure"
+LR = RunCard.ids.hp(0, "lr")
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 PAUSE_S = (0.5, 1.5)
@@ -162,11 +165,11 @@ class User:
 
 def check(user: User, j: int, response: dict) -> str | None:
     """Why this answer is not this request's own (``None`` if it is)."""
-    frame = response.get(ids.FRAME, {}).get("max")
-    data_steps = response.get(ids.RUNS_DATA, {}).get("data", {}).get("steps")
+    frame = response.get(shell_ids.FRAME, {}).get("max")
+    data_steps = response.get(shell_ids.RUNS_DATA, {}).get("data", {}).get("steps")
     if frame != user.steps or data_steps != user.steps:
         return f"user {user.index} ({user.steps} steps) got frame max {frame}, runs data steps {data_steps}"
-    legend = json.dumps(response.get(ids.LOSS, {}).get("figure", {}))
+    legend = json.dumps(response.get(shell_ids.LOSS, {}).get("figure", {}))
     if not re.search(rf"lr {re.escape(format_number(user.lr(j)))}[,)]", legend):
         return f"user {user.index} request {j}: the loss chart does not name lr {format_number(user.lr(j))}"
     return None

@@ -10,15 +10,19 @@ import plotly.io as pio
 import pytest
 
 import landscapes
-from app import figures, images, views
+from app import figures_common, images
+from app import outcome as outcomes
+from app.compare import figures as compare_figures
+from app.explore import figures as explore_figures
+from app.model import MAX_RUNS, PALETTE, RunSpec
 from app.runs import divergence_message, simulate, simulate_learning_rates
-from app.state import MAX_RUNS, PALETTE, RunSpec
+from app.shell import figures as shell_figures
 
 
 def outcome(surface="bowl", runs=None, mode="explore", lrs="0.1, 0.5, 1.1", steps=30):
     landscape = landscapes.get(surface)
     runs = runs or [RunSpec("sgd", {"lr": 0.1}, PALETTE[0]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])]
-    return views.compute(landscape, landscape.start, steps, mode, runs, RunSpec("sgd"), lrs)
+    return outcomes.compute(landscape, landscape.start, steps, mode, runs, RunSpec("sgd"), lrs)
 
 
 def decode_png(data: bytes) -> np.ndarray:
@@ -42,15 +46,15 @@ def decode_png(data: bytes) -> np.ndarray:
 
 def test_surface_figure_has_the_surface_minima_and_a_slot_per_run():
     out = outcome("himmelblau", runs=[RunSpec("sgd", {"lr": 0.01}, PALETTE[0]), RunSpec("adam", {"lr": 0.1})])
-    fig = figures.surface_figure(out.landscape, out.results)
+    fig = explore_figures.surface_figure(out.landscape, out.results)
     assert fig.data[0].type == "surface"
     assert len(fig.data[1].x) == 4
-    assert len(fig.data) == figures.STATIC_3D + 3 * MAX_RUNS
-    ghost = fig.data[figures.STATIC_3D]
+    assert len(fig.data) == explore_figures.STATIC_3D + 3 * MAX_RUNS
+    ghost = fig.data[explore_figures.STATIC_3D]
     assert len(ghost.x) == out.steps + 1
     assert ghost.line.color == PALETTE[0]
     # Heights follow the loss (log scale for Himmelblau) and sit above the surface.
-    expected = figures.display_height(out.landscape, out.results[0].losses)
+    expected = figures_common.display_height(out.landscape, out.results[0].losses)
     assert np.all(
         np.array(ghost.z, dtype=float) >= np.minimum(expected, fig.layout.scene.zaxis.range[1]) - 1e-4
     )
@@ -58,7 +62,7 @@ def test_surface_figure_has_the_surface_minima_and_a_slot_per_run():
 
 def test_contour_figure_uses_the_cached_image_and_marks_start_and_minima():
     out = outcome("rosenbrock", steps=10)
-    fig = figures.contour_figure(out.landscape, (-1.5, 2.0), out.results)
+    fig = explore_figures.contour_figure(out.landscape, (-1.5, 2.0), out.results)
     image = fig.layout.images[0]
     assert image.source == "/surface-image/rosenbrock.png"
     assert (image.x, image.y, image.sizex, image.sizey) == (-2.0, 3.0, 4.0, 4.0)
@@ -69,11 +73,11 @@ def test_contour_figure_uses_the_cached_image_and_marks_start_and_minima():
 
 def test_runs_patch_replaces_only_run_traces():
     out = outcome()
-    patch_3d, patch_contour = figures.runs_patch(out.start, out.landscape, out.results)
+    patch_3d, patch_contour = explore_figures.runs_patch(out.start, out.landscape, out.results)
     locations_3d = [op["location"] for op in patch_3d.to_plotly_json()["operations"]]
     locations_2d = [op["location"] for op in patch_contour.to_plotly_json()["operations"]]
     assert ["data", 0] not in locations_3d and ["data", 1] not in locations_3d  # surface and minima stay
-    assert locations_3d[0] == ["data", figures.STATIC_3D]
+    assert locations_3d[0] == ["data", explore_figures.STATIC_3D]
     assert len(locations_3d) == 3 * MAX_RUNS
     assert ["data", 0] not in locations_2d
     assert len(locations_2d) == 1 + 3 * MAX_RUNS
@@ -81,30 +85,30 @@ def test_runs_patch_replaces_only_run_traces():
 
 def test_views_index_points_at_ghost_path_and_ball_traces():
     out = outcome()
-    index = figures.views_index("explore", out.results)
-    fig = figures.contour_figure(out.landscape, out.start, out.results)
+    index = shell_figures.views_index("explore", out.results)
+    fig = explore_figures.contour_figure(out.landscape, out.start, out.results)
     for run, (ghost, path, ball) in zip(out.results, index["contour"], strict=True):
         assert fig.data[ghost].name == run.label and fig.data[ghost].mode == "lines+markers"
         assert fig.data[path].mode == "lines" and fig.data[ball].mode == "markers"
-    compare = views.compute(out.landscape, out.start, 20, "compare", [], RunSpec("sgd"), "0.1, 0.2")
-    fig = figures.compare_figure(compare.landscape, compare.start, compare.results)
-    panel_index = figures.views_index("compare", compare.results)["compare"]
+    compare = outcomes.compute(out.landscape, out.start, 20, "compare", [], RunSpec("sgd"), "0.1, 0.2")
+    fig = compare_figures.compare_figure(compare.landscape, compare.start, compare.results)
+    panel_index = shell_figures.views_index("compare", compare.results)["compare"]
     assert [fig.data[g].name for g, _, _ in panel_index] == [r.label for r in compare.results]
 
 
 def test_loss_figure_log_scale_shows_loss_above_the_minimum():
     out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05})], steps=50)
-    fig = figures.loss_figure(out.landscape, out.results, log=True)
+    fig = shell_figures.loss_figure(out.landscape, out.results, log=True)
     assert fig.layout.yaxis.type == "log"
     np.testing.assert_allclose(fig.data[0].y, out.results[0].losses - 3.0, rtol=1e-5, atol=1e-12)
-    linear = figures.loss_figure(out.landscape, out.results, log=False)
+    linear = shell_figures.loss_figure(out.landscape, out.results, log=False)
     assert linear.layout.yaxis.type == "linear"
     np.testing.assert_allclose(linear.data[0].y, out.results[0].losses, rtol=1e-5)
 
 
 def test_loss_figure_on_a_surface_without_minimum_stays_linear_and_says_why():
     out = outcome("saddle", runs=[RunSpec("sgd", {"lr": 0.1})])
-    fig = figures.loss_figure(out.landscape, out.results, log=True)
+    fig = shell_figures.loss_figure(out.landscape, out.results, log=True)
     assert fig.layout.yaxis.type == "linear"
     assert "no known minimum" in fig.layout.yaxis.title.text
 
@@ -115,8 +119,8 @@ def test_a_diverged_run_is_cut_and_marked_with_a_cross():
     assert diverged.diverged_at > 0 and len(diverged.points) == diverged.diverged_at
     assert np.all(np.isfinite(diverged.points))
     assert fine.diverged_at == -1 and len(fine.points) == 61
-    fig = figures.contour_figure(out.landscape, out.start, out.results)
-    ghost = fig.data[figures.STATIC_CONTOUR]
+    fig = explore_figures.contour_figure(out.landscape, out.start, out.results)
+    ghost = fig.data[explore_figures.STATIC_CONTOUR]
     assert ghost.marker.size[-1] > 0 and not any(ghost.marker.size[:-1])
     assert out.messages == [diverged.message]
     assert "learning rate 1.1 is above 2/λ_max = 1 " in diverged.message
@@ -129,7 +133,7 @@ def test_divergence_message_on_a_surface_without_minimum():
 
 def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
     out = outcome("bowl", mode="compare", lrs="0.01, 0.1, 0.5, 0.9, 1.1")
-    fig = figures.compare_figure(out.landscape, out.start, out.results)
+    fig = compare_figures.compare_figure(out.landscape, out.start, out.results)
     assert len(fig.layout.images) == 5
     assert [img.xref for img in fig.layout.images] == ["x", "x2", "x3", "x4", "x5"]
     titles = [a.text for a in fig.layout.annotations]
@@ -146,8 +150,8 @@ def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
 def test_loss_patch_carries_the_same_traces_and_axis_as_the_whole_figure():
     out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05}), RunSpec("sgd", {"lr": 1e-4})])
     for log in (True, False):
-        whole = figures.loss_figure(out.landscape, out.results, log).to_plotly_json()
-        operations = figures.loss_patch(out.landscape, out.results, log).to_plotly_json()["operations"]
+        whole = shell_figures.loss_figure(out.landscape, out.results, log).to_plotly_json()
+        operations = shell_figures.loss_patch(out.landscape, out.results, log).to_plotly_json()["operations"]
         by_location = {tuple(op["location"]): op for op in operations}
         assert by_location[("data",)]["params"]["value"] == whole["data"]
         axis = by_location[("layout", "yaxis")]["params"]["value"]
@@ -162,7 +166,7 @@ def test_loss_patch_carries_the_same_traces_and_axis_as_the_whole_figure():
 def test_the_loss_chart_ranges_hold_every_run_with_a_margin():
     out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05}), RunSpec("sgd", {"lr": 1e-4})])
     for log in (True, False):
-        fig = figures.loss_figure(out.landscape, out.results, log)
+        fig = shell_figures.loss_figure(out.landscape, out.results, log)
         x0, x1 = fig.layout.xaxis.range
         assert x0 < 0 and out.steps < x1 < 1.1 * out.steps
         y0, y1 = fig.layout.yaxis.range
@@ -183,10 +187,12 @@ def test_simulate_learning_rates_equals_separate_runs():
 @pytest.mark.parametrize("name", landscapes.names())
 def test_every_surface_makes_valid_json_figures_and_a_png(name):
     landscape = landscapes.get(name)
-    out = views.compute(landscape, landscape.start, 20, "explore", [RunSpec("adam", {"lr": 0.05})], None, "")
-    for fig in views.full_figures(out, loss_log=True).values():
+    out = outcomes.compute(
+        landscape, landscape.start, 20, "explore", [RunSpec("adam", {"lr": 0.05})], None, ""
+    )
+    for fig in shell_figures.full_figures(out, loss_log=True).values():
         pio.to_json(fig, validate=True)
-    pixels = decode_png(figures.contour_png(landscape))
+    pixels = decode_png(figures_common.contour_png(landscape))
     cols, rows = images.pixel_size(landscape)
     assert pixels.shape == (rows, cols, 3)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 10  # bands, not a flat colour
@@ -194,7 +200,7 @@ def test_every_surface_makes_valid_json_figures_and_a_png(name):
 
 def test_contour_image_is_dark_at_the_minimum_and_bright_far_away():
     bowl = landscapes.get("bowl")
-    pixels = decode_png(figures.contour_png(bowl)).astype(int)
+    pixels = decode_png(figures_common.contour_png(bowl)).astype(int)
     rows, cols, _ = pixels.shape
     centre = pixels[rows // 2, cols // 2].sum()
     corner = pixels[0, 0].sum()
@@ -204,23 +210,25 @@ def test_contour_image_is_dark_at_the_minimum_and_bright_far_away():
 def test_projector_figures_have_large_type_and_normal_ones_do_not():
     for mode in ("explore", "compare"):
         out = outcome(mode=mode)
-        large = views.full_figures(out, loss_log=True, present=True)
-        normal = views.full_figures(out, loss_log=True)
+        large = shell_figures.full_figures(out, loss_log=True, present=True)
+        normal = shell_figures.full_figures(out, loss_log=True)
         assert set(large) == set(normal)
         for name in large:
             assert (
-                large[name].layout.font.size == figures.PRESENT_FONT["font"] > normal[name].layout.font.size
+                large[name].layout.font.size
+                == figures_common.PRESENT_FONT["font"]
+                > normal[name].layout.font.size
             )
-        assert large["loss"].layout.legend.font.size == figures.PRESENT_FONT["legend"]
+        assert large["loss"].layout.legend.font.size == figures_common.PRESENT_FONT["legend"]
 
 
 def test_light_runs_are_drawn_darker_on_the_white_loss_chart_only():
     white, red = "#ffffff", PALETTE[0]
     out = outcome(runs=[RunSpec("sgd", {"lr": 0.1}, white), RunSpec("adam", {"lr": 0.3}, red)])
-    loss = figures.loss_figure(out.landscape, out.results, log=True)
+    loss = shell_figures.loss_figure(out.landscape, out.results, log=True)
     lines = [t for t in loss.data if t.mode == "lines+markers"]
     assert lines[1].line.color == red
     r, g, b = (int(lines[0].line.color[i : i + 2], 16) for i in (1, 3, 5))
     assert max(r, g, b) < 180  # visible on white
-    contour = figures.contour_figure(out.landscape, out.start, out.results)
-    assert contour.data[figures.STATIC_CONTOUR].line.color == white  # the map keeps the run's colour
+    contour = explore_figures.contour_figure(out.landscape, out.start, out.results)
+    assert contour.data[explore_figures.STATIC_CONTOUR].line.color == white  # the map keeps the run's colour

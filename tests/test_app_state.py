@@ -7,7 +7,7 @@ import math
 import pytest
 
 import optimizers
-from app import state
+from app import model, parsing
 
 
 @pytest.mark.parametrize(
@@ -25,41 +25,41 @@ from app import state
 )
 def test_parse_start_rejects_bad_values_with_a_message(value, message):
     with pytest.raises(ValueError, match=message):
-        state.parse_start(value, 0.0)
+        parsing.parse_start(value, 0.0)
 
 
 def test_parse_start_accepts_numbers_and_numeric_strings():
-    assert state.parse_start("1.5", -2) == (1.5, -2.0)
+    assert parsing.parse_start("1.5", -2) == (1.5, -2.0)
 
 
-@pytest.mark.parametrize("steps", [0, -1, 2.5, state.MAX_STEPS + 1, "ten", None])
+@pytest.mark.parametrize("steps", [0, -1, 2.5, model.MAX_STEPS + 1, "ten", None])
 def test_parse_steps_rejects(steps):
     with pytest.raises(ValueError, match="steps"):
-        state.parse_steps(steps)
+        parsing.parse_steps(steps)
 
 
 def test_parse_steps_accepts_whole_numbers_in_range():
-    assert state.parse_steps(200) == 200
-    assert state.parse_steps(7.0) == 7
-    assert state.parse_steps(state.MAX_STEPS) == state.MAX_STEPS
+    assert parsing.parse_steps(200) == 200
+    assert parsing.parse_steps(7.0) == 7
+    assert parsing.parse_steps(model.MAX_STEPS) == model.MAX_STEPS
 
 
 @pytest.mark.parametrize("name", [None, 3, "nope", ["bowl"]])
 def test_parse_surface_rejects_unknown_names_listing_the_valid_ones(name):
     with pytest.raises(ValueError, match="bowl"):
-        state.parse_surface(name)
+        parsing.parse_surface(name)
 
 
 def test_parse_run_fills_torch_defaults_and_reads_pairs_and_switches():
-    spec = state.parse_run(
-        "adam", {"lr": 0.01, "betas.0": 0.8, "betas.1": 0.99, "amsgrad": ["on"]}, state.PALETTE[2]
+    spec = parsing.parse_run(
+        "adam", {"lr": 0.01, "betas.0": 0.8, "betas.1": 0.99, "amsgrad": ["on"]}, model.PALETTE[2]
     )
     assert spec.optimizer == "adam"
     assert spec.hyperparameters["lr"] == 0.01
     assert spec.hyperparameters["betas"] == [0.8, 0.99]
     assert spec.hyperparameters["amsgrad"] is True
     assert spec.hyperparameters["eps"] == optimizers.get("adam").defaults["eps"]
-    assert spec.color == state.PALETTE[2]
+    assert spec.color == model.PALETTE[2]
     assert spec.label() == "Adam (lr 0.01, betas (0.8, 0.99), amsgrad)"
 
 
@@ -79,16 +79,16 @@ def test_parse_run_fills_torch_defaults_and_reads_pairs_and_switches():
 )
 def test_parse_run_rejects_bad_settings_with_torchs_words(optimizer, values, message):
     with pytest.raises(ValueError, match=message):
-        state.parse_run(optimizer, values)
+        parsing.parse_run(optimizer, values)
 
 
 def test_parse_run_ignores_an_unknown_colour():
-    assert state.parse_run("sgd", {}, "javascript:alert(1)").color == state.PALETTE[0]
+    assert parsing.parse_run("sgd", {}, "javascript:alert(1)").color == model.PALETTE[0]
 
 
 def test_parse_lr_list_reads_lists_and_log_ranges():
-    assert state.parse_lr_list("0.001, 0.01 0.1;0.5") == [0.001, 0.01, 0.1, 0.5]
-    values = state.parse_lr_list("0.001:1:4")
+    assert parsing.parse_lr_list("0.001, 0.01 0.1;0.5") == [0.001, 0.01, 0.1, 0.5]
+    values = parsing.parse_lr_list("0.001:1:4")
     assert values == pytest.approx([0.001, 0.01, 0.1, 1.0])
     assert all(math.isfinite(v) for v in values)
 
@@ -101,22 +101,22 @@ def test_parse_lr_list_reads_lists_and_log_ranges():
         ("0.1, x", "must be a number"),
         ("0.1, -1", "must be from"),
         ("0, 0.1", "must be from"),
-        (", ".join(["0.1"] * (state.MAX_PANELS + 1)), "at most"),
+        (", ".join(["0.1"] * (model.MAX_PANELS + 1)), "at most"),
         ("0.001:1:1", "2 to"),
         ("0.001:1:50", "2 to"),
     ],
 )
 def test_parse_lr_list_rejects(text, message):
     with pytest.raises(ValueError, match=message):
-        state.parse_lr_list(text)
+        parsing.parse_lr_list(text)
 
 
 def test_default_settings_are_valid_and_every_run_parses():
-    settings = state.default_settings()
-    state.parse_surface(settings["surface"])
-    state.parse_start(*settings["start"])
-    state.parse_steps(settings["steps"])
+    settings = model.default_settings()
+    parsing.parse_surface(settings["surface"])
+    parsing.parse_start(*settings["start"])
+    parsing.parse_steps(settings["steps"])
     for spec in settings["runs"]:
-        parsed = state.parse_run(spec.optimizer, spec.hyperparameters, spec.color)
+        parsed = parsing.parse_run(spec.optimizer, spec.hyperparameters, spec.color)
         assert parsed.hyperparameters | spec.hyperparameters == parsed.hyperparameters
-    state.parse_lr_list(settings["compare_lrs"])
+    parsing.parse_lr_list(settings["compare_lrs"])

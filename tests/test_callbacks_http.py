@@ -15,17 +15,30 @@ import re
 import plotly
 import pytest
 
-from app import figures, ids, layout
+from app import ids, model
+from app.compare import ids as compare_ids
+from app.components.run_card import RunCard
+from app.explore import figures as explore_figures
+from app.explore import ids as explore_ids
 from app.main import create_app
-from app.state import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec
+from app.maps import ids as maps_ids
+from app.model import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec
+from app.shell import ids as shell_ids
 from bench.dash_client import PATCH_KEY, DashClient, Page, Reply, callback_body, stringify_id
 
-COMPUTE = f"{ids.SURFACE_3D}.figure"
-SETTINGS = f"{ids.NOTICE}.children"
+COMPUTE = f"{explore_ids.SURFACE_3D}.figure"
+SETTINGS = f"{shell_ids.NOTICE}.children"
 #: Every output of the compute callback that draws something; a bad value must leave all of them.
-FIGURE_OUTPUTS = (ids.SURFACE_3D, ids.CONTOUR, ids.COMPARE, ids.LOSS, ids.RUNS_DATA, ids.FRAME)
-SETUP, COMPARE = ids.SETUP_ERROR, ids.COMPARE_ERROR
-RUN0, RUN1 = stringify_id(ids.run_error(0)), stringify_id(ids.run_error(1))
+FIGURE_OUTPUTS = (
+    explore_ids.SURFACE_3D,
+    explore_ids.CONTOUR,
+    compare_ids.COMPARE,
+    shell_ids.LOSS,
+    shell_ids.RUNS_DATA,
+    shell_ids.FRAME,
+)
+SETUP, COMPARE = ids.SETUP_ERROR, compare_ids.COMPARE_ERROR
+RUN0, RUN1 = stringify_id(RunCard.ids.error(0)), stringify_id(RunCard.ids.error(1))
 MAX_SECONDS = 2.0
 SHORT = 400  # characters: a message a student reads at a glance (a list of names fits)
 
@@ -69,7 +82,7 @@ def assert_refused(response: dict, key: str, words: str) -> None:
 
 def card_layout(specs: list[RunSpec]) -> list:
     """Run cards as layout JSON, to put more (or other) cards on the page than it opened with."""
-    cards = [layout.run_card(i, spec) for i, spec in enumerate(specs)]
+    cards = [RunCard(i, spec) for i, spec in enumerate(specs)]
     return json.loads(json.dumps(cards, cls=plotly.utils.PlotlyJSONEncoder))
 
 
@@ -82,30 +95,36 @@ def link(data) -> str:
 
 
 def test_a_learning_rate_change_sends_only_patches_of_the_run_traces(client, page):
-    response = send(client, COMPUTE, [(ids.hp(0, "lr"), "value", 0.0015)], page).response
-    for key, first_run_trace in ((ids.SURFACE_3D, figures.STATIC_3D), (ids.CONTOUR, 1)):
+    response = send(client, COMPUTE, [(RunCard.ids.hp(0, "lr"), "value", 0.0015)], page).response
+    for key, first_run_trace in (
+        (explore_ids.SURFACE_3D, explore_figures.STATIC_3D),
+        (explore_ids.CONTOUR, 1),
+    ):
         figure = response[key]["figure"]
         assert PATCH_KEY in figure and "data" not in figure, f"{key} was sent whole"
         for operation in figure["operations"]:
             location, value = operation["location"], operation["params"].get("value")
             assert location[0] == "data" and location[1] >= first_run_trace, f"{key} patch touches {location}"
             assert isinstance(value, dict) and value.get("type") in ("scatter", "scatter3d")
-    patches = json.dumps([response[ids.SURFACE_3D], response[ids.CONTOUR]])
+    patches = json.dumps([response[explore_ids.SURFACE_3D], response[explore_ids.CONTOUR]])
     for heavy in ('"type": "surface"', '"type": "contour"', '"images"', '"layout"'):
         assert heavy not in patches, f"a runs-only update re-sent {heavy}"
-    assert response[ids.FRAME]["max"] == page.value(ids.STEPS, "value")[1]
+    assert response[shell_ids.FRAME]["max"] == page.value(ids.STEPS, "value")[1]
     assert not message(response, SETUP) and not message(response, RUN0)
 
 
 def test_a_surface_change_sends_whole_figures(client, page):
     response = send(client, COMPUTE, [(ids.SURFACE, "value", "himmelblau")], page).response
-    surface = response[ids.SURFACE_3D]["figure"]
+    surface = response[explore_ids.SURFACE_3D]["figure"]
     assert PATCH_KEY not in surface
     assert surface["data"][0]["type"] == "surface"
-    contour = response[ids.CONTOUR]["figure"]
+    contour = response[explore_ids.CONTOUR]["figure"]
     assert PATCH_KEY not in contour
     assert "himmelblau" in contour["layout"]["images"][0]["source"]
-    assert response[ids.RUNS_DATA]["data"]["window"] != page.value(ids.RUNS_DATA, "data")[1]["window"]
+    assert (
+        response[shell_ids.RUNS_DATA]["data"]["window"]
+        != page.value(shell_ids.RUNS_DATA, "data")[1]["window"]
+    )
 
 
 def test_after_a_bad_value_the_next_good_one_draws_again(client, page):
@@ -114,12 +133,12 @@ def test_after_a_bad_value_the_next_good_one_draws_again(client, page):
     page.set([(ids.STEPS, "value", 5000)])
     good = send(client, COMPUTE, [(ids.STEPS, "value", 50)], page).response
     assert message(good, SETUP) == ""  # the old message is cleared
-    assert good[ids.FRAME]["max"] == 50
+    assert good[shell_ids.FRAME]["max"] == 50
 
 
 # ------------------------------------------------------------------------------------ bad values
 
-LR, X = ids.hp(0, "lr"), ids.START_X
+LR, X = RunCard.ids.hp(0, "lr"), ids.START_X
 BAD_VALUES = [
     # (control, value, error output, words the message must contain)
     (LR, "abc", RUN0, "lr must be a number"),
@@ -159,27 +178,27 @@ BAD_VALUES = [
     (ids.SURFACE, 3, SETUP, "Unknown surface"),
     (ids.SURFACE, ["bowl"], SETUP, "Unknown surface"),
     (ids.SURFACE, {"name": "bowl"}, SETUP, "Unknown surface"),
-    (ids.run_optimizer(0), "nope", RUN0, "Unknown optimizer"),
-    (ids.run_optimizer(0), None, RUN0, "Choose an optimizer"),
-    (ids.run_optimizer(0), 3, RUN0, "Choose an optimizer"),
-    (ids.run_optimizer(0), ["sgd"], RUN0, "Choose an optimizer"),
-    (ids.run_optimizer(0), {"name": "sgd"}, RUN0, "Choose an optimizer"),
-    (ids.hp(0, "momentum"), -1, RUN0, "momentum"),
-    (ids.hp(0, "momentum"), "abc", RUN0, "momentum must be a number"),
-    (ids.hp(0, "dampening"), 2, RUN0, "dampening"),
-    (ids.hp(0, "nesterov"), "yes", RUN0, "on or off"),
-    (ids.hp(1, "betas.0"), 1.5, RUN1, "beta"),
-    (ids.hp(1, "betas.1"), "NaN", RUN1, "beta"),
-    (ids.hp(1, "eps"), -1, RUN1, "eps"),
-    (ids.run_option(0, "batch_size"), 0, RUN0, "batch size must be from 1"),
-    (ids.run_option(0, "batch_size"), 2.5, RUN0, "whole number"),
-    (ids.run_option(0, "batch_size"), 1e12, RUN0, "batch size"),
-    (ids.run_option(0, "noise"), -1, RUN0, "noise"),
-    (ids.run_option(0, "noise"), "NaN", RUN0, "noise"),
-    (ids.run_option(0, "seed"), -1, RUN0, "seed"),
-    (ids.run_option(0, "seed"), 2**40, RUN0, "seed"),
-    (ids.run_option(0, "scheduler"), "nope", RUN0, "Unknown schedule"),
-    (ids.run_option(0, "scheduler"), 3, RUN0, "Unknown schedule"),
+    (RunCard.ids.optimizer(0), "nope", RUN0, "Unknown optimizer"),
+    (RunCard.ids.optimizer(0), None, RUN0, "Choose an optimizer"),
+    (RunCard.ids.optimizer(0), 3, RUN0, "Choose an optimizer"),
+    (RunCard.ids.optimizer(0), ["sgd"], RUN0, "Choose an optimizer"),
+    (RunCard.ids.optimizer(0), {"name": "sgd"}, RUN0, "Choose an optimizer"),
+    (RunCard.ids.hp(0, "momentum"), -1, RUN0, "momentum"),
+    (RunCard.ids.hp(0, "momentum"), "abc", RUN0, "momentum must be a number"),
+    (RunCard.ids.hp(0, "dampening"), 2, RUN0, "dampening"),
+    (RunCard.ids.hp(0, "nesterov"), "yes", RUN0, "on or off"),
+    (RunCard.ids.hp(1, "betas.0"), 1.5, RUN1, "beta"),
+    (RunCard.ids.hp(1, "betas.1"), "NaN", RUN1, "beta"),
+    (RunCard.ids.hp(1, "eps"), -1, RUN1, "eps"),
+    (RunCard.ids.option(0, "batch_size"), 0, RUN0, "batch size must be from 1"),
+    (RunCard.ids.option(0, "batch_size"), 2.5, RUN0, "whole number"),
+    (RunCard.ids.option(0, "batch_size"), 1e12, RUN0, "batch size"),
+    (RunCard.ids.option(0, "noise"), -1, RUN0, "noise"),
+    (RunCard.ids.option(0, "noise"), "NaN", RUN0, "noise"),
+    (RunCard.ids.option(0, "seed"), -1, RUN0, "seed"),
+    (RunCard.ids.option(0, "seed"), 2**40, RUN0, "seed"),
+    (RunCard.ids.option(0, "scheduler"), "nope", RUN0, "Unknown schedule"),
+    (RunCard.ids.option(0, "scheduler"), 3, RUN0, "Unknown schedule"),
 ]
 
 
@@ -206,7 +225,7 @@ COMPARE_LRS = [
 
 @pytest.mark.parametrize(("text", "words"), COMPARE_LRS)
 def test_bad_learning_rates_to_compare_get_a_message(client, page, text, words):
-    changed = [(ids.MODE, "value", "compare"), (ids.COMPARE_LRS, "value", text)]
+    changed = [(ids.MODE, "value", "compare"), (compare_ids.COMPARE_LRS, "value", text)]
     assert_refused(send(client, COMPUTE, changed, page).response, COMPARE, words)
 
 
@@ -223,7 +242,7 @@ def test_bad_learning_rates_to_compare_get_a_message(client, page, text, words):
     ],
 )
 def test_a_bad_custom_formula_gets_a_message(client, page, formula, words):
-    changed = [(ids.SURFACE, "value", figures.CUSTOM), (ids.FORMULA, "value", formula)]
+    changed = [(ids.SURFACE, "value", model.CUSTOM), (ids.FORMULA, "value", formula)]
     response = send(client, COMPUTE, changed, page).response
     assert_refused(response, SETUP, words)
     assert 0 < len(message(response, SETUP)) <= SHORT
@@ -234,15 +253,18 @@ def test_a_bad_custom_formula_gets_a_message(client, page, formula, words):
 
 ENGINE_REFUSALS = [
     # (changes, error output, words): settings each valid alone that the engine refuses together
-    ([(ids.run_option(0, "batch_size"), "value", 5)], RUN0, "batch_size needs a loss over a data set"),
+    ([(RunCard.ids.option(0, "batch_size"), "value", 5)], RUN0, "batch_size needs a loss over a data set"),
     (
-        [(ids.SURFACE, "value", "logistic_regression"), (ids.run_option(0, "batch_size"), "value", 41)],
+        [(ids.SURFACE, "value", "logistic_regression"), (RunCard.ids.option(0, "batch_size"), "value", 41)],
         RUN0,
         "1 ≤ batch_size ≤ 40",
     ),
-    ([(ids.run_option(0, "scheduler"), "value", "steplr")], RUN0, "step_size"),
+    ([(RunCard.ids.option(0, "scheduler"), "value", "steplr")], RUN0, "step_size"),
     (
-        [(ids.run_optimizer(0), "value", "adagrad"), (ids.run_option(0, "scheduler"), "value", "onecyclelr")],
+        [
+            (RunCard.ids.optimizer(0), "value", "adagrad"),
+            (RunCard.ids.option(0, "scheduler"), "value", "onecyclelr"),
+        ],
         RUN0,
         "cycle_momentum",
     ),
@@ -257,14 +279,14 @@ def test_the_engines_refusals_reach_the_run_card(client, page, changed, output, 
 def test_the_largest_allowed_setup_answers_in_time(client, page):
     """MAX_RUNS runs of the costliest update rule (Newton: a Hessian per step) × MAX_STEPS steps."""
     specs = [RunSpec("newton", {"lr": 0.5}, PALETTE[i % len(PALETTE)]) for i in range(MAX_RUNS)]
-    page.apply({ids.RUNS: {"children": card_layout(specs)}})
+    page.apply({explore_ids.RUNS: {"children": card_layout(specs)}})
     response = send(client, COMPUTE, [(ids.STEPS, "value", MAX_STEPS)], page).response
-    assert response[ids.FRAME]["max"] == MAX_STEPS
+    assert response[shell_ids.FRAME]["max"] == MAX_STEPS
 
 
 def test_more_run_cards_than_max_runs_are_refused(client, page):
     specs = [RunSpec("sgd", {"lr": 0.001}, PALETTE[i % len(PALETTE)]) for i in range(3 * MAX_RUNS)]
-    page.apply({ids.RUNS: {"children": card_layout(specs)}})
+    page.apply({explore_ids.RUNS: {"children": card_layout(specs)}})
     response = send(client, COMPUTE, [(ids.STEPS, "value", MAX_STEPS)], page).response
     told = [key for key, props in response.items() if str(MAX_RUNS) in str(props.get("children") or "")]
     assert told, "no message names the cap"
@@ -275,14 +297,14 @@ def test_more_run_cards_than_max_runs_are_refused(client, page):
 
 HUGE_VALUES = [
     pytest.param(ids.SURFACE, "x" * 10_000, SETUP, id="surface name"),
-    pytest.param(ids.run_optimizer(0), "x" * 10_000, RUN0, id="optimizer name"),
+    pytest.param(RunCard.ids.optimizer(0), "x" * 10_000, RUN0, id="optimizer name"),
     pytest.param(LR, [0.1] * 2000, RUN0, id="lr as a long list"),
     pytest.param(LR, "9" * 5000, RUN0, id="lr as a long number"),
     pytest.param(X, "9" * 5000, SETUP, id="start x as a long number"),
     pytest.param(ids.STEPS, "1" * 5000, SETUP, id="steps as a long number"),
-    pytest.param(ids.run_option(0, "batch_size"), "9" * 5000, RUN0, id="batch size as a long number"),
-    pytest.param(ids.run_option(0, "scheduler"), "x" * 10_000, RUN0, id="schedule name"),
-    pytest.param(ids.hp(0, "nesterov"), "x" * 10_000, RUN0, id="switch given text"),
+    pytest.param(RunCard.ids.option(0, "batch_size"), "9" * 5000, RUN0, id="batch size as a long number"),
+    pytest.param(RunCard.ids.option(0, "scheduler"), "x" * 10_000, RUN0, id="schedule name"),
+    pytest.param(RunCard.ids.hp(0, "nesterov"), "x" * 10_000, RUN0, id="switch given text"),
     pytest.param(ids.FORMULA, "x+" * 5000, SETUP, id="formula"),
 ]
 
@@ -291,7 +313,7 @@ HUGE_VALUES = [
 def test_a_huge_value_gets_a_short_message(client, page, control, value, output):
     changed = [(control, "value", value)]
     if control == ids.FORMULA:
-        changed.append((ids.SURFACE, "value", figures.CUSTOM))
+        changed.append((ids.SURFACE, "value", model.CUSTOM))
     response = send(client, COMPUTE, changed, page).response
     assert 0 < len(message(response, output)) <= SHORT, message(response, output)[:200]
 
@@ -312,7 +334,7 @@ def _with_run_ids(body: dict, run) -> dict:
         for spec in group:
             for item in spec if isinstance(spec, list) else [spec]:
                 if isinstance(item["id"], dict):
-                    item["id"]["run"] = run
+                    item["id"]["aio_id"] = run
     return body
 
 
@@ -324,11 +346,11 @@ def test_a_run_id_that_is_not_a_name_or_number_is_not_a_500(client, page):
 def test_unknown_hyperparameter_and_option_names_are_ignored(client, page):
     body = client.body(COMPUTE, [(ids.STEPS, "value", 10)], page)
     for spec in body["inputs"]:
-        if isinstance(spec, list) and spec and spec[0]["id"]["type"] in ("hp", "run-option"):
+        if isinstance(spec, list) and spec and spec[0]["id"]["subcomponent"] in ("hp", "run-option"):
             spec.append({"id": {**spec[0]["id"], "name": "bogus"}, "property": "value", "value": "x"})
     reply = client.update(body)
     assert reply.status == 200, reply.text()
-    assert reply.response[ids.FRAME]["max"] == 10
+    assert reply.response[shell_ids.FRAME]["max"] == 10
 
 
 def test_a_stale_or_forged_runs_store_only_makes_the_figures_whole(client, page):
@@ -336,7 +358,7 @@ def test_a_stale_or_forged_runs_store_only_makes_the_figures_whole(client, page)
     body["state"][0]["value"] = {"window": "garbage"}
     reply = client.update(body)
     assert reply.status == 200, reply.text()
-    assert PATCH_KEY not in reply.response[ids.SURFACE_3D]["figure"]
+    assert PATCH_KEY not in reply.response[explore_ids.SURFACE_3D]["figure"]
 
 
 MALFORMED = [
@@ -364,7 +386,7 @@ def test_a_malformed_request_is_a_client_error(client, page, kind):
 
 # ------------------------------------------------------------------------------------ share links
 
-CONTROL_OUTPUTS = (ids.SURFACE, ids.START_X, ids.STEPS, ids.RUNS, ids.MODE)
+CONTROL_OUTPUTS = (ids.SURFACE, ids.START_X, ids.STEPS, explore_ids.RUNS, ids.MODE)
 DAMAGED_LINKS = [
     pytest.param("?state=garbage", "damaged", id="garbage"),
     pytest.param("?state=", "damaged", id="empty state"),
@@ -397,7 +419,7 @@ DAMAGED_LINKS = [
 @pytest.mark.parametrize(("search", "words"), DAMAGED_LINKS)
 def test_a_damaged_share_link_shows_a_notice_and_keeps_the_controls(client, page, search, words):
     response = send(client, SETTINGS, [(ids.URL, "search", search)], page).response
-    notice = message(response, ids.NOTICE)
+    notice = message(response, shell_ids.NOTICE)
     assert "could not be opened" in notice and words.lower() in notice.lower(), notice
     assert len(notice) <= SHORT
     assert not [k for k in response if k in CONTROL_OUTPUTS]
@@ -412,11 +434,11 @@ def test_an_address_without_settings_changes_nothing(client, page, search):
 def test_a_good_share_link_sets_every_control(client, page):
     search = link({"surface": "himmelblau", "steps": 77, "runs": [{"optimizer": "adam", "hp": {"lr": 0.05}}]})
     response = send(client, SETTINGS, [(ids.URL, "search", search)], page).response
-    assert message(response, ids.NOTICE) == ""
+    assert message(response, shell_ids.NOTICE) == ""
     assert response[ids.SURFACE]["value"] == "himmelblau" and response[ids.STEPS]["value"] == 77
     page.apply(response)
-    assert page.value(ids.run_optimizer(0), "value") == (True, "adam")
-    assert page.matching({"type": "run-optimizer", "run": ["ALL"]})[-1]["run"] == "compare"
+    assert page.value(RunCard.ids.optimizer(0), "value") == (True, "adam")
+    assert page.matching(RunCard.ids.optimizer(["ALL"]))[-1]["aio_id"] == "compare"
 
 
 @pytest.mark.parametrize(
@@ -429,8 +451,8 @@ def test_a_good_share_link_sets_every_control(client, page):
     ],
 )
 def test_an_unknown_lesson_shows_a_short_notice(client, page, lesson):
-    response = send(client, SETTINGS, [(ids.LESSON, "value", lesson)], page).response
-    notice = message(response, ids.NOTICE)
+    response = send(client, SETTINGS, [(shell_ids.LESSON, "value", lesson)], page).response
+    notice = message(response, shell_ids.NOTICE)
     assert "Unknown lesson" in notice and len(notice) <= SHORT, notice[:300]
     assert not [k for k in response if k in CONTROL_OUTPUTS]
 
@@ -477,78 +499,79 @@ def test_every_callback_answers_garbage_in_any_plain_input_or_state_without_a_50
     assert not failures, "\n".join(failures)
 
 
-SHARE = f"{ids.SHARE_QUERY}.data"
+SHARE = f"{shell_ids.SHARE_QUERY}.data"
 
 
 def test_share_with_nan_in_the_hidden_compare_box_is_not_a_500(client, page):
     reply = client.call(
-        SHARE, [(ids.SHARE, "n_clicks", 1)], page, values=[(ids.COMPARE_LRS, "value", float("nan"))]
+        SHARE,
+        [(shell_ids.SHARE, "n_clicks", 1)],
+        page,
+        values=[(compare_ids.COMPARE_LRS, "value", float("nan"))],
     )
     assert reply.status == 200, reply.text(300)
 
 
 def test_a_share_link_reopens_the_same_controls(client, page):
     page.set([(ids.STEPS, "value", 123), (ids.START_X, "value", 0.5), (LR, "value", 0.0007)])
-    query = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page).response[ids.SHARE_QUERY]["data"]
+    query = send(client, SHARE, [(shell_ids.SHARE, "n_clicks", 1)], page).response[shell_ids.SHARE_QUERY][
+        "data"
+    ]
     fresh = Page(copy.deepcopy(client.page.layout))
     response = send(client, SETTINGS, [(ids.URL, "search", query)], fresh).response
-    assert message(response, ids.NOTICE) == ""
+    assert message(response, shell_ids.NOTICE) == ""
     fresh.apply(response)
     for control, value in ((ids.STEPS, 123), (ids.START_X, 0.5), (LR, 0.0007)):
         assert fresh.value(control, "value")[1] == value
 
 
 def test_a_share_link_made_while_exploring_opens_whatever_the_compare_box_holds(client, page):
-    page.set([(ids.COMPARE_LRS, "value", "abc")])
-    reply = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page)
-    query = reply.response.get(ids.SHARE_QUERY, {}).get("data")
+    page.set([(compare_ids.COMPARE_LRS, "value", "abc")])
+    reply = send(client, SHARE, [(shell_ids.SHARE, "n_clicks", 1)], page)
+    query = reply.response.get(shell_ids.SHARE_QUERY, {}).get("data")
     if query is None:  # refused, with a message: also fine
-        assert "Fix" in reply.response[ids.SHARE_LINK]["value"]
+        assert "Fix" in reply.response[shell_ids.SHARE_LINK]["value"]
         return
     response = send(client, SETTINGS, [(ids.URL, "search", query)], Page(copy.deepcopy(client.page.layout)))
-    assert message(response.response, ids.NOTICE) == ""
+    assert message(response.response, shell_ids.NOTICE) == ""
 
 
 def test_a_share_link_made_in_maps_reopens_the_maps_panel_as_it_was(client, page):
-    from app import maps_view
 
     changes = [
         (ids.MODE, "value", "maps"),
-        (maps_view.TAB, "value", "basins"),
-        (maps_view.BASIN_OPTIMIZER, "value", "adam"),
-        (maps_view.BASIN_LR, "value", 0.02),
-        (maps_view.BASIN_MOMENTUM, "value", 0.5),
-        (maps_view.BASIN_GRID, "value", 30),
-        (maps_view.RACE_OPTIMIZERS, "value", ["sgd", "adagrad"]),
+        (maps_ids.TAB, "value", "basins"),
+        (maps_ids.BASIN_OPTIMIZER, "value", "adam"),
+        (maps_ids.BASIN_LR, "value", 0.02),
+        (maps_ids.BASIN_MOMENTUM, "value", 0.5),
+        (maps_ids.BASIN_GRID, "value", 30),
+        (maps_ids.RACE_OPTIMIZERS, "value", ["sgd", "adagrad"]),
     ]
     page.set(changes)
-    query = send(client, SHARE, [(ids.SHARE, "n_clicks", 1)], page).response[ids.SHARE_QUERY]["data"]
+    query = send(client, SHARE, [(shell_ids.SHARE, "n_clicks", 1)], page).response[shell_ids.SHARE_QUERY][
+        "data"
+    ]
     fresh = Page(copy.deepcopy(client.page.layout))
-    opened = send(client, f"{maps_view.TAB}.value", [(ids.URL, "search", query)], fresh).response
+    opened = send(client, f"{maps_ids.TAB}.value", [(ids.URL, "search", query)], fresh).response
     for component_id, prop, value in changes[1:]:
         assert opened[component_id][prop] == value, component_id
-    assert opened[maps_view.BASIN_MOMENTUM_LABEL]["children"] == "β₁ (momentum)"
+    assert opened[maps_ids.BASIN_MOMENTUM_LABEL]["children"] == "β₁ (momentum)"
     # The basins' optimizer switch that the new optimizer fires keeps the link's lr and β₁.
     fresh.apply(opened)
-    kept = send(
-        client, f"{maps_view.BASIN_LR}.value...", [(maps_view.BASIN_OPTIMIZER, "value", "adam")], fresh
-    )
-    assert kept.response[maps_view.BASIN_LR]["value"] == 0.02
-    assert kept.response[maps_view.BASIN_MOMENTUM]["value"] == 0.5
+    kept = send(client, f"{maps_ids.BASIN_LR}.value...", [(maps_ids.BASIN_OPTIMIZER, "value", "adam")], fresh)
+    assert kept.response[maps_ids.BASIN_LR]["value"] == 0.02
+    assert kept.response[maps_ids.BASIN_MOMENTUM]["value"] == 0.5
     # A user's later switch brings the optimizer's own defaults again.
     fresh.apply(kept.response)
-    later = send(
-        client, f"{maps_view.BASIN_LR}.value...", [(maps_view.BASIN_OPTIMIZER, "value", "sgd")], fresh
-    )
-    assert later.response[maps_view.BASIN_LR]["value"] == 0.001
+    later = send(client, f"{maps_ids.BASIN_LR}.value...", [(maps_ids.BASIN_OPTIMIZER, "value", "sgd")], fresh)
+    assert later.response[maps_ids.BASIN_LR]["value"] == 0.001
 
 
 def test_a_link_with_bad_maps_settings_opens_the_rest_and_says_so(client, page):
-    from app import maps_view
 
     search = link({"mode": "maps", "steps": 77, "maps": {"tab": "nope"}})
     settings = send(client, SETTINGS, [(ids.URL, "search", search)], page).response
-    assert message(settings, ids.NOTICE) == "" and settings[ids.STEPS]["value"] == 77
-    opened = send(client, f"{maps_view.TAB}.value", [(ids.URL, "search", search)], page).response
-    assert "tab must be one of" in message(opened, maps_view.MAP_ERROR)
-    assert maps_view.TAB not in opened
+    assert message(settings, shell_ids.NOTICE) == "" and settings[ids.STEPS]["value"] == 77
+    opened = send(client, f"{maps_ids.TAB}.value", [(ids.URL, "search", search)], page).response
+    assert "tab must be one of" in message(opened, maps_ids.MAP_ERROR)
+    assert maps_ids.TAB not in opened

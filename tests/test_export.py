@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 
 import landscapes
-from app import export, figures, views
-from app.state import PALETTE, RunSpec, default_settings, settings_to_json
+from app import figures_common
+from app import outcome as outcomes
+from app.links import settings_to_json
+from app.model import PALETTE, RunSpec, default_settings
+from app.shell import export
 
 SGD_DIVERGES = RunSpec("sgd", {"lr": 1.1}, PALETTE[0])  # above 2/λ_max = 1 on the bowl
 ADAM = RunSpec("adam", {"lr": 0.3}, PALETTE[1])
@@ -21,7 +24,7 @@ ADAM = RunSpec("adam", {"lr": 0.3}, PALETTE[1])
 
 def outcome(surface="bowl", runs=(SGD_DIVERGES, ADAM), steps=30, mode="explore"):
     landscape = landscapes.get(surface)
-    return views.compute(landscape, landscape.start, steps, mode, list(runs), RunSpec("sgd"), "0.001, 0.5")
+    return outcomes.compute(landscape, landscape.start, steps, mode, list(runs), RunSpec("sgd"), "0.001, 0.5")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,7 @@ def test_json_parses_strictly_and_holds_the_engines_points(bowl):
 
 def test_json_carries_the_settings_and_writes_non_finite_numbers_as_null(bowl):
     run = bowl.results[1]
-    broken = views.Outcome(
+    broken = outcomes.Outcome(
         bowl.mode,
         bowl.landscape,
         bowl.start,
@@ -173,7 +176,7 @@ def test_html_map_is_the_embedded_contour_image(bowl, bowl_page):
     (image,) = plot_layout(bowl_page)["images"]
     head, _, encoded = image["source"].partition(",")
     assert head == "data:image/png;base64"
-    assert base64.b64decode(encoded) == figures.contour_png(bowl.landscape)
+    assert base64.b64decode(encoded) == figures_common.contour_png(bowl.landscape)
     assert (image["xref"], image["yref"]) == ("x", "y")
 
 

@@ -170,7 +170,7 @@ def test_runs_in_a_batch_are_each_clean(landscape, optimizer, lrs, start, steps)
         assert_clean(one, steps)
 
 
-#: The app's bound on typed numbers (app.state.MAX_COORDINATE).
+#: The app's bound on typed numbers (app.model.MAX_COORDINATE).
 APP_MAX = 1e6
 
 

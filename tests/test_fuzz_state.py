@@ -1,5 +1,5 @@
 """Property tests of everything that turns outside data into settings: share links, JSON settings,
-form fields (``app.state``), and the compute callback over HTTP.
+form fields (``app.parsing``, ``app.links``), and the compute callback over HTTP.
 
 The contract: a value is either accepted, and then it is a valid setting that survives a round trip
 through a share link unchanged, or refused with a ``ValueError`` (a message for the user). No other
@@ -18,9 +18,13 @@ from hypothesis import strategies as st
 
 import landscapes
 import optimizers
-from app import ids, lessons, state
+from app import ids, lessons, links, model, parsing
+from app.compare import ids as compare_ids
+from app.components.run_card import RunCard
+from app.explore import ids as explore_ids
 from app.main import create_app
-from app.state import MAX_COORDINATE, MAX_PANELS, MAX_RUNS, MAX_STEPS, MODES, PALETTE, RunSpec
+from app.model import MAX_COORDINATE, MAX_PANELS, MAX_RUNS, MAX_STEPS, MODES, PALETTE, RunSpec
+from app.shell import ids as shell_ids
 from bench.dash_client import DashClient, stringify_id
 from optimizers import schedules
 from optimizers.base import validate
@@ -129,12 +133,12 @@ def link(data) -> str:
 
 def assert_valid(settings_: dict) -> None:
     """Accepted settings are within every cap (a second line of defence behind the parser)."""
-    assert settings_["surface"] in [*landscapes.names(), state.CUSTOM]
+    assert settings_["surface"] in [*landscapes.names(), model.CUSTOM]
     assert 1 <= settings_["steps"] <= MAX_STEPS and isinstance(settings_["steps"], int)
     assert all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in settings_["start"])
     assert 1 <= len(settings_["runs"]) <= MAX_RUNS
     assert settings_["mode"] in MODES
-    assert len(state.parse_lr_list(settings_["compare_lrs"])) <= MAX_PANELS
+    assert len(parsing.parse_lr_list(settings_["compare_lrs"])) <= MAX_PANELS
     for spec in [*settings_["runs"], settings_["compare"]]:
         assert isinstance(spec, RunSpec) and spec.color in PALETTE
         validate(optimizers.get(spec.optimizer), spec.hyperparameters)
@@ -142,15 +146,15 @@ def assert_valid(settings_: dict) -> None:
 
 def assert_round_trip(settings_: dict) -> None:
     assert_valid(settings_)
-    assert state.settings_from_json(json.loads(json.dumps(state.settings_to_json(settings_)))) == settings_
-    assert state.decode_settings(state.encode_settings(settings_)) == settings_
+    assert links.settings_from_json(json.loads(json.dumps(links.settings_to_json(settings_)))) == settings_
+    assert links.decode_settings(links.encode_settings(settings_)) == settings_
 
 
 @FAST
 @given(data=SETTINGS_JSON)
 def test_settings_from_json_accepts_valid_settings_that_round_trip_or_raises_value_error(data):
     try:
-        settings_ = state.settings_from_json(data)
+        settings_ = links.settings_from_json(data)
     except ValueError as error:
         assert str(error)
         return
@@ -161,7 +165,7 @@ def test_settings_from_json_accepts_valid_settings_that_round_trip_or_raises_val
 @given(data=JSON_ISH)
 def test_settings_from_json_of_any_json_data_is_settings_or_value_error(data):
     try:
-        settings_ = state.settings_from_json(data)
+        settings_ = links.settings_from_json(data)
     except ValueError:
         return
     assert_round_trip(settings_)
@@ -180,7 +184,7 @@ def test_settings_from_json_of_any_json_data_is_settings_or_value_error(data):
 )
 def test_decode_settings_of_any_address_is_none_settings_or_value_error(search):
     try:
-        settings_ = state.decode_settings(search)
+        settings_ = links.decode_settings(search)
     except ValueError as error:
         assert str(error)
         return
@@ -208,7 +212,7 @@ def refused_or(check):
     whole=st.booleans(),
 )
 def test_parse_number_gives_a_number_in_range_or_value_error(value, low, high, whole):
-    number = refused_or(lambda: state.parse_number(value, "field", low, high, integer=whole))
+    number = refused_or(lambda: parsing.parse_number(value, "field", low, high, integer=whole))
     if number is not None:
         assert low <= number <= high and math.isfinite(number)
         assert not whole or isinstance(number, int)
@@ -221,10 +225,10 @@ def test_parse_number_gives_a_number_in_range_or_value_error(value, low, high, w
     steps=st.one_of(ANY_VALUE, NUMBER_TEXT),
 )
 def test_parse_start_and_steps(x, y, steps):
-    start = refused_or(lambda: state.parse_start(x, y))
+    start = refused_or(lambda: parsing.parse_start(x, y))
     if start is not None:
         assert all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in start)
-    n = refused_or(lambda: state.parse_steps(steps))
+    n = refused_or(lambda: parsing.parse_steps(steps))
     if n is not None:
         assert isinstance(n, int) and 1 <= n <= MAX_STEPS
 
@@ -236,7 +240,7 @@ def test_parse_start_and_steps(x, y, steps):
 )
 def test_parse_window_of_any_query_text(text, surface):
     """The contour image's ``?window=`` (always text: a query string)."""
-    window = refused_or(lambda: state.parse_window(text, landscapes.get(surface)))
+    window = refused_or(lambda: parsing.parse_window(text, landscapes.get(surface)))
     if window is not None:
         (x0, x1), (y0, y1) = window
         assert x0 <= x1 and y0 <= y1 and all(math.isfinite(v) for v in (x0, x1, y0, y1))
@@ -248,9 +252,9 @@ def test_parse_window_of_any_query_text(text, surface):
     formula=st.one_of(ANY_VALUE, st.sampled_from(FORMULAS)),
 )
 def test_parse_surface(name, formula):
-    landscape = refused_or(lambda: state.parse_surface(name, formula))
+    landscape = refused_or(lambda: parsing.parse_surface(name, formula))
     if landscape is not None:
-        assert landscape.name in [*landscapes.names(), state.CUSTOM]
+        assert landscape.name in [*landscapes.names(), model.CUSTOM]
 
 
 @FAST
@@ -262,7 +266,7 @@ def test_parse_surface(name, formula):
     )
 )
 def test_parse_lr_list_gives_at_most_max_panels_positive_rates_or_value_error(text):
-    rates = refused_or(lambda: state.parse_lr_list(text))
+    rates = refused_or(lambda: parsing.parse_lr_list(text))
     if rates is not None:
         assert 1 <= len(rates) <= MAX_PANELS
         assert all(math.isfinite(r) and r > 0 for r in rates)
@@ -279,12 +283,12 @@ def test_parse_lr_list_gives_at_most_max_panels_positive_rates_or_value_error(te
     color=ANY_VALUE,
 )
 def test_parse_run_gives_a_valid_run_or_value_error(optimizer, values, color):
-    spec = refused_or(lambda: state.parse_run(optimizer, values, color))
+    spec = refused_or(lambda: parsing.parse_run(optimizer, values, color))
     if spec is not None:
         validate(optimizers.get(spec.optimizer), spec.hyperparameters)
         assert (
-            state.run_from_json(
-                state.settings_to_json({**state.default_settings(), "runs": [spec]})["runs"][0]
+            links.run_from_json(
+                links.settings_to_json({**model.default_settings(), "runs": [spec]})["runs"][0]
             )
             == spec
         )
@@ -303,7 +307,7 @@ def test_parse_run_gives_a_valid_run_or_value_error(optimizer, values, color):
 def test_parse_options_gives_options_or_value_error(values, schedule_values, scheduler):
     if scheduler is not None:
         values = {**values, "scheduler": scheduler}
-    options = refused_or(lambda: state.parse_options(values, schedule_values))
+    options = refused_or(lambda: parsing.parse_options(values, schedule_values))
     if options is not None:
         assert set(options) <= {"batch_size", "noise", "seed", "scheduler", "scheduler_options"}
         assert options.get("scheduler") in (None, *schedules.names())
@@ -317,7 +321,7 @@ def client() -> DashClient:
     return DashClient(create_app())
 
 
-COMPUTE = f"{ids.SURFACE_3D}.figure"
+COMPUTE = f"{explore_ids.SURFACE_3D}.figure"
 #: Each input of the compute callback (one per kind), with plausible values that let it compute.
 CONTROLS = {  # by stringified id (dict ids are not hashable)
     stringify_id(ids.SURFACE): st.sampled_from([*landscapes.names(), "custom"]),
@@ -326,17 +330,17 @@ CONTROLS = {  # by stringified id (dict ids are not hashable)
     stringify_id(ids.START_Y): st.floats(-3, 3),
     stringify_id(ids.STEPS): st.integers(1, 300),
     stringify_id(ids.MODE): st.sampled_from(MODES),
-    stringify_id(ids.LOSS_LOG): st.sampled_from([[], ["log"]]),
-    stringify_id(ids.run_optimizer(0)): st.sampled_from(optimizers.names()),
-    stringify_id(ids.run_color(0)): st.sampled_from(PALETTE),
-    stringify_id(ids.hp(0, "lr")): st.floats(1e-5, 0.01),
-    stringify_id(ids.hp(0, "nesterov")): st.sampled_from([[], ["on"]]),
-    stringify_id(ids.hp(1, "betas.0")): st.floats(0, 0.99),
-    stringify_id(ids.COMPARE_LRS): st.sampled_from(["0.001, 0.01", "0.0001:0.01:4"]),
-    stringify_id(ids.run_option(0, "batch_size")): st.integers(1, 40),
-    stringify_id(ids.run_option(0, "noise")): st.floats(0, 1),
-    stringify_id(ids.run_option(0, "seed")): st.integers(0, 100),
-    stringify_id(ids.run_option(0, "scheduler")): st.sampled_from(schedules.names()),
+    stringify_id(shell_ids.LOSS_LOG): st.sampled_from([[], ["log"]]),
+    stringify_id(RunCard.ids.optimizer(0)): st.sampled_from(optimizers.names()),
+    stringify_id(RunCard.ids.color(0)): st.sampled_from(PALETTE),
+    stringify_id(RunCard.ids.hp(0, "lr")): st.floats(1e-5, 0.01),
+    stringify_id(RunCard.ids.hp(0, "nesterov")): st.sampled_from([[], ["on"]]),
+    stringify_id(RunCard.ids.hp(1, "betas.0")): st.floats(0, 0.99),
+    stringify_id(compare_ids.COMPARE_LRS): st.sampled_from(["0.001, 0.01", "0.0001:0.01:4"]),
+    stringify_id(RunCard.ids.option(0, "batch_size")): st.integers(1, 40),
+    stringify_id(RunCard.ids.option(0, "noise")): st.floats(0, 1),
+    stringify_id(RunCard.ids.option(0, "seed")): st.integers(0, 100),
+    stringify_id(RunCard.ids.option(0, "scheduler")): st.sampled_from(schedules.names()),
 }
 
 
@@ -345,7 +349,12 @@ def _control(key: str):
     return json.loads(key) if key.startswith("{") else key
 
 
-ERRORS = (ids.SETUP_ERROR, ids.COMPARE_ERROR, stringify_id(ids.run_error(0)), stringify_id(ids.run_error(1)))
+ERRORS = (
+    ids.SETUP_ERROR,
+    compare_ids.COMPARE_ERROR,
+    stringify_id(RunCard.ids.error(0)),
+    stringify_id(RunCard.ids.error(1)),
+)
 
 
 def fire(client: DashClient, changed: list) -> dict:
@@ -361,7 +370,7 @@ def fire(client: DashClient, changed: list) -> dict:
 def test_any_value_in_one_control_is_answered_without_a_500(client, control, data):
     value = data.draw(st.one_of(ANY_VALUE, NUMBER_TEXT), label="value")
     response = fire(client, [(_control(control), "value", value)])
-    drew = ids.FRAME in response
+    drew = shell_ids.FRAME in response
     told = any(response.get(key, {}).get("children") for key in ERRORS)
     assert drew or told, f"neither figures nor a message for {value!r:.100}"
 
@@ -378,7 +387,7 @@ def test_any_values_in_several_controls_are_answered_in_time(client, changes):
     fire(client, [(_control(key), "value", value) for key, value in changes.items()])
 
 
-SHARE = f"{ids.SHARE_QUERY}.data"
+SHARE = f"{shell_ids.SHARE_QUERY}.data"
 
 
 @HTTP
@@ -392,12 +401,14 @@ SHARE = f"{ids.SHARE_QUERY}.data"
 def test_share_refuses_bad_settings_or_makes_a_link_that_opens(client, changes):
     """Whatever the controls hold, Share either says what to fix or gives a link that opens as it was."""
     values = [(_control(key), "value", value) for key, value in changes.items()]
-    reply = client.call(SHARE, [(ids.SHARE, "n_clicks", 1)], values=values)
+    reply = client.call(SHARE, [(shell_ids.SHARE, "n_clicks", 1)], values=values)
     assert reply.status == 200, reply.text(1500)
-    query = reply.response.get(ids.SHARE_QUERY, {}).get("data")
+    query = reply.response.get(shell_ids.SHARE_QUERY, {}).get("data")
     if query is None:
-        assert "Fix the settings" in reply.response[ids.SHARE_LINK]["value"]
+        assert "Fix the settings" in reply.response[shell_ids.SHARE_LINK]["value"]
         return
-    opened = client.call(f"{ids.NOTICE}.children", [(ids.URL, "search", query)])
+    opened = client.call(f"{shell_ids.NOTICE}.children", [(ids.URL, "search", query)])
     assert opened.status == 200, opened.text(1500)
-    assert opened.response[ids.NOTICE]["children"] == "", f"{values!r:.300} made a link that does not open"
+    assert opened.response[shell_ids.NOTICE]["children"] == "", (
+        f"{values!r:.300} made a link that does not open"
+    )

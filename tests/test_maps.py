@@ -9,7 +9,7 @@ import pytest
 
 import landscapes
 import optimizers
-from app import map_figures
+from app.maps import figures as maps_figures
 from optimizers import maps
 
 ROSENBROCK_START = (-1.5, 2.0)
@@ -326,7 +326,7 @@ def test_hyperparameter_map_figure_layers_and_customdata():
     lrs = [0.01, 0.3, 2.5]
     momenta = [0.0, 0.5]
     m = maps.hyperparameter_map("bowl", "sgd", (2.5, 2.0), 50, "lr", lrs, "momentum", momenta)
-    fig = map_figures.hyperparameter_map_figure(m)
+    fig = maps_figures.hyperparameter_map_figure(m)
     assert [t.type for t in fig.data] == ["heatmap", "heatmap", "scatter", "scatter"]
     loss, diverged, best, key = fig.data
     z = np.array(loss.z, dtype=float)
@@ -352,10 +352,10 @@ def test_hyperparameter_map_figure_layers_and_customdata():
 
 def test_hyperparameter_map_figure_without_a_minimum_or_any_survivor():
     m = maps.hyperparameter_map("saddle", "sgd", (0.5, 0.1), 20, "lr", [0.01, 0.1], "momentum", [0.0, 0.5])
-    fig = map_figures.hyperparameter_map_figure(m)
+    fig = maps_figures.hyperparameter_map_figure(m)
     assert fig.data[0].colorbar.title.text == "loss"
     gone = maps.hyperparameter_map("bowl", "sgd", (2.5, 2.0), 40, "lr", [2.0, 3.0], "momentum", [0.0])
-    fig = map_figures.hyperparameter_map_figure(gone)
+    fig = maps_figures.hyperparameter_map_figure(gone)
     assert len(fig.data[2].x) == 0  # no best cell
     assert len(fig.data[0].x) == 3 and len(fig.data[0].y) == 2  # a single row still has a height
 
@@ -363,7 +363,7 @@ def test_hyperparameter_map_figure_without_a_minimum_or_any_survivor():
 def test_basin_figure_names_each_basin_and_sits_on_the_contour_image():
     land = landscapes.get("himmelblau")
     b = maps.basins(land, "adam", 150, n=10, lr=0.1)
-    fig = map_figures.basin_figure(land, b)
+    fig = maps_figures.basin_figure(land, b)
     names = [t.name for t in fig.data]
     assert names[:6] == [
         "minimum (3, 2)",
@@ -388,7 +388,7 @@ def test_tuning_figure_marks_the_best_lr_and_the_divergences():
         maps.tune_learning_rate("bowl", "sgd", (2.5, 2.0), 30),
         maps.tune_learning_rate("bowl", "adam", (2.5, 2.0), 30),
     ]
-    fig = map_figures.tuning_figure(tunings)
+    fig = maps_figures.tuning_figure(tunings)
     assert len(fig.data) == 3 * 2 + 1
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
     for k, t in enumerate(tunings):
@@ -397,15 +397,15 @@ def test_tuning_figure_marks_the_best_lr_and_the_divergences():
         assert len(marks.x) == int(t.diverged.sum())
         assert best.x[0] == t.best_lr
     assert fig.data[0].name == "SGD" and fig.data[-1].name == "diverged"
-    by_name = map_figures.tuning_figure({"sgd": tunings[0]})
+    by_name = maps_figures.tuning_figure({"sgd": tunings[0]})
     assert len(by_name.data) == 4
-    no_min = map_figures.tuning_figure([maps.tune_learning_rate("saddle", "sgd", (0.5, 0.1), 10)])
+    no_min = maps_figures.tuning_figure([maps.tune_learning_rate("saddle", "sgd", (0.5, 0.1), 10)])
     assert no_min.layout.yaxis.type == "linear"
 
 
 def test_race_table_rows_are_formatted_strings():
     table = maps.race("bowl", [("sgd", {"lr": 0.3}), ("sgd", {"lr": 1.5})], [(2.5, 2.0), (1.0, -1.0)], 40)
-    rows = map_figures.race_table_rows(table)
+    rows = maps_figures.race_table_rows(table)
     assert rows[0] == {
         "optimizer": "SGD",
         "lr": "0.3",
@@ -415,7 +415,7 @@ def test_race_table_rows_are_formatted_strings():
     }
     assert rows[0]["steps"].isdigit() or "." in rows[0]["steps"]
     assert rows[1]["steps"] == "never" and rows[1]["final_loss"] == "—" and rows[1]["diverged"] == "2 of 2"
-    columns = map_figures.race_table_columns(table)
+    columns = maps_figures.race_table_columns(table)
     assert [c["id"] for c in columns] == list(rows[0])
     assert "1e-06" in columns[2]["name"]
 

@@ -17,7 +17,10 @@ import re
 import pytest
 
 from app import ids
+from app.components.run_card import RunCard
+from app.explore import ids as explore_ids
 from app.main import create_app
+from app.shell import ids as shell_ids
 from bench.dash_client import DashClient, callback_body, image_sources
 
 FIRST_PAGE_BUDGET = 1_500_000
@@ -66,13 +69,15 @@ def test_the_first_page_without_the_js_bundles_fits_the_budget(client):
 
 @pytest.mark.parametrize("lr", [0.0011, 0.0015, 0.0019])
 def test_a_runs_only_update_fits_the_budget(client, lr):
-    reply = client.call(f"{ids.SURFACE_3D}.figure", [(ids.hp(0, "lr"), "value", lr)])
+    reply = client.call(f"{explore_ids.SURFACE_3D}.figure", [(RunCard.ids.hp(0, "lr"), "value", lr)])
     assert reply.status == 200, reply.text()
     response = reply.response
-    assert "__dash_patch_update" in response[ids.SURFACE_3D]["figure"], "not a runs-only update"
-    assert not response[ids.STATUS]["children"], "a run diverged: its path is cut short, the answer smaller"
+    assert "__dash_patch_update" in response[explore_ids.SURFACE_3D]["figure"], "not a runs-only update"
+    assert not response[shell_ids.STATUS]["children"], (
+        "a run diverged: its path is cut short, the answer smaller"
+    )
     steps = client.page.value(ids.STEPS, "value")[1]
-    assert response[ids.FRAME]["max"] == steps
+    assert response[shell_ids.FRAME]["max"] == steps
     parts = {
         f"{key}.{prop}": len(json.dumps(value))
         for key, props in response.items()

@@ -8,6 +8,10 @@ import json
 import pytest
 
 from app import ids
+from app.compare import ids as compare_ids
+from app.components.run_card import RunCard
+from app.explore import ids as explore_ids
+from app.shell import ids as shell_ids
 
 WAIT_MS = 15_000
 
@@ -36,13 +40,13 @@ def by_id(page, component_id: dict):
 
 
 def pause(page) -> None:
-    if "Pause" in page.inner_text(f"#{ids.PLAY}"):
-        page.click(f"#{ids.PLAY}")
-    page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    if "Pause" in page.inner_text(f"#{shell_ids.PLAY}"):
+        page.click(f"#{shell_ids.PLAY}")
+    page.wait_for_function(f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')")
 
 
 def step_label(page) -> str:
-    return page.inner_text(f"#{ids.STEP_LABEL}")
+    return page.inner_text(f"#{shell_ids.STEP_LABEL}")
 
 
 def choose(page, dropdown_id: str, option: str) -> None:
@@ -61,7 +65,7 @@ def wait_for_first_frame(page) -> None:
 def test_page_shows_surface_runs_and_loss(app_page):
     wait_for_first_frame(app_page)
     assert app_page.locator("#surface-3d .gl-container canvas, #surface-3d canvas").count() > 0
-    assert app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents() == [
+    assert app_page.locator(f"#{shell_ids.LOSS} .legendtext").all_text_contents() == [
         "SGD (lr 0.002, momentum 0.9)",
         "Adam (lr 0.1)",
     ]
@@ -71,24 +75,24 @@ def test_page_shows_surface_runs_and_loss(app_page):
 def test_play_moves_the_ball_on_both_views(app_page):
     wait_for_first_frame(app_page)
     pause(app_page)
-    app_page.click(f"#{ids.RESET}")
+    app_page.click(f"#{shell_ids.RESET}")
     app_page.wait_for_function(
-        f"() => document.getElementById('{ids.STEP_LABEL}').innerText.startsWith('step 0 ')"
+        f"() => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step 0 ')"
     )
-    at_start_2d = ball(app_page, ids.CONTOUR, 4)
-    at_start_3d = ball(app_page, ids.SURFACE_3D, 4)
-    app_page.click(f"#{ids.PLAY}")
+    at_start_2d = ball(app_page, explore_ids.CONTOUR, 4)
+    at_start_3d = ball(app_page, explore_ids.SURFACE_3D, 4)
+    app_page.click(f"#{shell_ids.PLAY}")
     app_page.wait_for_function(
-        f"() => parseInt(document.getElementById('{ids.STEP_LABEL}').innerText.split(' ')[1]) >= 5",
+        f"() => parseInt(document.getElementById('{shell_ids.STEP_LABEL}').innerText.split(' ')[1]) >= 5",
         timeout=WAIT_MS,
     )
     pause(app_page)
     app_page.wait_for_timeout(300)
-    assert ball(app_page, ids.CONTOUR, 4) != at_start_2d
-    assert ball(app_page, ids.SURFACE_3D, 4) != at_start_3d
+    assert ball(app_page, explore_ids.CONTOUR, 4) != at_start_2d
+    assert ball(app_page, explore_ids.SURFACE_3D, 4) != at_start_3d
     step = int(step_label(app_page).split()[1])
     # The ball sits on the ghost path at the current step, in both views.
-    for component, ghost_index in ((ids.CONTOUR, 2), (ids.SURFACE_3D, 2)):
+    for component, ghost_index in ((explore_ids.CONTOUR, 2), (explore_ids.SURFACE_3D, 2)):
         ghost = trace(app_page, component, ghost_index)
         assert ball(app_page, component, ghost_index + 2) == (ghost["x"][step], ghost["y"][step])
 
@@ -96,17 +100,17 @@ def test_play_moves_the_ball_on_both_views(app_page):
 def test_step_buttons_move_one_step(app_page):
     wait_for_first_frame(app_page)
     pause(app_page)
-    app_page.click(f"#{ids.RESET}")
-    app_page.click(f"#{ids.FORWARD}")
-    app_page.click(f"#{ids.FORWARD}")
+    app_page.click(f"#{shell_ids.RESET}")
+    app_page.click(f"#{shell_ids.FORWARD}")
+    app_page.click(f"#{shell_ids.FORWARD}")
     app_page.wait_for_function(
-        f"() => document.getElementById('{ids.STEP_LABEL}').innerText.startsWith('step 2 ')"
+        f"() => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step 2 ')"
     )
-    app_page.click(f"#{ids.BACK}")
+    app_page.click(f"#{shell_ids.BACK}")
     app_page.wait_for_function(
-        f"() => document.getElementById('{ids.STEP_LABEL}').innerText.startsWith('step 1 ')"
+        f"() => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step 1 ')"
     )
-    path = trace(app_page, ids.CONTOUR, 3)
+    path = trace(app_page, explore_ids.CONTOUR, 3)
     assert len(path["x"]) == 2
 
 
@@ -118,7 +122,7 @@ def test_changing_the_surface_changes_the_plot(app_page):
     app_page.wait_for_function(f"() => ({image_js})().includes('himmelblau')", timeout=WAIT_MS)
     assert "rosenbrock" in before
     assert app_page.input_value(f"#{ids.START_X}") == "0"
-    minima = trace(app_page, ids.CONTOUR, 0)
+    minima = trace(app_page, explore_ids.CONTOUR, 0)
     assert len(minima["x"]) == 4  # Himmelblau's four minima are marked
 
 
@@ -144,8 +148,8 @@ def test_clicking_the_contour_moves_the_start(app_page):
 def test_compare_mode_shows_one_panel_per_learning_rate(app_page):
     wait_for_first_frame(app_page)
     app_page.click("text=Compare learning rates")
-    app_page.fill(f"#{ids.COMPARE_LRS}", "0.0003, 0.001, 0.002")
-    app_page.press(f"#{ids.COMPARE_LRS}", "Enter")
+    app_page.fill(f"#{compare_ids.COMPARE_LRS}", "0.0003, 0.001, 0.002")
+    app_page.press(f"#{compare_ids.COMPARE_LRS}", "Enter")
     app_page.wait_for_function(
         "() => document.querySelectorAll('#compare .cartesianlayer .subplot').length === 3", timeout=WAIT_MS
     )
@@ -158,35 +162,35 @@ def test_compare_mode_shows_one_panel_per_learning_rate(app_page):
         assert box["width"] > 150 and abs(box["width"] - box["height"]) < 0.05 * box["width"], boxes
     lefts = [b["x"] for b in boxes]
     assert all(b - a > boxes[0]["width"] for a, b in itertools.pairwise(lefts)), boxes
-    legend = app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents()
+    legend = app_page.locator(f"#{shell_ids.LOSS} .legendtext").all_text_contents()
     assert legend == ["SGD lr 0.0003", "SGD lr 0.001", "SGD lr 0.002"]
     assert app_page.locator("#surface-3d").is_hidden()
 
 
 def test_a_diverging_run_says_so_and_the_others_play_on(app_page):
     wait_for_first_frame(app_page)
-    by_id(app_page, ids.hp(0, "lr")).fill("0.01")
-    by_id(app_page, ids.hp(0, "lr")).press("Enter")
+    by_id(app_page, RunCard.ids.hp(0, "lr")).fill("0.01")
+    by_id(app_page, RunCard.ids.hp(0, "lr")).press("Enter")
     app_page.wait_for_function(
-        f"() => document.getElementById('{ids.STATUS}').innerText.includes('diverged at step')",
+        f"() => document.getElementById('{shell_ids.STATUS}').innerText.includes('diverged at step')",
         timeout=WAIT_MS,
     )
-    assert "learning rate 0.01" in app_page.inner_text(f"#{ids.STATUS}")
+    assert "learning rate 0.01" in app_page.inner_text(f"#{shell_ids.STATUS}")
     # The other run still has its whole path and plays on.
     app_page.wait_for_function(
-        f"() => parseInt(document.getElementById('{ids.STEP_LABEL}').innerText.split(' ')[1]) >= 10",
+        f"() => parseInt(document.getElementById('{shell_ids.STEP_LABEL}').innerText.split(' ')[1]) >= 10",
         timeout=WAIT_MS,
     )
-    assert len(trace(app_page, ids.CONTOUR, 5)["x"]) == 201
+    assert len(trace(app_page, explore_ids.CONTOUR, 5)["x"]) == 201
 
 
 def test_a_bad_value_shows_a_message_and_keeps_the_figures(app_page):
     wait_for_first_frame(app_page)
-    ghost_before = trace(app_page, ids.CONTOUR, 2)
+    ghost_before = trace(app_page, explore_ids.CONTOUR, 2)
     app_page.fill(f"#{ids.STEPS}", "5000")
     app_page.press(f"#{ids.STEPS}", "Enter")
     app_page.wait_for_function(
         f"() => document.getElementById('{ids.SETUP_ERROR}').innerText.includes('steps')", timeout=WAIT_MS
     )
     assert "1 to 1000" in app_page.inner_text(f"#{ids.SETUP_ERROR}")
-    assert trace(app_page, ids.CONTOUR, 2) == ghost_before
+    assert trace(app_page, explore_ids.CONTOUR, 2) == ghost_before

@@ -9,29 +9,34 @@ import time
 
 import pytest
 
-from app import export, ids, lessons, state
+from app import ids, lessons, links, model, parsing
+from app.explore import ids as explore_ids
+from app.shell import export
+from app.shell import ids as shell_ids
 
 WAIT_MS = 20_000
 
 
 def step_of(page) -> int:
-    return int(page.inner_text(f"#{ids.STEP_LABEL}").split()[1])
+    return int(page.inner_text(f"#{shell_ids.STEP_LABEL}").split()[1])
 
 
 def wait_for_step(page, condition: str) -> None:
     page.wait_for_function(
-        f"() => {{ const s = parseInt(document.getElementById('{ids.STEP_LABEL}')?.innerText.split(' ')[1]);"
+        f"() => {{ const s = parseInt("
+        f"document.getElementById('{shell_ids.STEP_LABEL}')?.innerText.split(' ')[1]);"
         f" return {condition}; }}",
         timeout=WAIT_MS,
     )
 
 
 def open_lesson(page, lesson) -> None:
-    page.click(f"#{ids.LESSON}")
+    page.click(f"#{shell_ids.LESSON}")
     page.get_by_role("option", name=lesson.title, exact=True).click()
     title = json.dumps(lesson.title)
     page.wait_for_function(
-        f"() => document.getElementById('{ids.LESSON_PANEL}')?.innerText.startsWith({title})", timeout=WAIT_MS
+        f"() => document.getElementById('{shell_ids.LESSON_PANEL}')?.innerText.startsWith({title})",
+        timeout=WAIT_MS,
     )
 
 
@@ -44,19 +49,19 @@ def ghost(page, component_id: str, index: int):
 def test_every_lesson_loads_and_plays(app_page, name):
     lesson = lessons.get(name)
     open_lesson(app_page, lesson)
-    settings = state.settings_from_json(lesson.settings)
+    settings = links.settings_from_json(lesson.settings)
     explore = settings["mode"] == "explore"
-    runs = len(settings["runs"]) if explore else len(state.parse_lr_list(settings["compare_lrs"]))
+    runs = len(settings["runs"]) if explore else len(parsing.parse_lr_list(settings["compare_lrs"]))
     app_page.wait_for_function(
-        f"() => document.querySelectorAll('#{ids.LOSS} .legendtext').length === {runs}", timeout=WAIT_MS
+        f"() => document.querySelectorAll('#{shell_ids.LOSS} .legendtext').length === {runs}", timeout=WAIT_MS
     )
     assert app_page.input_value(f"#{ids.STEPS}") == str(settings["steps"])
     if settings["step"] is None:
         wait_for_step(app_page, "s >= 3")  # plays by itself
     else:
-        app_page.click(f"#{ids.FORWARD}")  # opens paused: step through it
+        app_page.click(f"#{shell_ids.FORWARD}")  # opens paused: step through it
         wait_for_step(app_page, f"s === {settings['step'] + 1}")
-    legend = app_page.locator(f"#{ids.LOSS} .legendtext").all_text_contents()
+    legend = app_page.locator(f"#{shell_ids.LOSS} .legendtext").all_text_contents()
     expected = [spec.label() for spec in settings["runs"]] if explore else None
     assert expected is None or legend == expected
 
@@ -66,7 +71,7 @@ def test_update_rule_lesson_shows_the_numbers_plugged_in(app_page):
     wait_for_step(app_page, "s === 0")
     app_page.keyboard.press("ArrowRight")
     wait_for_step(app_page, "s === 1")
-    text = app_page.inner_text(f"#{ids.INSPECTOR}")
+    text = app_page.inner_text(f"#{explore_ids.INSPECTOR}")
     assert "w ← w − α·∂L/∂w" in text
     assert "= (4, 0) − 0.1 × (8, 0)" in text  # from x = 4: slope 8, next x = 3.2
     assert "= (3.2, 0)" in text
@@ -75,20 +80,22 @@ def test_update_rule_lesson_shows_the_numbers_plugged_in(app_page):
 def test_the_inspector_shows_the_run_picked_and_keeps_the_step(app_page):
     open_lesson(app_page, lessons.get("momentum"))
     wait_for_step(app_page, "s >= 3")
-    app_page.click(f"#{ids.PLAY}")  # pause
-    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    app_page.click(f"#{shell_ids.PLAY}")  # pause
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
+    )
     step = step_of(app_page)
-    plain = app_page.inner_text(f"#{ids.INSPECTOR}")  # plain SGD first: the rule with its numbers
+    plain = app_page.inner_text(f"#{explore_ids.INSPECTOR}")  # plain SGD first: the rule with its numbers
     assert "w ← w − α·∂L/∂w" in plain and "momentum_buffer" not in plain, plain
     runs = lessons.get("momentum").settings["runs"]
-    label = state.run_from_json(runs[1]).label()
-    app_page.click(f"#{ids.INSPECT_RUN}")
+    label = links.run_from_json(runs[1]).label()
+    app_page.click(f"#{explore_ids.INSPECT_RUN}")
     app_page.get_by_role("option", name=label, exact=True).click()
     app_page.wait_for_function(
-        f"() => document.getElementById('{ids.INSPECTOR}').innerText.includes('momentum_buffer')",
+        f"() => document.getElementById('{explore_ids.INSPECTOR}').innerText.includes('momentum_buffer')",
         timeout=WAIT_MS,
     )
-    text = app_page.inner_text(f"#{ids.INSPECTOR}")
+    text = app_page.inner_text(f"#{explore_ids.INSPECTOR}")
     assert text.startswith(label) and step_of(app_page) == step
 
 
@@ -98,7 +105,9 @@ def test_keyboard_space_plays_and_r_resets(app_page):
     app_page.keyboard.press(" ")
     wait_for_step(app_page, "s >= 2")
     app_page.keyboard.press(" ")
-    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
+    )
     app_page.keyboard.press("r")
     wait_for_step(app_page, "s === 0")
 
@@ -106,43 +115,51 @@ def test_keyboard_space_plays_and_r_resets(app_page):
 def test_share_link_reopens_the_same_view(app_page, browser, console):
     open_lesson(app_page, lessons.get("momentum"))
     wait_for_step(app_page, "s >= 5")
-    app_page.click(f"#{ids.PLAY}")  # pause
-    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    app_page.click(f"#{shell_ids.PLAY}")  # pause
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
+    )
     step = step_of(app_page)
-    app_page.click(f"#{ids.SHARE}")
-    app_page.wait_for_function(f"() => document.getElementById('{ids.SHARE_LINK}').value.includes('?state=')")
-    link = app_page.input_value(f"#{ids.SHARE_LINK}")
-    paths = [ghost(app_page, ids.CONTOUR, 2 + 3 * i) for i in range(3)]
+    app_page.click(f"#{shell_ids.SHARE}")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.SHARE_LINK}').value.includes('?state=')"
+    )
+    link = app_page.input_value(f"#{shell_ids.SHARE_LINK}")
+    paths = [ghost(app_page, explore_ids.CONTOUR, 2 + 3 * i) for i in range(3)]
 
     fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     console.attach(fresh)
     fresh.goto(link)
     fresh.wait_for_function(
-        f"() => document.getElementById('{ids.LESSON_PANEL}')?.innerText.startsWith('Momentum')",
+        f"() => document.getElementById('{shell_ids.LESSON_PANEL}')?.innerText.startsWith('Momentum')",
         timeout=WAIT_MS,
     )
     wait_for_step(fresh, f"s === {step}")
-    assert fresh.inner_text(f"#{ids.PLAY}").strip().endswith("Play")  # opens paused at the shared step
+    assert fresh.inner_text(f"#{shell_ids.PLAY}").strip().endswith("Play")  # opens paused at the shared step
     fresh.wait_for_function(
         "() => { const gd = document.querySelector('#contour .js-plotly-plot');"
         " return gd && gd.data[8] && gd.data[8].x.length > 0; }",
         timeout=WAIT_MS,
     )
-    assert [ghost(fresh, ids.CONTOUR, 2 + 3 * i) for i in range(3)] == paths
+    assert [ghost(fresh, explore_ids.CONTOUR, 2 + 3 * i) for i in range(3)] == paths
     assert fresh.input_value(f"#{ids.STEPS}") == "100"
     fresh.context.close()
 
 
 def test_classroom_link_hides_the_controls_and_projector_mode_enlarges(app_page, browser, console):
-    app_page.click(f"#{ids.SHARE}")
-    app_page.wait_for_function(f"() => document.getElementById('{ids.SHARE_LINK}').value.includes('?state=')")
-    plain = app_page.input_value(f"#{ids.SHARE_LINK}")
+    app_page.click(f"#{shell_ids.SHARE}")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.SHARE_LINK}').value.includes('?state=')"
+    )
+    plain = app_page.input_value(f"#{shell_ids.SHARE_LINK}")
     app_page.get_by_text("classroom link: hide the controls").click()
     app_page.wait_for_function(
-        f"(plain) => document.getElementById('{ids.SHARE_LINK}').value !== plain", arg=plain, timeout=WAIT_MS
+        f"(plain) => document.getElementById('{shell_ids.SHARE_LINK}').value !== plain",
+        arg=plain,
+        timeout=WAIT_MS,
     )
-    link = app_page.input_value(f"#{ids.SHARE_LINK}")
-    assert state.decode_settings("?" + link.split("?", 1)[1])["classroom"] is True
+    link = app_page.input_value(f"#{shell_ids.SHARE_LINK}")
+    assert links.decode_settings("?" + link.split("?", 1)[1])["classroom"] is True
     fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     console.attach(fresh)
     fresh.goto(link)
@@ -150,14 +167,14 @@ def test_classroom_link_hides_the_controls_and_projector_mode_enlarges(app_page,
         "() => document.getElementById('root')?.className.includes('classroom')", timeout=WAIT_MS
     )
     assert fresh.locator(".sidebar").is_hidden()
-    assert fresh.locator(f"#{ids.CONTOUR}").is_visible()
+    assert fresh.locator(f"#{explore_ids.CONTOUR}").is_visible()
     before = fresh.evaluate("() => parseFloat(getComputedStyle(document.getElementById('root')).fontSize)")
     fresh.get_by_text("Projector").click()
     fresh.wait_for_function("() => document.getElementById('root')?.className.includes('present')")
     after = fresh.evaluate("() => parseFloat(getComputedStyle(document.getElementById('root')).fontSize)")
     assert after > before
     # The charts' type grows too (read back from what Plotly drew), and shrinks again.
-    tick = f"() => parseFloat(document.querySelector('#{ids.LOSS} .xtick text').style.fontSize)"
+    tick = f"() => parseFloat(document.querySelector('#{shell_ids.LOSS} .xtick text').style.fontSize)"
     fresh.wait_for_function(f"() => ({tick})() >= 20", timeout=WAIT_MS)
     fresh.get_by_text("Projector").click()
     fresh.wait_for_function(f"() => ({tick})() === 15", timeout=WAIT_MS)
@@ -169,14 +186,15 @@ def test_a_damaged_link_says_so_and_keeps_the_default_view(page, base_url, wait_
     page.goto(base_url + "/?state=bm90IGpzb24")
     wait_for_dash(page, callbacks=False)
     page.wait_for_function(
-        f"() => document.getElementById('{ids.NOTICE}').innerText.includes('could not be opened')",
+        f"() => document.getElementById('{shell_ids.NOTICE}').innerText.includes('could not be opened')",
         timeout=WAIT_MS,
     )
-    assert page.input_value(f"#{ids.STEPS}") == str(state.DEFAULT_STEPS)
+    assert page.input_value(f"#{ids.STEPS}") == str(model.DEFAULT_STEPS)
 
 
 @pytest.mark.parametrize(
-    "button, ext", [(ids.EXPORT_CSV, "csv"), (ids.EXPORT_JSON, "json"), (ids.EXPORT_HTML, "html")]
+    "button, ext",
+    [(shell_ids.EXPORT_CSV, "csv"), (shell_ids.EXPORT_JSON, "json"), (shell_ids.EXPORT_HTML, "html")],
 )
 def test_exports_download_valid_files(app_page, tmp_path, button, ext):
     app_page.click(".export summary")
@@ -189,11 +207,11 @@ def test_exports_download_valid_files(app_page, tmp_path, button, ext):
     text = path.read_text()
     if ext == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert len(rows) == 2 * (state.DEFAULT_STEPS + 1)
+        assert len(rows) == 2 * (model.DEFAULT_STEPS + 1)
         assert (float(rows[0]["x"]), float(rows[0]["y"])) == (-1.5, 2.0)
     elif ext == "json":
         data = json.loads(text)
-        assert [len(run["points"]) for run in data["runs"]] == [state.DEFAULT_STEPS + 1] * 2
+        assert [len(run["points"]) for run in data["runs"]] == [model.DEFAULT_STEPS + 1] * 2
     else:
         assert text.lstrip().lower().startswith("<html") or text.lstrip().lower().startswith("<!doctype")
         assert "Plotly" in text and len(text) > 1_000_000
@@ -221,7 +239,7 @@ def assert_plays_offline(browser, path) -> None:
     gd = "document.getElementById('descent-animation')"
     page.wait_for_function(f"() => {gd}?._transitionData?._frames?.length > 0", timeout=WAIT_MS)
     frames = page.evaluate(f"() => {gd}._transitionData._frames.length")
-    assert frames == len(export.frame_steps(state.DEFAULT_STEPS))
+    assert frames == len(export.frame_steps(model.DEFAULT_STEPS))
     ball = f"() => JSON.stringify({gd}.data.filter(t => t.mode === 'markers').map(t => t.x))"
     before = page.evaluate(ball)
     page.locator(".updatemenu-button").first.click()  # ▶ Play
@@ -235,11 +253,11 @@ def test_the_picture_export_downloads_a_png_of_each_view(app_page, tmp_path):
     app_page.on("download", lambda download: downloads.append(download))
     drawn = " && ".join(
         f"document.querySelector('#{name} .js-plotly-plot')?._fullLayout"
-        for name in (ids.SURFACE_3D, ids.CONTOUR, ids.LOSS)
+        for name in (explore_ids.SURFACE_3D, explore_ids.CONTOUR, shell_ids.LOSS)
     )
     app_page.wait_for_function(f"() => !!({drawn})", timeout=WAIT_MS)
     app_page.click(".export summary")
-    app_page.click(f"#{ids.EXPORT_PNG}")
+    app_page.click(f"#{shell_ids.EXPORT_PNG}")
     deadline = time.monotonic() + WAIT_MS / 1000
     while len(downloads) < 3 and time.monotonic() < deadline:
         app_page.wait_for_timeout(200)

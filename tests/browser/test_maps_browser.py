@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from app import ids, maps_view
+from app import ids, links, model
+from app.components.run_card import RunCard
+from app.explore import ids as explore_ids
+from app.maps import ids as maps_ids
+from app.maps import settings as maps_settings
+from app.shell import ids as shell_ids
 
 WAIT_MS = 20_000
 
@@ -46,8 +51,8 @@ def choose(page, dropdown_id: str, option: str) -> None:
 
 def open_maps(page, tab: str = "Hyperparameter map") -> None:
     page.locator(f"#{ids.MODE}").get_by_text("Maps", exact=True).click()
-    page.wait_for_selector(f"#{maps_view.PANEL}", state="visible", timeout=WAIT_MS)
-    page.locator(f"#{maps_view.TAB}").get_by_text(tab, exact=True).click()
+    page.wait_for_selector(f"#{maps_ids.PANEL}", state="visible", timeout=WAIT_MS)
+    page.locator(f"#{maps_ids.TAB}").get_by_text(tab, exact=True).click()
 
 
 def wait_for_text(page, component_id: str, text: str) -> None:
@@ -59,22 +64,22 @@ def wait_for_text(page, component_id: str, text: str) -> None:
 
 
 def run_cards(page):
-    return page.locator("[id*='\"type\":\"run-card\"']:not([id*='compare'])")
+    return page.locator("[id*='\"subcomponent\":\"run-card\"']:not([id*='compare'])")
 
 
 def test_a_small_map_then_a_click_adds_that_run_to_explore(app_page):
     page = app_page
     open_maps(page)
-    page.fill(f"#{maps_view.MAP_GRID}", "12")
-    page.click(f"#{maps_view.MAP_COMPUTE}")
-    wait_for_text(page, maps_view.MAP_TIMING, "144 runs × 200 steps")
+    page.fill(f"#{maps_ids.MAP_GRID}", "12")
+    page.click(f"#{maps_ids.MAP_COMPUTE}")
+    wait_for_text(page, maps_ids.MAP_TIMING, "144 runs × 200 steps")
     assert page.evaluate(CELLS_JS) == [12, 12]
-    assert page.locator(f"#{maps_view.MAP_GRAPH} .hm").count() >= 1  # drawn, not only in the data
+    assert page.locator(f"#{maps_ids.MAP_GRAPH} .hm").count() >= 1  # drawn, not only in the data
 
     # A bad grid size: a message next to the controls, and the map stays as it was.
-    page.fill(f"#{maps_view.MAP_GRID}", "100")
-    page.click(f"#{maps_view.MAP_COMPUTE}")
-    wait_for_text(page, maps_view.MAP_ERROR, "grid must be a whole number from 8 to 64")
+    page.fill(f"#{maps_ids.MAP_GRID}", "100")
+    page.click(f"#{maps_ids.MAP_COMPUTE}")
+    wait_for_text(page, maps_ids.MAP_ERROR, "grid must be a whole number from 8 to 64")
     assert page.evaluate(CELLS_JS) == [12, 12]
 
     cards_before = run_cards(page).count()
@@ -84,15 +89,15 @@ def test_a_small_map_then_a_click_adds_that_run_to_explore(app_page):
         "() => document.getElementById('root').className.includes('mode-explore')", timeout=WAIT_MS
     )
     new = cards_before  # cards are numbered from 0: the new one takes the next index
-    box = by_id(page, ids.hp(new, "lr"))
+    box = by_id(page, RunCard.ids.hp(new, "lr"))
     box.wait_for(state="visible", timeout=WAIT_MS)
     assert run_cards(page).count() == cards_before + 1
     assert float(box.input_value()) == target["cell"][0]
-    momentum = by_id(page, ids.hp(new, "momentum"))
+    momentum = by_id(page, RunCard.ids.hp(new, "momentum"))
     assert float(momentum.input_value()) == target["cell"][1]
     # Back in Explore, the new run is drawn: the loss chart has one more line.
     page.wait_for_function(
-        f"() => document.querySelectorAll('#{ids.LOSS} .legendtext').length === {cards_before + 1}",
+        f"() => document.querySelectorAll('#{shell_ids.LOSS} .legendtext').length === {cards_before + 1}",
         timeout=WAIT_MS,
     )
 
@@ -101,12 +106,12 @@ def test_basins_on_himmelblau_show_four_basins(app_page):
     page = app_page
     choose(page, ids.SURFACE, "Himmelblau")
     open_maps(page, "Basins")
-    page.fill(f"#{maps_view.BASIN_LR}", "0.01")
-    page.fill(f"#{maps_view.BASIN_GRID}", "20")
-    page.click(f"#{maps_view.BASIN_COMPUTE}")
-    wait_for_text(page, maps_view.BASIN_TIMING, "400 runs × 200 steps")
-    wait_for_text(page, maps_view.BASIN_TIMING, "Himmelblau")
-    rows = page.locator(f"#{maps_view.BASIN_COUNTS} .basin-count")
+    page.fill(f"#{maps_ids.BASIN_LR}", "0.01")
+    page.fill(f"#{maps_ids.BASIN_GRID}", "20")
+    page.click(f"#{maps_ids.BASIN_COMPUTE}")
+    wait_for_text(page, maps_ids.BASIN_TIMING, "400 runs × 200 steps")
+    wait_for_text(page, maps_ids.BASIN_TIMING, "Himmelblau")
+    rows = page.locator(f"#{maps_ids.BASIN_COUNTS} .basin-count")
     names = rows.locator(".basin-name").all_inner_texts()
     counts = [int(n.replace(",", "")) for n in rows.locator(".basin-number").all_inner_texts()]
     basins = [c for name, c in zip(names, counts, strict=True) if name.startswith("minimum")]
@@ -117,63 +122,62 @@ def test_basins_on_himmelblau_show_four_basins(app_page):
 def test_fair_comparison_shows_a_row_per_optimizer(app_page):
     page = app_page
     open_maps(page, "Fair comparison")
-    page.wait_for_selector(f"#{maps_view.RACE_TABLE} table tbody tr", timeout=WAIT_MS)
-    rows = page.locator(f"#{maps_view.RACE_TABLE} tbody tr")
+    page.wait_for_selector(f"#{maps_ids.RACE_TABLE} table tbody tr", timeout=WAIT_MS)
+    rows = page.locator(f"#{maps_ids.RACE_TABLE} tbody tr")
     assert rows.count() == 3
     assert [r.split("\t")[0].strip() for r in rows.all_inner_texts()] == ["SGD", "Adam", "RMSprop"]
     # One line per optimizer in the learning-rate search (plus its ✕ and ★ traces).
-    assert page.locator(f"#{maps_view.RACE_GRAPH} .legendtext").all_text_contents()[:3] == [
+    assert page.locator(f"#{maps_ids.RACE_GRAPH} .legendtext").all_text_contents()[:3] == [
         "SGD",
         "Adam",
         "RMSprop",
     ]
 
-    page.fill(f"#{maps_view.RACE_TOL}", "-1")
-    page.click(f"#{maps_view.RACE_COMPUTE}")
-    wait_for_text(page, maps_view.RACE_ERROR, "Invalid tol: -1")
+    page.fill(f"#{maps_ids.RACE_TOL}", "-1")
+    page.click(f"#{maps_ids.RACE_COMPUTE}")
+    wait_for_text(page, maps_ids.RACE_ERROR, "Invalid tol: -1")
     assert rows.count() == 3
 
 
 def test_the_stability_hint_on_the_bowl_is_one(app_page):
     page = app_page
     choose(page, ids.SURFACE, "Bowl")
-    hint = by_id(page, maps_view.lr_hint(0))
+    hint = by_id(page, RunCard.ids.lr_hint(0))
     page.wait_for_function(
         "(id) => (document.getElementById(id) || {}).innerText === 'Plain GD stable for lr < 2/λ_max = 1'",
-        arg=json.dumps(maps_view.lr_hint(0), separators=(",", ":"), sort_keys=True),
+        arg=json.dumps(RunCard.ids.lr_hint(0), separators=(",", ":"), sort_keys=True),
         timeout=WAIT_MS,
     )
     assert hint.is_visible()
-    assert by_id(page, maps_view.lr_hint(1)).inner_text() == hint.inner_text()
+    assert by_id(page, RunCard.ids.lr_hint(1)).inner_text() == hint.inner_text()
 
 
 def test_maps_mode_and_back_keeps_explore_working(app_page):
     page = app_page
     open_maps(page)
-    wait_for_text(page, maps_view.MAP_TIMING, "runs ×")  # computed on the first visit
-    assert not page.locator(f"#{ids.EXPLORE_VIEW}").is_visible()
-    assert not page.locator(f"#{ids.PLAY}").is_visible()
+    wait_for_text(page, maps_ids.MAP_TIMING, "runs ×")  # computed on the first visit
+    assert not page.locator(f"#{explore_ids.EXPLORE_VIEW}").is_visible()
+    assert not page.locator(f"#{shell_ids.PLAY}").is_visible()
     page.locator(f"#{ids.MODE}").get_by_text("Explore", exact=True).click()
-    page.wait_for_selector(f"#{ids.EXPLORE_VIEW}", state="visible", timeout=WAIT_MS)
+    page.wait_for_selector(f"#{explore_ids.EXPLORE_VIEW}", state="visible", timeout=WAIT_MS)
     assert not page.locator("#maps-view").is_visible()
     page.wait_for_function(
-        f"() => document.querySelectorAll('#{ids.LOSS} .legendtext').length === 2", timeout=WAIT_MS
+        f"() => document.querySelectorAll('#{shell_ids.LOSS} .legendtext').length === 2", timeout=WAIT_MS
     )
     assert page.inner_text(f"#{ids.SETUP_ERROR}") == ""
 
 
 def test_a_maps_link_reopens_the_basins_tab_as_it_was_and_computes_it(page, base_url, wait_for_dash):
-    from app import state
 
-    maps_part = {**maps_view.default_link_settings(), "tab": "basins", "basin_optimizer": "adam"}
+    maps_part = {**maps_settings.default_link_settings(), "tab": "basins", "basin_optimizer": "adam"}
     maps_part.update(basin_lr=0.05, basin_momentum=0.5, basin_grid=24)
-    settings = {**state.default_settings(), "surface": "himmelblau", "mode": "maps", "maps": maps_part}
+    settings = {**model.default_settings(), "surface": "himmelblau", "mode": "maps", "maps": maps_part}
     settings["start"] = [0.0, 0.0]
-    page.goto(base_url + "/" + state.encode_settings(settings))
+    page.goto(base_url + "/" + links.encode_settings(settings))
     wait_for_dash(page, callbacks=False)
-    page.wait_for_selector(f"#{maps_view.BASIN_GRAPH}", state="visible", timeout=WAIT_MS)
+    page.wait_for_selector(f"#{maps_ids.BASIN_GRAPH}", state="visible", timeout=WAIT_MS)
     title = "document.querySelector('#basin-graph .js-plotly-plot')?.layout?.title?.text || ''"
     page.wait_for_function(f"() => ({title}).startsWith('Adam (lr 0.05, betas (0.5')", timeout=WAIT_MS)
-    assert page.input_value(f"#{maps_view.BASIN_LR}") == "0.05"
-    assert page.input_value(f"#{maps_view.BASIN_MOMENTUM}") == "0.5"
-    wait_for_text(page, maps_view.BASIN_TIMING, "576 runs")
+    assert page.input_value(f"#{maps_ids.BASIN_LR}") == "0.05"
+    assert page.input_value(f"#{maps_ids.BASIN_MOMENTUM}") == "0.5"
+    wait_for_text(page, maps_ids.BASIN_TIMING, "576 runs")

@@ -21,9 +21,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from app import figures
-from app.state import settings_to_json
-from app.views import Outcome
+from app.explore import figures as explore_figures
+from app.figures_common import FONT, contour_png
+from app.links import settings_to_json
+from app.outcome import Outcome
+from app.shell.figures import loss_figure
 
 CSV_COLUMNS = ("run", "label", "step", "x", "y", "loss", "diverged_at")
 #: Longer runs are subsampled to this many frames (first and last step kept): a light file.
@@ -108,10 +110,10 @@ def animation_figure(outcome: Outcome) -> dict:
     Frames are plain dicts: Plotly's validation of a few hundred frames would take seconds.
     """
     land, results = outcome.landscape, outcome.results
-    contour = figures.contour_figure(land, outcome.start, results)
-    loss = figures.loss_figure(land, results, log=True)
+    contour = explore_figures.contour_figure(land, outcome.start, results)
+    loss = loss_figure(land, results, log=True)
     # contour_figure has MAX_RUNS slots; keep the static traces and the filled ones.
-    contour_traces = contour.data[: figures.STATIC_CONTOUR + 3 * len(results)]
+    contour_traces = contour.data[: explore_figures.STATIC_CONTOUR + 3 * len(results)]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09)
     fig.add_traces(list(contour_traces), rows=1, cols=1)
     fig.add_traces(list(loss.data), rows=1, cols=2)
@@ -156,8 +158,8 @@ def _labels(outcome: Outcome) -> str:
 def _moving_traces(outcome: Outcome) -> list[int]:
     """Trace indices each frame updates: per run, its contour path and ball, then its loss ball."""
     n = len(outcome.results)
-    first_loss = figures.STATIC_CONTOUR + 3 * n
-    contour = [figures.STATIC_CONTOUR + 3 * i + k for i in range(n) for k in (1, 2)]
+    first_loss = explore_figures.STATIC_CONTOUR + 3 * n
+    contour = [explore_figures.STATIC_CONTOUR + 3 * i + k for i in range(n) for k in (1, 2)]
     return contour + [first_loss + 2 * i + 1 for i in range(n)]
 
 
@@ -186,11 +188,11 @@ def _short(values) -> list:
 
 def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figure) -> None:
     land = outcome.landscape
-    png = base64.b64encode(figures.contour_png(land)).decode("ascii")
+    png = base64.b64encode(contour_png(land)).decode("ascii")
     image = contour.layout.images[0].to_plotly_json() | {"source": f"data:image/png;base64,{png}"}
     title = f"<b>{html.escape(land.title)}</b><br><sup>{html.escape(_labels(outcome))}</sup>"
     fig.update_layout(
-        font=figures.FONT,
+        font=FONT,
         title=dict(text=title, x=0.01),
         margin=dict(l=60, r=20, t=80, b=40),
         paper_bgcolor="#ffffff",
@@ -237,8 +239,8 @@ def _slider(steps: list[int]) -> dict:
         y=-0.1,
         yanchor="top",
         pad={"t": 10},
-        currentvalue={"prefix": "step ", "font": {"size": 14, "color": figures.FONT["color"]}},
+        currentvalue={"prefix": "step ", "font": {"size": 14, "color": FONT["color"]}},
         # A label under every one of up to 200 ticks would be a smudge: hide them on long runs.
-        font={"size": 11, "color": figures.FONT["color"] if len(steps) <= 40 else "rgba(0,0,0,0)"},
+        font={"size": 11, "color": FONT["color"] if len(steps) <= 40 else "rgba(0,0,0,0)"},
         steps=[dict(label=str(s), method="animate", args=[[str(s)], jump]) for s in steps],
     )

@@ -1,12 +1,13 @@
-"""Settings in, everything the views show out: run the engine, build figures and the browser's data."""
+"""Settings in, runs out: what Explore or Compare shows, run through the engine (figures are drawn
+from an ``Outcome`` by ``app.shell.figures`` and the views' ``figures`` modules)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import figures
+from app.model import PALETTE
+from app.parsing import parse_lr_list
 from app.runs import RunResult, simulate, simulate_learning_rates
-from app.state import PALETTE, parse_lr_list
 from landscapes.base import Landscape
 
 
@@ -54,29 +55,3 @@ def view_landscape(landscape: Landscape, start) -> Landscape:
     lo_x, hi_x, lo_y, hi_y = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
     mx, my = 0.08 * (hi_x - lo_x), 0.08 * (hi_y - lo_y)
     return landscape.with_bounds(((lo_x - mx, hi_x + mx), (lo_y - my, hi_y + my)))
-
-
-def full_figures(outcome: Outcome, loss_log: bool, present: bool = False) -> dict:
-    """Every figure of the outcome's mode, built whole (used when the surface or the mode changes);
-    with ``present``, in projector-sized type."""
-    land, start, results = outcome.landscape, outcome.start, outcome.results
-    out = {"loss": figures.loss_figure(land, results, loss_log)}
-    if outcome.mode == "compare":
-        out["compare"] = figures.compare_figure(land, start, results)
-    else:
-        out["surface"] = figures.surface_figure(land, results)
-        out["contour"] = figures.contour_figure(land, start, results)
-    return {name: figures.enlarge(fig) for name, fig in out.items()} if present else out
-
-
-def runs_data(outcome: Outcome) -> dict:
-    """What assets/playback.js needs: which traces to animate, and the number of steps."""
-    data = {
-        "mode": outcome.mode,
-        "steps": outcome.steps,
-        "window": [list(axis) for axis in outcome.landscape.bounds],
-        "views": figures.views_index(outcome.mode, outcome.results),
-    }
-    if outcome.mode == "explore" and all(r.gradients is not None for r in outcome.results):
-        data["inspector"] = [figures.inspector_data(r) for r in outcome.results]  # the page picks one
-    return data

@@ -1,6 +1,6 @@
 """Pure figure builders for maps (``optimizers.maps``): results in, Plotly figures or table rows out.
 
-Same look as ``app.figures``: its font, Viridis for losses, the cached contour image as the
+Same look as ``app.figures_common``: its font, Viridis for losses, the cached contour image as the
 background of maps over the window, and red for what diverged.
 """
 
@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 import optimizers
-from app.figures import COLORSCALE, FONT, _background, _minima_trace
-from app.state import RunSpec, format_number
+from app.figures_common import COLORSCALE, FONT, background, minima_trace
+from app.model import RunSpec, format_number
 from landscapes.base import Landscape
 from optimizers.maps import (
     DIVERGED,
@@ -204,14 +204,14 @@ def basin_figure(landscape: Landscape, b: BasinMap) -> go.Figure:
         for label, name, color in zip(labels, names, colors, strict=True)
     ]
     keys = [_legend_key(name, color) for name, color in zip(names, colors, strict=True)]
-    fig = go.Figure([*layers, *keys, _minima_trace(landscape)])
+    fig = go.Figure([*layers, *keys, minima_trace(landscape)])
     (x0, x1), (y0, y1) = landscape.bounds
     optimizer = RunSpec(b.optimizer, dict(b.hyperparameters)).label()
     fig.update_layout(
         **_LAYOUT,
         margin=dict(l=56, r=12, t=40, b=48),
         title=dict(text=f"{optimizer}: where each start ends after {b.steps} steps", font={"size": 16}),
-        images=[_background(landscape)],
+        images=[background(landscape)],
         showlegend=True,
         legend=dict(yanchor="top", y=1.0, xanchor="left", x=1.02, font={"size": 13}),
         xaxis=dict(title="x", range=[x0, x1], constrain="domain", showgrid=False, zeroline=False),
@@ -419,3 +419,18 @@ def _finite(v: float) -> float | None:
 def _rounded_grid(values: np.ndarray) -> list:
     """A 2D grid as nested lists with 6 significant digits (None for NaN): a small JSON payload."""
     return [[float(f"{v:.6g}") if math.isfinite(v) else None for v in row] for row in values.tolist()]
+
+
+def placeholder_figure(text: str) -> go.Figure:
+    """An empty figure with one line of text in the middle (before the first map)."""
+    fig = go.Figure()
+    fig.update_layout(
+        font=FONT,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        annotations=[{"text": text, "showarrow": False, "font": {"size": 18, "color": "#5b6478"}}],
+    )
+    return fig

@@ -1,0 +1,73 @@
+"""Compare's figure: one small contour panel per learning rate, same surface and axes, each titled
+with its rate and how it ended. Pure: landscape and run results in, a Plotly figure out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from app.figures_common import FONT, background, ball, ghost, minima_trace, path, rounded, start_trace
+from app.model import format_number
+from app.runs import RunResult
+from landscapes.base import Landscape
+
+PANEL_TRACES = 5  # per compare panel: minima, start, ghost, path, ball
+
+
+def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.Figure:
+    """One small contour panel per run (one learning rate each), same surface and axes."""
+    count = max(1, len(results))
+    cols = min(count, 4)
+    rows = math.ceil(count / cols)
+    titles = [_panel_title(run) for run in results]
+    fig = make_subplots(  # a second row leaves room for its two-line titles under the first row's ticks
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.25
+    )
+    for i, run in enumerate(results):
+        row, col = i // cols + 1, i % cols + 1
+        for trace in (
+            minima_trace(landscape),
+            start_trace(start),
+            ghost("scatter", run, x=rounded(run.points[:, 0]), y=rounded(run.points[:, 1])),
+            path("scatter", run),
+            ball("scatter", run, size=14),
+        ):
+            fig.add_trace(trace, row=row, col=col)
+    (x0, x1), (y0, y1) = landscape.bounds
+    fig.update_xaxes(range=[x0, x1], matches="x", showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(range=[y0, y1], matches="y", showgrid=False, zeroline=False, constrain="domain")
+    for i in range(count):  # each panel keeps the map's aspect ratio against its own x axis
+        fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
+    fig.update_annotations(font={"size": 16})
+    fig.update_layout(
+        images=[background(landscape, _axis("x", i), _axis("y", i)) for i in range(len(results))]
+    )
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=40, r=10, t=62, b=30),
+        showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        uirevision=landscape.name,
+    )
+    return fig
+
+
+def _axis(letter: str, i: int) -> str:
+    """Plotly's name for the i-th subplot's axis: x, x2, x3, ..."""
+    return letter if i == 0 else f"{letter}{i + 1}"
+
+
+def _panel_title(run: RunResult) -> str:
+    lr = run.label.rsplit("lr ", 1)[-1]
+    if run.diverged_at >= 0:
+        return f"<b>lr {lr}</b><br><span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
+    return f"<b>lr {lr}</b><br>final loss {format_number(run.losses[-1])}"
+
+
+def views_index(results: list[RunResult]) -> dict:
+    """For assets/playback.js: each panel's [ghost, path, ball] trace indices."""
+    return {"compare": [[PANEL_TRACES * i + k for k in (2, 3, 4)] for i in range(len(results))]}

@@ -1,0 +1,213 @@
+"""Explore's figures: the 3D surface and the contour map with ``MAX_RUNS`` run slots each (filled from
+the results), the step inspector's data and arrows, and the ``Patch`` that replaces only the runs.
+Pure: landscapes and run results in, Plotly figures, patches and dicts out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from dash import Patch
+
+from app.figures_common import (
+    COLORSCALE,
+    FONT,
+    background,
+    ball,
+    display_grid,
+    display_height,
+    empty_trace,
+    ghost,
+    height_label,
+    minima_trace,
+    path,
+    rounded,
+    start_trace,
+)
+from app.model import MAX_RUNS
+from app.runs import RunResult
+from landscapes.base import Landscape
+
+SURFACE_GRID = 90
+#: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
+#: is a background image).
+STATIC_3D = 2
+STATIC_CONTOUR = 2
+
+
+def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Figure:
+    """The 3D surface with its minima and ``MAX_RUNS`` run slots (filled from ``results``)."""
+    xs, ys, z, (lo, hi) = display_grid(landscape, SURFACE_GRID)
+    surface = go.Surface(
+        x=xs,
+        y=ys,
+        z=z.astype(np.float32),
+        colorscale=COLORSCALE,
+        showscale=False,
+        opacity=0.92,
+        cmin=lo,
+        cmax=hi,
+        hovertemplate="x %{x:.2f}<br>y %{y:.2f}<extra></extra>",
+        contours={"z": {"show": True, "usecolormap": True, "width": 1, "project": {"z": False}}},
+        lighting={"ambient": 0.75, "diffuse": 0.5, "specular": 0.08},
+    )
+    lift = 0.012 * (hi - lo)
+    minima = np.array(landscape.minima).reshape(-1, 2)
+    minima_z = np.clip(display_height(landscape, landscape.value(minima[:, 0], minima[:, 1])), lo, hi) + lift
+    minima_trace = go.Scatter3d(
+        x=minima[:, 0],
+        y=minima[:, 1],
+        z=minima_z,
+        mode="markers",
+        name="minimum",
+        marker={"symbol": "diamond", "size": 5, "color": "white", "line": {"color": "#1d2433", "width": 2}},
+        hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        showlegend=False,
+    )
+    fig = go.Figure([surface, minima_trace, *_slots_3d(landscape, results, (lo, hi))])
+    (x0, x1), (y0, y1) = landscape.bounds
+    axis = dict(
+        showbackground=False,
+        gridcolor="#c9cfdb",
+        zerolinecolor="#9aa3b5",
+        title_font={"size": 14},
+        nticks=5,  # fewer ticks: at the default camera more of them overlap
+    )
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=0, r=0, t=0, b=0),
+        showlegend=False,
+        uirevision=landscape.name,
+        paper_bgcolor="rgba(0,0,0,0)",
+        scene=dict(
+            xaxis=dict(axis, title="x", range=[x0, x1]),
+            yaxis=dict(axis, title="y", range=[y0, y1]),
+            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift], nticks=4),
+            aspectmode="manual",
+            aspectratio=dict(x=1, y=1, z=0.62),
+            camera=dict(eye=dict(x=-1.25, y=-1.55, z=1.35)),
+        ),
+    )
+    return fig
+
+
+def _slots_3d(landscape: Landscape, results, z_range) -> list[dict]:
+    lo, hi = z_range
+    lift = 0.012 * (hi - lo)
+    (x0, x1), (y0, y1) = landscape.bounds
+    traces = []
+    for slot in range(MAX_RUNS):
+        if slot >= len(results):
+            traces += [empty_trace("scatter3d")] * 3
+            continue
+        run = results[slot]
+        x, y = run.points[:, 0], run.points[:, 1]
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        z = np.clip(display_height(landscape, run.losses), lo, hi) + lift
+        x, y, z = (np.where(inside, v, np.nan) for v in (x, y, z))
+        traces += [
+            ghost("scatter3d", run, x=rounded(x), y=rounded(y), z=rounded(z)),
+            path("scatter3d", run),
+            ball("scatter3d", run, size=7),
+        ]
+    return traces
+
+
+def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -> go.Figure:
+    """The contour map with minima, the start point and ``MAX_RUNS`` run slots. Click sets the start."""
+    fig = go.Figure(
+        [minima_trace(landscape), start_trace(start), *_slots_contour(results), *_inspector_arrows()]
+    )
+    (x0, x1), (y0, y1) = landscape.bounds
+    fig.update_layout(
+        font=FONT,
+        margin=dict(l=56, r=12, t=8, b=48),
+        showlegend=False,
+        uirevision=landscape.name,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        hovermode="closest",
+        images=[background(landscape)],
+        xaxis=dict(title="x", range=[x0, x1], constrain="domain", showgrid=False, zeroline=False),
+        yaxis=dict(
+            title="y",
+            range=[y0, y1],
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            showgrid=False,
+            zeroline=False,
+        ),
+    )
+    return fig
+
+
+def _inspector_arrows() -> list[dict]:
+    """The step inspector's arrows at the ball (filled by the browser): the step actually taken,
+    and −α·∂L/∂w, the step plain gradient descent would take."""
+
+    def arrow(name: str, color: str, dash: str) -> dict:
+        return {
+            "type": "scatter", "name": name, "x": [], "y": [], "mode": "lines+markers", "showlegend": False,
+            "line": {"color": color, "width": 3, "dash": dash}, "hoverinfo": "skip",
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 16], "color": color},
+        }  # fmt: skip
+
+    return [arrow("step taken", "#ffffff", "solid"), arrow("−α·gradient", "#111111", "dot")]
+
+
+def inspector_data(result: RunResult) -> dict:
+    """What the step inspector shows for one run, step by step (rounded for the browser)."""
+    points = np.asarray(result.points)
+    states = {
+        name: [rounded(row) for row in value]
+        for name, value in (result.states or {}).items()
+        if np.any(np.nan_to_num(value))  # a buffer an option leaves unused stays all zero: hide it
+    }
+    return {
+        "label": result.label,
+        "points": [rounded(p) for p in points],
+        "gradients": [rounded(g) for g in np.asarray(result.gradients)],
+        "lrs": rounded(result.lrs),
+        "losses": rounded(result.losses),
+        "states": states,
+    }
+
+
+def _slots_contour(results) -> list[dict]:
+    traces = []
+    for slot in range(MAX_RUNS):
+        if slot >= len(results):
+            traces += [empty_trace("scatter")] * 3
+            continue
+        run = results[slot]
+        traces += [
+            ghost("scatter", run, x=rounded(run.points[:, 0]), y=rounded(run.points[:, 1])),
+            path("scatter", run),
+            ball("scatter", run, size=17),
+        ]
+    return traces
+
+
+def runs_patch(start, landscape: Landscape, results: list[RunResult]) -> tuple[Patch, Patch]:
+    """Patches of the 3D and contour figures that replace the run traces only (not the surface)."""
+    _, _, _, z_range = display_grid(landscape, SURFACE_GRID)
+    patch_3d, patch_contour = Patch(), Patch()
+    for i, trace in enumerate(_slots_3d(landscape, results, z_range)):
+        patch_3d["data"][STATIC_3D + i] = trace
+    patch_contour["data"][1] = start_trace(start)
+    for i, trace in enumerate(_slots_contour(results)):
+        patch_contour["data"][STATIC_CONTOUR + i] = trace
+    return patch_3d, patch_contour
+
+
+def views_index(results: list[RunResult]) -> dict:
+    """For assets/playback.js: per figure, each run's [ghost, path, ball] trace indices, and the
+    inspector's two arrows on the contour map."""
+    n = len(results)
+    arrows = STATIC_CONTOUR + 3 * MAX_RUNS
+    return {
+        "surface": [[STATIC_3D + 3 * i + k for k in range(3)] for i in range(n)],
+        "contour": [[STATIC_CONTOUR + 3 * i + k for k in range(3)] for i in range(n)],
+        "arrows": [arrows, arrows + 1],
+    }

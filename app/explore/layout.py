@@ -1,0 +1,65 @@
+"""Explore's components: the run cards in the sidebar, the 3D surface and contour map, and the step
+inspector beside the loss chart."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from app.components.controls import graph, section
+from app.components.run_card import RunCard
+from app.explore import ids
+
+
+def sidebar(settings: dict) -> list:
+    return [
+        section(
+            "Runs",
+            class_name="explore-only",
+            children=[
+                html.Div(id=ids.RUNS, children=[RunCard(i, spec) for i, spec in enumerate(settings["runs"])]),
+                html.Button("+ Add a run", id=ids.ADD_RUN, className="add-run", n_clicks=0),
+            ],
+        )
+    ]
+
+
+def panel(figures: dict, runs_data: dict) -> html.Div:
+    return html.Div(
+        id=ids.EXPLORE_VIEW,
+        className="explore-view explore-only",
+        children=[
+            graph(ids.SURFACE_3D, figures.get("surface"), "graph-3d"),
+            graph(ids.CONTOUR, figures.get("contour"), "graph-contour"),
+        ],
+    )
+
+
+def bottom(runs_data: dict) -> list:
+    """The step inspector, beside the loss chart."""
+    return [
+        html.Div(
+            className="inspector-panel explore-only",
+            children=[
+                html.Div(
+                    className="inspector-head",
+                    children=[
+                        html.H2("Step inspector"),
+                        dcc.Dropdown(
+                            id=ids.INSPECT_RUN,
+                            className="inspect-run",
+                            value=0,
+                            clearable=False,
+                            searchable=False,
+                            options=_inspect_options(runs_data),
+                        ),
+                    ],
+                ),
+                html.Div(id=ids.INSPECTOR, className="inspector"),
+            ],
+        )
+    ]
+
+
+def _inspect_options(runs_data: dict) -> list[dict]:
+    """The runs the step inspector can show (assets/playback.js keeps this list up to date)."""
+    return [{"label": run["label"], "value": i} for i, run in enumerate(runs_data.get("inspector", []))]

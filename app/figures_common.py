@@ -1,0 +1,215 @@
+"""Figure helpers every view draws with: fonts and colours, the height a surface is shown at, the
+contour image, and the traces of a run (ghost, path, ball), of the minima and of the start.
+
+Every figure that shows runs has, for each run, three traces: a faint *ghost* with the whole path
+(and a ✕ where a run diverged), the *path* so far and the *ball*. The server sends ghosts with their
+data; the browser (assets/playback.js) fills path and ball for the current step by slicing the
+ghost. Pure functions: data in, Plotly figures or trace dicts out.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app import images
+from app.model import CUSTOM
+from app.runs import RunResult
+from landscapes.base import Landscape
+
+IMAGE_ROUTE = "/surface-image"
+COLORSCALE = "Viridis"
+
+FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=15, color="#1d2433")
+
+#: Projector mode: the figures' type and their legends' (assets/playback.js figureFonts has both sizes).
+PRESENT_FONT = {"font": 20, "legend": 17}
+
+GHOST_OPACITY = 0.35
+
+
+def display_height(landscape: Landscape, loss):
+    """What the colours and the 3D height show: the loss, or log₁₀(1 + loss − minimum) for surfaces
+    whose range spans many orders of magnitude (their valleys would otherwise look flat)."""
+    loss = np.asarray(loss, dtype=np.float64)
+    if landscape.log_color and landscape.min_value is not None:
+        return np.log10(1.0 + np.maximum(loss - landscape.min_value, 0.0))
+    return loss
+
+
+def height_label(landscape: Landscape) -> str:
+    return "log₁₀(1 + L − L*)" if landscape.log_color and landscape.min_value is not None else "loss"
+
+
+def height_range(landscape: Landscape, z: np.ndarray) -> tuple[float, float]:
+    """The plotted height range: the grid's range, within the landscape's ``z_clip``."""
+    lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+    if landscape.z_clip is not None:
+        clip = display_height(landscape, np.array(landscape.z_clip))
+        lo, hi = max(lo, float(clip[0])), min(hi, float(clip[1]))
+    if hi <= lo:
+        hi = lo + 1.0
+    return lo, hi
+
+
+def rounded(values) -> list:
+    """Floats with 6 significant digits as a plain list (None for NaN): small, exact enough to draw."""
+    out = []
+    for v in np.asarray(values, dtype=np.float64).tolist():
+        out.append(float(f"{v:.6g}") if math.isfinite(v) else None)
+    return out
+
+
+def display_grid(landscape: Landscape, n: int):
+    xs, ys, loss = landscape.grid(n)
+    z = display_height(landscape, loss)
+    lo, hi = height_range(landscape, z)
+    return xs, ys, np.clip(z, lo, hi), (lo, hi)
+
+
+def empty_trace(kind: str) -> dict:
+    trace = {"type": kind, "x": [], "y": [], "showlegend": False, "hoverinfo": "skip"}
+    if kind == "scatter3d":
+        trace["z"] = []
+    return trace
+
+
+def end_marker(run: RunResult, n: int, size: int) -> dict:
+    """A ✕ at the end of a diverged run; nothing on the other points."""
+    sizes = [0] * n
+    if run.diverged_at >= 0 and n:
+        sizes[-1] = size
+    return {"size": sizes, "symbol": "x", "color": run.color, "line": {"width": 0}}
+
+
+def ghost(kind: str, run: RunResult, **data) -> dict:
+    n = len(data["x"])
+    trace = {
+        "type": kind,
+        "name": run.label,
+        "mode": "lines+markers",
+        "opacity": GHOST_OPACITY,
+        "line": {"color": run.color, "width": 3},
+        "marker": end_marker(run, n, 9 if kind == "scatter3d" else 16),
+        "showlegend": False,
+        "hoverinfo": "skip",
+        **data,
+    }
+    if run.diverged_at >= 0:
+        trace["opacity"] = 0.6
+    return trace
+
+
+def path(kind: str, run: RunResult) -> dict:
+    trace = {
+        "type": kind,
+        "name": run.label,
+        "mode": "lines",
+        "line": {"color": run.color, "width": 5},
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "x": [],
+        "y": [],
+    }
+    if kind == "scatter3d":
+        trace["z"] = []
+    return trace
+
+
+def ball(kind: str, run: RunResult, size: int) -> dict:
+    trace = {
+        "type": kind,
+        "name": run.label,
+        "mode": "markers",
+        "showlegend": False,
+        "x": [],
+        "y": [],
+        "marker": {"size": size, "color": run.color, "line": {"color": "#111111", "width": 2}},
+        "hovertemplate": f"{run.label}<br>x %{{x:.4f}}<br>y %{{y:.4f}}<extra></extra>",
+    }
+    if kind == "scatter3d":
+        trace["z"] = []
+    return trace
+
+
+def contour_png(landscape: Landscape) -> bytes:
+    """The contour map of ``landscape`` over its window as PNG bytes (served at ``image_url``)."""
+    cols, rows = images.pixel_size(landscape)
+    (x0, x1), (y0, y1) = landscape.bounds
+    xs, ys = np.linspace(x0, x1, cols), np.linspace(y0, y1, rows)
+    heights = display_height(landscape, landscape.value(xs[None, :], ys[:, None]))
+    return images.encode_png(images.contour_rgb(landscape, heights, height_range(landscape, heights)))
+
+
+def image_url(landscape: Landscape) -> str:
+    """Where the browser gets the contour image; a widened window travels in the query."""
+    query = {}
+    if landscape.name == CUSTOM:
+        query["formula"] = landscape.source
+    if landscape.bounds != landscape.own_bounds:
+        (x0, x1), (y0, y1) = landscape.bounds
+        query["window"] = ",".join(f"{v:.6g}" for v in (x0, x1, y0, y1))
+    url = f"{IMAGE_ROUTE}/{landscape.name}.png"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def background(landscape: Landscape, xref: str = "x", yref: str = "y") -> dict:
+    (x0, x1), (y0, y1) = landscape.bounds
+    return dict(
+        source=image_url(landscape),
+        xref=xref,
+        yref=yref,
+        x=x0,
+        y=y1,
+        sizex=x1 - x0,
+        sizey=y1 - y0,
+        sizing="stretch",
+        layer="below",
+        xanchor="left",
+        yanchor="top",
+    )
+
+
+def minima_trace(landscape: Landscape, **extra) -> go.Scatter:
+    minima = np.array(landscape.minima).reshape(-1, 2)
+    return go.Scatter(
+        x=minima[:, 0].tolist(),
+        y=minima[:, 1].tolist(),
+        mode="markers",
+        showlegend=False,
+        name="minimum",
+        marker={"symbol": "star", "size": 15, "color": "white", "line": {"color": "#1d2433", "width": 1.5}},
+        hovertemplate="minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        **extra,
+    )
+
+
+def start_trace(start, **extra) -> dict:
+    return {
+        "type": "scatter",
+        "x": [start[0]],
+        "y": [start[1]],
+        "mode": "markers",
+        "showlegend": False,
+        "name": "start",
+        "hovertemplate": "start (%{x:.3f}, %{y:.3f})<extra></extra>",
+        "marker": {"symbol": "circle-open", "size": 16, "color": "white", "line": {"width": 3}},
+        **extra,
+    }
+
+
+def on_white(color: str) -> str:
+    """A run's colour as drawn on a white chart: very light colours (white, yellow) darkened to about
+    half their brightness, so the line shows; the others as they are."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    if 0.2126 * r + 0.7152 * g + 0.0722 * b < 200:
+        return color
+    return "#{:02x}{:02x}{:02x}".format(*(int(v * 0.62) for v in (r, g, b)))
+
+
+def enlarge(fig: go.Figure) -> go.Figure:
+    """The figure with projector-sized type (``PRESENT_FONT``), as ``figureFonts`` patches it."""
+    return fig.update_layout(font_size=PRESENT_FONT["font"], legend_font_size=PRESENT_FONT["legend"])

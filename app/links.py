@@ -1,0 +1,155 @@
+"""Settings <-> share link (and the address bar): settings as plain JSON, checked on the way back in
+exactly as if each value were typed into its control.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import replace
+
+import optimizers
+from app.model import CUSTOM, MAX_RUNS, MODES, RunSpec, default_settings, plain
+from app.parsing import parse_lr_list, parse_options, parse_run, parse_start, parse_steps, parse_surface
+
+MAX_LINK_CHARS = 8000
+
+
+def settings_to_json(settings: dict) -> dict:
+    """Settings as plain JSON data (what a share link carries)."""
+
+    def run(spec: RunSpec) -> dict:
+        defaults = optimizers.get(spec.optimizer).defaults
+        changed = {k: v for k, v in spec.hyperparameters.items() if plain(defaults.get(k)) != v}
+        out = {"optimizer": spec.optimizer, "hp": changed, "color": spec.color}
+        return {**out, "options": spec.options} if spec.options else out
+
+    return {
+        "surface": settings["surface"],
+        "formula": settings.get("formula") if settings["surface"] == CUSTOM else None,
+        "start": [float(v) for v in settings["start"]],
+        "steps": int(settings["steps"]),
+        "mode": settings["mode"],
+        "runs": [run(spec) for spec in settings["runs"]],
+        "compare": run(settings["compare"]),
+        "compare_lrs": settings["compare_lrs"],
+        "loss_log": bool(settings["loss_log"]),
+        "step": settings.get("step"),
+        "lesson": settings.get("lesson"),
+        "classroom": bool(settings.get("classroom", False)),
+        "present": bool(settings.get("present", False)),
+        "maps": settings.get("maps"),
+    }
+
+
+def settings_from_json(data) -> dict:
+    """Validate settings from JSON data (a link, a lesson, a hand-made request): every value is
+    checked as if typed into its control. Missing keys take the defaults."""
+    if not isinstance(data, dict):
+        raise ValueError("the settings must be a JSON object")
+    defaults = settings_to_json(default_settings())
+    get = lambda key: data.get(key, defaults[key])  # noqa: E731
+    formula = data.get("formula")
+    landscape = parse_surface(get("surface"), formula)
+    start = data.get("start", list(landscape.start))
+    if not isinstance(start, (list, tuple)) or len(start) != 2:
+        raise ValueError("start must be a pair [x, y]")
+    runs = get("runs")
+    if not isinstance(runs, list) or not 1 <= len(runs) <= MAX_RUNS:
+        raise ValueError(f"a link holds 1 to {MAX_RUNS} runs")
+    mode = get("mode")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of: {', '.join(MODES)}")
+    steps = parse_steps(get("steps"))
+    step = data.get("step")  # None: play from the start
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= steps):
+        raise ValueError(f"step must be a whole number from 0 to {steps}")
+    compare_lrs = get("compare_lrs")
+    parse_lr_list(compare_lrs)
+    compare = data.get("compare")
+    return {
+        "surface": landscape.name,
+        "formula": formula if landscape.name == CUSTOM else None,
+        "start": list(parse_start(*start)),
+        "steps": steps,
+        "mode": mode,
+        "runs": [run_from_json(r) for r in runs],
+        "compare": run_from_json(defaults["compare"] if compare is None else compare),
+        "compare_lrs": compare_lrs,
+        "loss_log": _flag(get("loss_log"), "loss_log"),
+        "step": step,
+        "lesson": _lesson_name(data.get("lesson")),
+        "classroom": _flag(data.get("classroom", False), "classroom"),
+        "present": _flag(data.get("present", False), "present"),
+        # The Maps panel's own settings: checked by app.maps.settings.link_settings when the link opens.
+        "maps": data.get("maps") if isinstance(data.get("maps"), dict) else None,
+    }
+
+
+def run_from_json(data) -> RunSpec:
+    """A run from ``{"optimizer": name, "hp": {torch name: value}, "color": "#rrggbb"}``."""
+    if not isinstance(data, dict):
+        raise ValueError("each run must be a JSON object")
+    name = data.get("optimizer")
+    hp = data.get("hp", {})
+    if not isinstance(hp, dict):
+        raise ValueError("a run's hyperparameters must be a JSON object")
+    values = {}
+    for key, value in hp.items():
+        if key == "betas" and isinstance(value, list) and len(value) == 2:
+            values["betas.0"], values["betas.1"] = value
+        elif isinstance(value, bool):
+            values[key] = ["on"] if value else []
+        elif isinstance(value, (int, float)):
+            values[key] = value
+        else:
+            raise ValueError(f"{key} must be a number or true/false, got {str(value)[:20]!r}")
+    if isinstance(name, str):
+        unknown = set(hp) - {h.name for h in optimizers.get(name).hyperparameters}
+        if unknown:
+            optimizers.get(name).spec(sorted(unknown)[0])
+    options = data.get("options", {})
+    if not isinstance(options, dict) or not isinstance(options.get("scheduler_options", {}), dict):
+        raise ValueError("a run's options must be a JSON object")
+    spec = parse_run(name, values, data.get("color"))
+    return replace(spec, options=parse_options(options, options.get("scheduler_options", {})))
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    return value
+
+
+def _lesson_name(value):
+    if value is not None and (not isinstance(value, str) or len(value) > 40):
+        raise ValueError("lesson must be a lesson's name")
+    return value
+
+
+def encode_settings(settings: dict) -> str:
+    """The query string of a share link: ``?state=<base64url JSON>``."""
+    text = json.dumps(settings_to_json(settings), separators=(",", ":"), allow_nan=False)
+    return "?state=" + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_settings(search) -> dict | None:
+    """Settings from a share link's query string; ``None`` if it carries none.
+
+    Raises ``ValueError`` with a plain message for anything malformed.
+    """
+    if not isinstance(search, str) or not search.strip("?"):
+        return None
+    if len(search) > MAX_LINK_CHARS:
+        raise ValueError("this link is too long to be a Descent link")
+    fields = dict(part.split("=", 1) for part in search.lstrip("?").split("&") if "=" in part)
+    encoded = fields.get("state")
+    if encoded is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        data = json.loads(raw.decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValueError("this link is damaged (its state could not be read)") from None
+    return settings_from_json(data)

@@ -1,0 +1,220 @@
+"""The runs of Explore and Compare, computed: the controls in, every figure those views show out
+(whole, or a ``Patch`` of the runs when only they changed), with the messages about the runs.
+
+Thin: ``settings_from_controls`` checks what the browser sent (``app.parsing``), ``app.outcome`` runs
+the engine, the views' ``figures`` modules and ``app.shell.figures`` draw. A bad value never reaches
+the engine: it gets a message next to its control, and every figure keeps what it showed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from app import ids as setup_ids
+from app import outcome as outcomes
+from app.compare import ids as compare_ids
+from app.components.run_card import RunCard, lr_plot_figure
+from app.explore import ids as explore_ids
+from app.explore.figures import runs_patch
+from app.model import CUSTOM, DEFAULT_COMPARE_LRS, MAX_RUNS, MODES, RunSpec
+from app.parsing import parse_lr_list, parse_options, parse_run, parse_start, parse_steps, parse_surface
+from app.runs import RunError
+from app.shell import figures
+from app.shell import ids as shell_ids
+
+
+def register(app) -> None:
+    """Attach the compute callback to ``app``."""
+    _register_compute(app)
+
+
+def controls(kind) -> dict:
+    """Every control that defines the runs, as ``Input`` or ``State`` dependencies."""
+    return {
+        "surface": kind(setup_ids.SURFACE, "value"),
+        "formula": kind(setup_ids.FORMULA, "value"),
+        "x": kind(setup_ids.START_X, "value"),
+        "y": kind(setup_ids.START_Y, "value"),
+        "steps": kind(setup_ids.STEPS, "value"),
+        "mode": kind(setup_ids.MODE, "value"),
+        "loss_log": kind(shell_ids.LOSS_LOG, "value"),
+        "optimizers": kind(RunCard.ids.optimizer(ALL), "value"),
+        "colors": kind(RunCard.ids.color(ALL), "value"),
+        "hps": kind(RunCard.ids.hp(ALL, ALL), "value"),
+        "compare_lrs": kind(compare_ids.COMPARE_LRS, "value"),
+        "options": kind(RunCard.ids.option(ALL, ALL), "value"),
+        "schedule": kind(RunCard.ids.schedule_option(ALL, ALL), "value"),
+    }
+
+
+def _register_compute(app) -> None:
+    @app.callback(
+        output={
+            "surface": Output(explore_ids.SURFACE_3D, "figure"),
+            "contour": Output(explore_ids.CONTOUR, "figure"),
+            "compare": Output(compare_ids.COMPARE, "figure"),
+            "loss": Output(shell_ids.LOSS, "figure"),
+            "data": Output(shell_ids.RUNS_DATA, "data"),
+            "frame_max": Output(shell_ids.FRAME, "max"),
+            "status": Output(shell_ids.STATUS, "children"),
+            "setup_error": Output(setup_ids.SETUP_ERROR, "children"),
+            "compare_error": Output(compare_ids.COMPARE_ERROR, "children"),
+            "run_errors": Output(RunCard.ids.error(ALL), "children"),
+            "lr_plots": Output(RunCard.ids.lr_plot(ALL), "figure"),
+        },
+        inputs=controls(Input),
+        state={"previous": State(shell_ids.RUNS_DATA, "data"), "present": State(shell_ids.PRESENT, "value")},
+        prevent_initial_call=True,
+    )
+    def compute_runs(previous, present, **_):
+        """Validate everything, run the engine, and send figures: whole if the surface or the mode
+        changed, else only the run traces."""
+        error_ids = [RunCard.run_of(o["id"]) for o in ctx.outputs_grouping["run_errors"]]
+        plot_ids = [RunCard.run_of(o["id"]) for o in ctx.outputs_grouping["lr_plots"]]
+        figure_keys = ("surface", "contour", "compare", "loss", "data", "frame_max", "status")
+        out = dict.fromkeys(figure_keys, no_update)
+        out.update(setup_error="", compare_error="", run_errors=[""] * len(error_ids))
+        out["lr_plots"] = [no_update] * len(plot_ids)
+        settings, errors = settings_from_controls(ctx.args_grouping)
+        if errors:
+            return {**out, **_error_outputs(errors, error_ids)}
+        try:
+            outcome = outcome_of(settings)
+        except RunError as error:
+            run = "compare" if settings["mode"] == "compare" else _explore_ids(ctx.args_grouping)[error.index]
+            return {**out, **_error_outputs({run: str(error)}, error_ids)}
+        except ValueError as error:
+            key = "compare_error" if settings["mode"] == "compare" else "setup_error"
+            return {**out, key: str(error)}
+        out["lr_plots"] = _lr_plots(outcome, settings, _explore_ids(ctx.args_grouping), plot_ids)
+        return {**out, **_figures(outcome, settings["loss_log"], previous, present == ["on"])}
+
+
+def _lr_plots(outcome: outcomes.Outcome, settings: dict, run_ids: list, plot_ids: list) -> list:
+    """Each card's learning-rate-vs-step plot (the compare card shows its first learning rate's).
+
+    Only cards with a schedule get one: the others keep their plot hidden, so it is not rebuilt.
+    """
+    if outcome.mode == "compare":
+        scheduled = outcome.results and settings["compare"].options.get("scheduler")
+        plots = {"compare": lr_plot_figure(outcome.results[0])} if scheduled else {}
+    else:
+        pairs = zip(run_ids, settings["runs"], outcome.results, strict=True)
+        plots = {run: lr_plot_figure(result) for run, spec, result in pairs if spec.options.get("scheduler")}
+    return [plots.get(run, no_update) for run in plot_ids]
+
+
+def settings_from_controls(grouping) -> tuple[dict, dict]:
+    """Settings from the controls' values (``ctx.args_grouping`` of ``controls``), and the errors:
+    ``{"setup": msg}``, ``{"compare_lrs": msg}`` or ``{run: msg}`` per bad run card."""
+    value = lambda key: grouping[key]["value"]  # noqa: E731
+    errors: dict = {}
+    settings: dict = {"mode": value("mode") if value("mode") in MODES else "explore"}
+    try:
+        settings["surface"] = parse_surface(value("surface"), value("formula")).name
+        settings["formula"] = value("formula") if settings["surface"] == CUSTOM else None
+        settings["start"] = list(parse_start(value("x"), value("y")))
+        settings["steps"] = parse_steps(value("steps"))
+    except ValueError as error:
+        errors["setup"] = str(error)
+    settings["runs"], settings["compare"] = _parse_cards(grouping, errors)
+    settings["compare_lrs"] = value("compare_lrs")
+    try:
+        parse_lr_list(settings["compare_lrs"])
+    except ValueError as error:
+        if settings["mode"] == "compare":
+            errors["compare_lrs"] = str(error)
+        else:  # the hidden box must not break a link or an export of what is shown
+            settings["compare_lrs"] = DEFAULT_COMPARE_LRS
+    settings["loss_log"] = bool(value("loss_log"))
+    return settings, errors
+
+
+def _error_outputs(errors: dict, error_ids: list) -> dict:
+    return {
+        "setup_error": errors.get("setup", ""),
+        "compare_error": errors.get("compare_lrs", ""),
+        "run_errors": [errors.get(r, "") for r in error_ids],
+    }
+
+
+def _explore_ids(grouping) -> list:
+    runs = (RunCard.run_of(item["id"]) for item in grouping["optimizers"])
+    return [run for run in runs if run not in (None, "compare")]
+
+
+def _by_run(items) -> dict:
+    """``{run: {name: value}}`` from the values of pattern-matching controls."""
+    values = defaultdict(dict)
+    for item in items:
+        run, name = RunCard.run_of(item["id"]), item["id"].get("name")
+        if run is not None and isinstance(name, str):
+            values[run][name] = item["value"]
+    return values
+
+
+def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]:
+    """The explore runs (in card order) and the compare card's run; bad cards go into ``errors``."""
+    values, options, schedule = (
+        _by_run(grouping["hps"]),
+        _by_run(grouping["options"]),
+        _by_run(grouping["schedule"]),
+    )
+    colors = {RunCard.run_of(item["id"]): item["value"] for item in grouping["colors"]}
+    runs, compare = [], None
+    cards = [(RunCard.run_of(item["id"]), item["value"]) for item in grouping["optimizers"]]
+    cards = [(run, name) for run, name in cards if run is not None]
+    if sum(run != "compare" for run, _ in cards) > MAX_RUNS:
+        errors["setup"] = f"At most {MAX_RUNS} runs at once: remove some run cards"
+        return runs, compare
+    for run, name in cards:
+        try:
+            spec = parse_run(name, values[run], colors.get(run))
+            spec = replace(spec, options=parse_options(options[run], schedule[run]))
+        except ValueError as error:
+            errors[run] = str(error)
+            continue
+        if run == "compare":
+            compare = spec
+        else:
+            runs.append(spec)
+    return runs, compare
+
+
+def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool) -> dict:
+    """Whole figures if the surface, the mode or the window changed; else patches of the runs."""
+    triggered = ctx.triggered_prop_ids
+    data = figures.runs_data(outcome)
+    same_window = isinstance(previous, dict) and previous.get("window") == data["window"]
+    whole = (
+        outcome.mode == "compare"
+        or not same_window
+        or any(f"{key}.value" in triggered for key in (setup_ids.SURFACE, setup_ids.FORMULA, setup_ids.MODE))
+    )
+    if whole:
+        out = figures.full_figures(outcome, loss_log, present)
+    else:
+        surface, contour = runs_patch(outcome.start, outcome.landscape, outcome.results)
+        out = {
+            "surface": surface,
+            "contour": contour,
+            "loss": figures.loss_patch(outcome.landscape, outcome.results, loss_log),
+        }
+    messages = outcome.messages
+    return {
+        **out,
+        "data": data,
+        "frame_max": outcome.steps,
+        "status": html.Ul([html.Li(m) for m in messages]) if messages else "",
+    }
+
+
+def outcome_of(settings: dict) -> outcomes.Outcome:
+    landscape = parse_surface(settings["surface"], settings["formula"])
+    return outcomes.compute(
+        landscape, settings["start"], settings["steps"], settings["mode"],
+        settings["runs"], settings["compare"], settings["compare_lrs"],
+    )  # fmt: skip
