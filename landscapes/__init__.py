@@ -3,6 +3,7 @@
 
 from landscapes.base import Landscape
 from landscapes.network import network
+from landscapes.recommender import recommender
 from landscapes.registry import get, names
 
-__all__ = ["Landscape", "get", "names", "network"]
+__all__ = ["Landscape", "get", "names", "network", "recommender"]
