@@ -1,9 +1,6 @@
-"""Training a network as torch.optim does: full-batch SGD (momentum, nesterov) and Adam trajectories
-recorded with torch (tests/fixtures/make_torch_network.py), replayed on ``landscapes.network``.
-
-The updates here are plain NumPy loops written from torch's single-tensor code (``torch/optim/sgd.py``,
-``adam.py``), so these tests check the network's gradients along a whole training run.
-"""
+"""Training a network with ``optimizers.run`` as torch.optim trains it: full-batch SGD (momentum,
+nesterov) and Adam trajectories recorded with torch (tests/fixtures/make_torch_network.py), replayed
+on ``landscapes.network``; mini-batches from run's seeded sampling."""
 
 import json
 from pathlib import Path
@@ -12,6 +9,7 @@ import numpy as np
 import pytest
 
 import landscapes
+import optimizers
 
 FIXTURES = json.loads(Path(__file__).with_name("fixtures").joinpath("torch_network.json").read_text())
 TRAJECTORIES = FIXTURES["trajectories"]
@@ -20,38 +18,6 @@ TRAJECTORIES = FIXTURES["trajectories"]
 def problem_of(case):
     keys = ("data", "hidden", "activation", "n", "noise", "seed", "n_test")
     return landscapes.network(**{k: case[k] for k in keys})
-
-
-def sgd(problem, w, steps, lr, momentum=0.0, nesterov=False):
-    path, losses, buf = [w.copy()], [], None
-    for step in range(steps + 1):
-        loss, g = problem.value_and_gradient(w)
-        losses.append(loss)
-        if step == steps:
-            break
-        if momentum:
-            buf = g.copy() if buf is None else momentum * buf + g
-            g = g + momentum * buf if nesterov else buf
-        w = w - lr * g
-        path.append(w)
-    return np.array(path), np.array(losses)
-
-
-def adam(problem, w, steps, lr, betas=(0.9, 0.999), eps=1e-8):
-    path, losses = [w.copy()], []
-    m, v = np.zeros_like(w), np.zeros_like(w)
-    for step in range(steps + 1):
-        loss, g = problem.value_and_gradient(w)
-        losses.append(loss)
-        if step == steps:
-            break
-        t = step + 1
-        m = betas[0] * m + (1 - betas[0]) * g
-        v = betas[1] * v + (1 - betas[1]) * g * g
-        denom = np.sqrt(v) / np.sqrt(1 - betas[1] ** t) + eps
-        w = w - (lr / (1 - betas[0] ** t)) * m / denom
-        path.append(w)
-    return np.array(path), np.array(losses)
 
 
 def trajectory_id(case):
@@ -63,8 +29,9 @@ def test_training_follows_torch(case):
     problem = problem_of(case)
     w0 = np.array(case["points"][0])
     hp = {k: case[k] for k in ("lr", "momentum", "nesterov", "betas") if k in case}
-    train = sgd if case["optimizer"] == "sgd" else adam
-    path, losses = train(problem, w0, case["steps"], **hp)
+    t = optimizers.run(problem, case["optimizer"], start=w0, steps=case["steps"], **hp)
+    path, losses = t.points, t.losses
+    assert path.shape == (case["steps"] + 1, problem.n_params)
     np.testing.assert_allclose(losses, case["losses"], rtol=1e-10)
     recorded = np.array(case["points"])
     ours = path[:: case["every"]]
@@ -72,3 +39,26 @@ def test_training_follows_torch(case):
     scale = np.abs(recorded).max()
     np.testing.assert_allclose(ours, recorded, rtol=0, atol=1e-10 * scale)
     assert losses[-1] < 0.9 * losses[0]  # it learns: the fixture is not a trajectory that stands still
+
+
+def test_several_networks_train_together_as_each_alone():
+    case = TRAJECTORIES[1]
+    problem = problem_of(case)
+    starts = np.stack([problem.init(s) for s in range(3)])
+    together = optimizers.run(problem, "adam", start=starts, steps=15, lr=[0.001, 0.01, 0.1])
+    assert together.points.shape == (3, 16, problem.n_params)
+    for k, lr in enumerate([0.001, 0.01, 0.1]):
+        alone = optimizers.run(problem, "adam", start=starts[k], steps=15, lr=lr)
+        np.testing.assert_array_equal(together.points[k], alone.points)
+
+
+def test_mini_batches_partition_each_epoch():
+    """With lr = 0 the weights stay put, so one epoch's batch gradients average to the full gradient."""
+    problem = problem_of(TRAJECTORIES[0])  # N = 40
+    w0 = problem.init(2)
+    t = optimizers.run(problem, "sgd", start=w0, steps=8, lr=0.0, batch_size=10, seed=3)
+    full = problem.value_and_gradient(w0)[1]
+    for epoch in (slice(0, 4), slice(4, 8)):
+        np.testing.assert_allclose(t.gradients[epoch].mean(axis=0), full, rtol=0, atol=1e-15)
+    assert not np.allclose(t.gradients[0], full)
+    np.testing.assert_allclose(t.losses, problem.value(w0), rtol=1e-15)  # the full loss is reported
