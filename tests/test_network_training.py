@@ -1,6 +1,6 @@
-"""Training a network with ``optimizers.run`` as torch.optim trains it: full-batch SGD (momentum,
-nesterov) and Adam trajectories recorded with torch (tests/fixtures/make_torch_network.py), replayed
-on ``landscapes.network``; mini-batches from run's seeded sampling."""
+"""Training a network with ``optimizers.run`` as torch.optim trains it: SGD (momentum, nesterov) and
+Adam trajectories recorded with torch (tests/fixtures/make_torch_network.py), full batch and on the
+mini-batches run's seeded sampling draws, replayed on ``landscapes.network``."""
 
 import json
 from pathlib import Path
@@ -21,7 +21,8 @@ def problem_of(case):
 
 
 def trajectory_id(case):
-    return f"{case['data']}-{case['optimizer']}"
+    batch = f"-batch{case['batch_size']}" if "batch_size" in case else ""
+    return f"{case['data']}-{case['optimizer']}{batch}"
 
 
 @pytest.mark.parametrize("case", TRAJECTORIES, ids=trajectory_id)
@@ -29,6 +30,8 @@ def test_training_follows_torch(case):
     problem = problem_of(case)
     w0 = np.array(case["points"][0])
     hp = {k: case[k] for k in ("lr", "momentum", "nesterov", "betas") if k in case}
+    if "batch_size" in case:  # the mini-batches run draws for this seed (torch trained on the same)
+        hp.update(batch_size=case["batch_size"], seed=case["batch_seed"])
     t = optimizers.run(problem, case["optimizer"], start=w0, steps=case["steps"], **hp)
     path, losses = t.points, t.losses
     assert path.shape == (case["steps"] + 1, problem.n_params)
