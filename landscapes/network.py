@@ -204,6 +204,39 @@ class Network:
         z = self.outputs(params, inputs)
         return _sigmoid(z) if self.task == "classification" else z
 
+    def accuracy(self, params, test: bool = False):
+        """The share of examples classified right (P(class 1) > ½ ⇔ z > 0): ``(K,)``; classification only."""
+        if self.task != "classification":
+            raise ValueError(
+                f"accuracy needs a classification data set; {self.settings['data']} is a regression"
+            )
+        inputs, targets = (self.test_inputs, self.test_targets) if test else (self.inputs, self.targets)
+        return np.mean((self.outputs(params, inputs) > 0.0) == (targets == 1.0), axis=-1)
+
+    def input_window(self, margin: float = 0.15):
+        """The inputs' extent (training and test), widened by ``margin`` of its span on each side:
+        ``((x0, x1), (y0, y1))``, or ``((a0, a1),)`` for one input."""
+        both = np.concatenate([self.inputs, self.test_inputs])
+        low, high = both.min(axis=0), both.max(axis=0)
+        pad = margin * (high - low)
+        return tuple((float(lo - p), float(hi + p)) for lo, hi, p in zip(low, high, pad, strict=True))
+
+    def prediction_grid(self, params, n: int = 60, window=None):
+        """The prediction over a regular grid of the input window, for a data view.
+
+        Two inputs: ``(xs (n,), ys (n,), predictions (K, n, n))`` with predictions[k, i, j] at
+        (xs[j], ys[i]) (rows follow y, as a heatmap expects): P(class 1), or the fitted value. One
+        input: ``(xs (n,), predictions (K, n))``. ``(P,)`` params drop the K axis.
+        """
+        window = self.input_window() if window is None else window
+        axes = [np.linspace(lo, hi, n) for lo, hi in window]
+        if len(axes) == 1:
+            return axes[0], self.predict(params, axes[0][:, None])
+        xs, ys = axes
+        gx, gy = np.meshgrid(xs, ys)
+        flat = self.predict(params, np.column_stack([gx.ravel(), gy.ravel()]))
+        return xs, ys, flat.reshape(*flat.shape[:-1], n, n)
+
     def unpack(self, params):
         """Each layer's ``(weight (K, out, in), bias (K, out))``, views into ``params`` ``(K, P)``."""
         params = np.asarray(params, dtype=np.float64)

@@ -85,6 +85,18 @@ class Recommender:
         full = np.matmul(u, v.transpose(0, 2, 1))
         return full[0] if one else full
 
+    def unknown_error(self, params):
+        """How well the factors guess the ratings nobody gave: the RMSE of U Vᵀ against the noiseless
+        R* on the unknown entries, ``(K,)`` (NaN when every entry is known)."""
+        params, one = self._check_params(params)
+        unknown = ~self.mask
+        if not unknown.any():
+            error = np.full(params.shape[0], np.nan)
+        else:
+            residual = self.reconstruction(params) - self.truth
+            error = np.sqrt(np.mean(residual[:, unknown] ** 2, axis=-1))
+        return error[0] if one else error
+
     def value(self, params):
         """``(K, P)`` -> L ``(K,)`` over every known entry."""
         params, one = self._check_params(params)

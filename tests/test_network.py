@@ -203,3 +203,31 @@ def test_bad_params_and_batches_are_refused():
         problem.batch_gradient(np.zeros((1, 13)), np.array([[10]]))
     with pytest.raises(ValueError, match=r"idx must be \(K, B\) whole numbers with K = 2"):
         problem.batch_gradient(np.zeros((2, 13)), np.array([[1, 2]]))
+
+
+def test_accuracy_counts_the_right_side_of_the_boundary():
+    problem = landscapes.network("blobs", hidden=(3,), n=40)
+    params = np.stack([problem.init(0), problem.init(1)])
+    z = problem.outputs(params, problem.inputs)
+    expected = [np.mean((z[k] > 0) == (problem.targets == 1)) for k in range(2)]
+    np.testing.assert_array_equal(problem.accuracy(params), expected)
+    zt = problem.outputs(params[0], problem.test_inputs)
+    assert problem.accuracy(params[0], test=True) == np.mean((zt > 0) == (problem.test_targets == 1))
+    with pytest.raises(ValueError, match="accuracy needs a classification data set; curve"):
+        landscapes.network("curve", hidden=(2,)).accuracy(np.zeros(7))
+
+
+def test_prediction_grid_rows_follow_y():
+    problem = landscapes.network("moons", hidden=(4,), n=30)
+    params = np.stack([problem.init(0), problem.init(1)])
+    (x0, x1), (y0, y1) = problem.input_window()
+    both = np.concatenate([problem.inputs, problem.test_inputs])
+    assert x0 < both[:, 0].min() and x1 > both[:, 0].max()
+    assert y0 < both[:, 1].min() and y1 > both[:, 1].max()
+    xs, ys, p = problem.prediction_grid(params, n=7)
+    assert xs.shape == ys.shape == (7,) and p.shape == (2, 7, 7)
+    assert p[1, 5, 2] == pytest.approx(problem.predict(params[1], [[xs[2], ys[5]]])[0], rel=1e-14)
+    assert problem.prediction_grid(params[0], n=5)[2].shape == (5, 5)
+    curve = landscapes.network("curve", hidden=(4,), n=30)
+    a, fit = curve.prediction_grid(curve.init(0), n=9)
+    assert fit.shape == (9,) and fit[4] == pytest.approx(curve.predict(curve.init(0), [[a[4]]])[0], rel=1e-14)

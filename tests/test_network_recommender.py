@@ -110,3 +110,15 @@ def test_init_is_seeded_and_small():
 def test_bad_settings_are_refused(kwargs, words):
     with pytest.raises(ValueError, match="^" + re.escape(words)):
         landscapes.recommender(**kwargs)
+
+
+def test_unknown_error_is_the_rmse_on_the_entries_nobody_rated():
+    problem = landscapes.recommender(users=6, items=6, rank=2, density=0.5, seed=6)
+    params = np.stack([problem.init(0), problem.init(1)])
+    full = problem.reconstruction(params)
+    for k in range(2):
+        residual = [
+            full[k, i, j] - problem.truth[i, j] for i in range(6) for j in range(6) if not problem.mask[i, j]
+        ]
+        assert problem.unknown_error(params)[k] == pytest.approx(np.sqrt(np.mean(np.square(residual))))
+    assert np.isnan(landscapes.recommender(density=1.0).unknown_error(np.zeros(36)))
