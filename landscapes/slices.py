@@ -226,7 +226,7 @@ class PlaneSurface(Landscape):
             raise ValueError(f"bounds must be ((xmin, xmax), (ymin, ymax)) with min < max, got {bounds!r}")
         self.start = (0.5 * (x0 + x1), 0.5 * (y0 + y1)) if start is None else tuple(map(float, start))
         self.name = name or f"{problem.name}_plane"
-        self.title = title or f"A plane through {getattr(problem, 'title', problem.name)}"
+        self.title = title or f"A plane through the {_title(problem)}"
         self.formula = "L(w + x·d₁ + y·d₂)"
         self.description = description or (
             f"A 2-D slice of the {problem.n_params}-dimensional loss: the loss at w + x·d₁ + y·d₂. "
@@ -265,6 +265,8 @@ class PlaneSurface(Landscape):
 def random_plane_surface(problem, weights, seed: int = 0, span: float = 1.0, **options) -> PlaneSurface:
     """The Li et al. plane through ``weights`` along ``random_directions(seed)``, over [−span, span]²."""
     d1, d2 = random_directions(problem, weights, seed)
+    options.setdefault("name", f"{problem.name}_random_plane_{seed}")
+    options.setdefault("title", f"Random plane {seed} (filter-normalised) of the {_title(problem)}")
     return PlaneSurface(problem, weights, d1, d2, bounds=((-span, span), (-span, span)), **options)
 
 
@@ -277,8 +279,17 @@ def pca_plane_surface(problem, path, margin: float = 0.25, **options) -> PlaneSu
     low, high = pca.coords.min(axis=0), pca.coords.max(axis=0)
     pad = margin * np.maximum(high - low, 1e-12)
     bounds = tuple((float(lo - p), float(hi + p)) for lo, hi, p in zip(low, high, pad, strict=True))
-    options.setdefault("start", tuple(pca.coords[0]))
+    options.setdefault("start", tuple(float(c) for c in pca.coords[0]))
+    options.setdefault("name", f"{problem.name}_pca_plane")
+    first, second = 100 * pca.explained
+    options.setdefault(
+        "title", f"PCA plane of the path ({first:.0f} % + {second:.0f} % of its variance), {_title(problem)}"
+    )
     return PlaneSurface(problem, pca.centre, *pca.directions, bounds=bounds, **options)
+
+
+def _title(problem) -> str:
+    return getattr(problem, "title", problem.name)
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -219,3 +219,13 @@ def test_bad_inputs_are_refused(net, weights):
         slices.random_directions(net, weights[:-1])
     with pytest.raises(ValueError, match="bounds must be"):
         slices.PlaneSurface(net, weights, weights, weights, bounds=((1, -1), (0, 1)))
+
+
+def test_plane_surfaces_are_named_for_their_plane(net, weights):
+    random = slices.random_plane_surface(net, weights, seed=7)
+    assert random.name == f"{net.name}_random_plane_7" and "Random plane 7" in random.title
+    path = np.stack([weights, weights + 0.1 * net.init(1), weights + 0.3 * net.init(2)])
+    pca = slices.pca_plane_surface(net, path)
+    explained = slices.pca_plane(path).explained
+    assert pca.name == f"{net.name}_pca_plane"
+    assert f"({100 * explained[0]:.0f} % + {100 * explained[1]:.0f} %" in pca.title
