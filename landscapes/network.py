@@ -267,28 +267,27 @@ class Network:
             outs.append(a)
         return outs
 
-    def _loss(self, z, t):
-        """The mean loss over the examples (last axis) of outputs ``z`` and targets ``t``."""
+    def _loss(self, z, t, slope: bool = False):
+        """The mean loss over the examples (last axis) of outputs ``z`` and targets ``t``; with
+        ``slope``, also ∂L/∂z (the mean's 1/N included), shape of ``z``."""
+        n = t.shape[-1]
         if self.task == "regression":
             r = z - t
-            return np.mean(r * r, axis=-1)
+            loss = np.mean(r * r, axis=-1)
+            return (loss, r * (2.0 / n)) if slope else loss
         e = np.exp(-np.abs(z))
-        return np.mean(np.maximum(z, 0.0) - z * t + np.log1p(e), axis=-1)
+        loss = np.mean(np.maximum(z, 0.0) - z * t + np.log1p(e), axis=-1)
+        if not slope:
+            return loss
+        dz = np.where(z >= 0.0, 1.0, e) / (1.0 + e)  # σ(z), from e = e^−|z| without overflow
+        dz -= t
+        dz *= 1.0 / n
+        return loss, dz
 
     def _loss_and_gradient(self, params, x, t):
         k, n = params.shape[0], t.shape[-1]
         outs = self._forward(params, x)
-        z = outs[-1]
-        if self.task == "regression":
-            r = z - t
-            loss = np.mean(r * r, axis=-1)
-            dz = r * (2.0 / n)
-        else:
-            e = np.exp(-np.abs(z))
-            loss = np.mean(np.maximum(z, 0.0) - z * t + np.log1p(e), axis=-1)
-            dz = np.where(z >= 0.0, 1.0, e) / (1.0 + e)  # σ(z)
-            dz -= t
-            dz *= 1.0 / n
+        loss, dz = self._loss(outs[-1], t, slope=True)
         grad = np.empty((k, self.n_params))
         ones = np.ones(n)
         delta = dz[:, :, None]  # ∂L/∂h of the output layer, (K, N, 1)
