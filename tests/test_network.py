@@ -36,10 +36,14 @@ def close(ours, torch_values, rtol=1e-12):
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_the_data_regenerate_bit_for_bit(case):
+def test_the_data_regenerate(case):
+    """The same numbers on every machine, up to the last bit of sin and cos (NumPy's SIMD kernels
+    differ by an ulp between CPUs)."""
     problem = problem_of(case)
-    np.testing.assert_array_equal(problem.inputs, case["inputs"])
-    np.testing.assert_array_equal(problem.targets, case["targets"])
+    np.testing.assert_allclose(problem.inputs, case["inputs"], rtol=0, atol=1e-14)
+    if problem.task == "classification":  # labels are exact
+        np.testing.assert_array_equal(problem.targets, case["targets"])
+    np.testing.assert_allclose(problem.targets, case["targets"], rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
