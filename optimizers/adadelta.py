@@ -65,6 +65,14 @@ ADADELTA = Optimizer(
         WEIGHT_DECAY(0.0),
         MAXIMIZE,
     ),
+    reference="torch.optim.Adadelta",
+    examples=(
+        {"lr": 1.0},
+        {"lr": 2.0, "rho": 0.5},
+        {"lr": 1.0, "eps": 0.001},
+        {"lr": 1.0, "weight_decay": 0.1},
+        {"lr": 1.0, "maximize": True},
+    ),
     init=init,
     update=update,
 )

@@ -67,6 +67,14 @@ ADAGRAD = Optimizer(
         EPS(1e-10),
         MAXIMIZE,
     ),
+    reference="torch.optim.Adagrad",
+    examples=(
+        {"lr": 0.1},
+        {"lr": 0.1, "lr_decay": 0.1},
+        {"lr": 0.1, "weight_decay": 0.1},
+        {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 0.001},
+        {"lr": 0.05, "maximize": True},
+    ),
     init=init,
     update=update,
 )

@@ -93,6 +93,17 @@ ADAM = Optimizer(
         MAXIMIZE,
         DECOUPLED_WEIGHT_DECAY,
     ),
+    reference="torch.optim.Adam",
+    examples=(
+        {"lr": 0.05},
+        {"lr": 0.05, "betas": (0.5, 0.9)},
+        {"lr": 0.05, "betas": (0.0, 0.0)},
+        {"lr": 0.05, "eps": 0.1},
+        {"lr": 0.05, "weight_decay": 0.5},
+        {"lr": 0.05, "weight_decay": 0.5, "decoupled_weight_decay": True},
+        {"lr": 0.05, "amsgrad": True},
+        {"lr": 0.02, "maximize": True},
+    ),
     init=init,
     update=update,
 )

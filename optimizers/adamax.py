@@ -64,6 +64,14 @@ ADAMAX = Optimizer(
         WEIGHT_DECAY(0.0),
         MAXIMIZE,
     ),
+    reference="torch.optim.Adamax",
+    examples=(
+        {"lr": 0.05},
+        {"lr": 0.05, "betas": (0.5, 0.9)},
+        {"lr": 0.05, "eps": 0.1},
+        {"lr": 0.05, "weight_decay": 0.5},
+        {"lr": 0.02, "maximize": True},
+    ),
     init=init,
     update=update,
 )

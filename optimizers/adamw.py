@@ -34,6 +34,14 @@ ADAMW = Optimizer(
         AMSGRAD,
         MAXIMIZE,
     ),
+    reference="torch.optim.AdamW",
+    examples=(
+        {"lr": 0.05},
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 0.001},
+        {"lr": 0.05, "weight_decay": 0.5},
+        {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True},
+        {"lr": 0.02, "maximize": True},
+    ),
     init=init,
     update=update,
 )

@@ -5,13 +5,25 @@ names, defaults, validation and update order of ``torch.optim``:
 
     state = init(params, hp)
     params, state = update(grad, state, params, hp, step, hessian)
+    params, state = update(grad, state, params, hp, step, hessian, loss=loss, closure=closure)
 
-``params`` and ``grad`` have shape ``(K, 2)``: K runs advance together. ``hp`` maps each
-hyperparameter name to its value: a Python scalar (the same for every run) or an array of shape
-``(K, 1)`` (one value per run), so that it broadcasts against ``(K, 2)``; ``betas`` is a pair of
-such values. ``step`` counts from 1 at the first update, like torch's ``state["step"]``.
-``hessian`` is ``(hxx, hxy, hyy)``, each ``(K,)``, for optimizers with ``needs_hessian`` (else
-``None``). State fields are arrays of shape ``(K, 2)`` so that a step inspector can record them.
+``params`` and ``grad`` have shape ``(K, P)``: K runs of a problem with P parameters advance
+together (P = 2 on a surface). ``hp`` maps each hyperparameter name to its value: a Python scalar (the
+same for every run) or an array of shape ``(K, 1)`` (one value per run), so that it broadcasts
+against ``(K, P)``; ``betas`` is a pair of such values. ``step`` counts from 1 at the first update,
+like torch's ``state["step"]``. ``hessian`` is ``(K, P, P)``, the problem's exact Hessian, for
+optimizers with ``needs_hessian`` (else ``None``).
+
+An optimizer with ``needs_closure`` (L-BFGS) gets the second form: ``loss`` ``(K,)`` at ``params``,
+and ``closure(points, runs)``, which evaluates the points ``(n, P)`` of the runs ``runs`` (``(n,)``
+ints) and returns ``(loss (n,), gradient (n, P))``; the engine keeps every such evaluation as a
+sub-step of the path. Such an optimizer may keep memory across steps that is not an array per run:
+its state class lists those fields in a class attribute ``unrecorded``.
+
+Every other state field is an array of shape ``(K, P)`` (a per-run number is broadcast along P) so
+that a step inspector can record it. Hyperparameters are floats, bools, pairs, whole numbers
+(``kind`` ``"int"``) or one of a few strings (``"choice"``); ``none`` says what ``None`` means for
+a hyperparameter that may be ``None`` (torch's ``max_eval=None``).
 """
 
 from __future__ import annotations
@@ -40,6 +52,10 @@ class Hyperparameter:
         low, high: the allowed range; ``low_open`` / ``high_open`` exclude the end.
         log: whether a slider for it is on a log scale.
         ui: ``(min, max)`` of the UI slider (inside the allowed range).
+        choices: the allowed strings of a ``"choice"`` hyperparameter (``None`` may be one).
+        integer: a whole number (``"int"``), as torch's ``max_iter``.
+        none: for one that may be ``None`` (or a pair whose first may be), what ``None`` means.
+        infinite: +inf is allowed (Prodigy's ``growth_rate``).
     """
 
     name: str
@@ -52,34 +68,49 @@ class Hyperparameter:
     high_open: bool = False
     log: bool = False
     ui: tuple[float, float] | None = None
+    choices: tuple[str | None, ...] | None = None
+    integer: bool = False
+    none: str = ""
+    infinite: bool = False
 
     @property
     def kind(self) -> str:
-        """``"bool"``, ``"pair"`` or ``"float"``."""
+        """``"bool"``, ``"pair"``, ``"int"``, ``"choice"`` or ``"float"``."""
+        if self.choices is not None:
+            return "choice"
         if isinstance(self.default, bool):
             return "bool"
         if isinstance(self.default, tuple):
             return "pair"
+        if self.integer:
+            return "int"
         return "float"
 
     def allowed(self) -> str:
         """The allowed range in words, e.g. ``0 ≤ lr`` or ``0 ≤ momentum < 1``."""
         if self.kind == "bool":
             return f"{self.name} must be true or false"
-        name = "each of betas" if self.kind == "pair" else self.name
+        if self.kind == "choice":
+            return f"{self.name} must be one of " + ", ".join(repr(c) for c in self.choices)
+        name = f"each of {self.name}" if self.kind == "pair" else self.name
         parts = []
         if self.low > -INF:
             parts.append(f"{_fmt(self.low)} {'<' if self.low_open else '≤'} ")
         parts.append(name)
         if self.high < INF:
             parts.append(f" {'<' if self.high_open else '≤'} {_fmt(self.high)}")
-        return "".join(parts) if len(parts) > 1 else f"{name} must be a finite number"
+        if self.kind == "int":
+            return "a whole number" + (", " + "".join(parts) if len(parts) > 1 else "")
+        if len(parts) == 1:
+            return f"{name} must be a finite number"
+        return "".join(parts) + (f" or {_fmt(INF)}" if self.infinite and self.high == INF else "")
 
     def in_range(self, values: np.ndarray) -> np.ndarray:
         """Elementwise: is each value allowed? NaN and ±inf never are."""
         above = values > self.low if self.low_open else values >= self.low
         below = values < self.high if self.high_open else values <= self.high
-        return above & below & np.isfinite(values)
+        finite = np.isfinite(values) | (self.infinite & (values == INF))
+        return above & below & finite
 
 
 def _fmt(v: float) -> str:
@@ -88,7 +119,12 @@ def _fmt(v: float) -> str:
 
 @dataclass(frozen=True)
 class Optimizer:
-    """An update rule with its hyperparameter spec (the single source for the UI and validation)."""
+    """An update rule with its hyperparameter spec (the single source for the UI and validation).
+
+    ``reference`` names what it is exact against (``"torch.optim.Adam"``, ``"schedulefree.SGDScheduleFree"``,
+    ``"paper"`` for one written from its paper, ``""`` for none); ``examples`` are the hyperparameter
+    sets the contract tests exercise it with (as torch's ``common_optimizers`` lists them).
+    """
 
     name: str
     title: str
@@ -98,6 +134,9 @@ class Optimizer:
     update: Callable[..., tuple[np.ndarray, tuple]]
     needs_hessian: bool = False
     check: Callable[[Mapping[str, Any]], None] | None = None
+    needs_closure: bool = False
+    reference: str = ""
+    examples: tuple[dict[str, Any], ...] = ()
 
     def spec(self, name: str) -> Hyperparameter:
         for h in self.hyperparameters:
@@ -143,8 +182,14 @@ def validate(optimizer: Optimizer, given: Mapping[str, Any]) -> tuple[dict[str, 
 def _parse(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     if h.kind == "bool":
         return _parse_bool(h, value)
+    if h.kind == "choice":
+        return _parse_choice(h, value)
     if h.kind == "pair":
         return _parse_pair(h, value)
+    if value is None and h.none:
+        return None, None
+    if h.kind == "int":
+        return _parse_int(h, value)
     arr = _as_float_array(h, value)
     if arr.ndim > 1:
         raise ValueError(f"{h.name} must be a number or a list of numbers, got shape {arr.shape}")
@@ -163,7 +208,34 @@ def _parse_bool(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
 
 
+def _parse_choice(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    """A choice is one value for every run (it picks code, not numbers)."""
+    if isinstance(value, (str, type(None))) and value in h.choices:
+        return value, None
+    raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
+
+
+def _parse_int(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    """A whole number, the same for every run (it sets how many times code runs)."""
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"{h.name} must be a whole number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{h.name} must be a whole number, got {value!r}") from None
+    if not (math.isfinite(number) and number.is_integer()):
+        raise ValueError(f"Invalid {h.label or h.name}: {value!r} ({h.allowed()})")
+    _check_range(h, np.array([number]), h.label or h.name)
+    return int(number), None
+
+
 def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    if h.none and isinstance(value, (tuple, list)) and len(value) == 2 and value[0] is None:
+        second = _as_float_array(h, value[1])
+        if second.ndim != 0:
+            raise ValueError(f"{h.name} must be a pair of numbers, got {value!r}")
+        _check_range(h, second.reshape(1), f"{h.label} at index 1")
+        return (None, float(second)), None
     arr = _as_float_array(h, value)
     if arr.shape == (2,):
         for i in range(2):

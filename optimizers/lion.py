@@ -52,6 +52,12 @@ LION = Optimizer(
         BETAS((0.9, 0.99)),
         WEIGHT_DECAY(0.0),
     ),
+    reference="paper",
+    examples=(
+        {"lr": 0.01},
+        {"lr": 0.01, "betas": (0.5, 0.9)},
+        {"lr": 0.01, "weight_decay": 0.5},
+    ),
     init=init,
     update=update,
 )

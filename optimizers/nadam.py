@@ -88,6 +88,15 @@ NADAM = Optimizer(
         DECOUPLED_WEIGHT_DECAY,
         MAXIMIZE,
     ),
+    reference="torch.optim.NAdam",
+    examples=(
+        {"lr": 0.05},
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 0.001},
+        {"lr": 0.05, "momentum_decay": 0.1},
+        {"lr": 0.05, "weight_decay": 0.5},
+        {"lr": 0.05, "weight_decay": 0.5, "decoupled_weight_decay": True},
+        {"lr": 0.02, "maximize": True},
+    ),
     init=init,
     update=update,
 )

@@ -6,7 +6,9 @@
 With γ = 1 and δ = 0 it lands on the minimum of any convex quadratic in one step. It is drawn to
 every stationary point, saddles and maxima included; damping shortens the step and bends it
 towards the gradient direction. A singular H + δ I gives an infinite step, which the run reports as
-divergence. The 2 × 2 system is solved in closed form (Cramer's rule) for all runs at once.
+divergence. H is the problem's exact ``(K, P, P)`` Hessian. For P = 2 the system is solved in closed
+form (Cramer's rule) for all runs at once; for larger P by one batched LU solve
+(``numpy.linalg.solve``), run by run where a system is singular.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ def init(params, hp):
 
 
 def update(grad, state, params, hp, step, hessian):
-    hxx, hxy, hyy = hessian
+    if params.shape[1] != 2:
+        return _solve(grad, params, hp, hessian), state
+    hxx, hxy, hyy = hessian[:, 0, 0], hessian[:, 0, 1], hessian[:, 1, 1]
     damping, lr = per_run(hp["damping"]), per_run(hp["lr"])
     a = hxx + damping
     c = hyy + damping
@@ -38,6 +42,23 @@ def update(grad, state, params, hp, step, hessian):
     moved[:, 0] = params[:, 0] - scale * (c * gx - hxy * gy)
     moved[:, 1] = params[:, 1] - scale * (a * gy - hxy * gx)
     return moved, state
+
+
+def _solve(grad, params, hp, hessian):
+    """θ − γ (H + δ I)⁻¹ g for general P; a singular system gives an infinite step (divergence)."""
+    p = params.shape[1]
+    damping = np.broadcast_to(np.asarray(hp["damping"], dtype=np.float64).reshape(-1), params.shape[:1])
+    system = hessian + damping[:, None, None] * np.eye(p)
+    try:
+        direction = np.linalg.solve(system, grad[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        direction = np.empty_like(grad)
+        for i in range(len(grad)):
+            try:
+                direction[i] = np.linalg.solve(system[i], grad[i])
+            except np.linalg.LinAlgError:
+                direction[i] = np.inf
+    return params - hp["lr"] * direction
 
 
 NEWTON = Optimizer(
@@ -61,6 +82,12 @@ NEWTON = Optimizer(
             low=0.0,
             ui=(0.0, 10.0),
         ),
+    ),
+    reference="",
+    examples=(
+        {"lr": 1.0},
+        {"lr": 0.5},
+        {"lr": 1.0, "damping": 1.0},
     ),
     init=init,
     update=update,

@@ -89,6 +89,15 @@ RADAM = Optimizer(
         DECOUPLED_WEIGHT_DECAY,
         MAXIMIZE,
     ),
+    reference="torch.optim.RAdam",
+    examples=(
+        {"lr": 0.001},
+        {"lr": 0.001, "betas": (0.8, 0.9)},
+        {"lr": 0.001, "eps": 0.1},
+        {"lr": 0.001, "weight_decay": 0.5},
+        {"lr": 0.001, "weight_decay": 0.5, "decoupled_weight_decay": True},
+        {"lr": 0.001, "maximize": True},
+    ),
     init=init,
     update=update,
 )

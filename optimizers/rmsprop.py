@@ -102,6 +102,16 @@ RMSPROP = Optimizer(
         Hyperparameter("centered", False, "Divide by the gradient's variance, not its raw mean square."),
         MAXIMIZE,
     ),
+    reference="torch.optim.RMSprop",
+    examples=(
+        {"lr": 0.01},
+        {"lr": 0.01, "alpha": 0.9, "eps": 0.001},
+        {"lr": 0.01, "weight_decay": 0.1},
+        {"lr": 0.01, "momentum": 0.9},
+        {"lr": 0.01, "centered": True},
+        {"lr": 0.005, "centered": True, "momentum": 0.5},
+        {"lr": 0.005, "maximize": True},
+    ),
     init=init,
     update=update,
 )

@@ -18,7 +18,7 @@ import numpy as np
 
 import landscapes
 from landscapes.base import Landscape
-from landscapes.data import DataLoss
+from landscapes.problem import SurfaceProblem, as_problem
 from optimizers import registry, schedules
 from optimizers.base import Optimizer, validate
 from optimizers.schedules import whole_number
@@ -31,16 +31,17 @@ ESCAPE_FACTOR = 100.0
 class Trajectory:
     """What a run (or K runs) did.
 
-    Shapes are for K runs; a single run (a start ``(x, y)``, scalar hyperparameters and one seed)
-    drops the leading K axis.
+    Shapes are for K runs of a problem with P parameters (P = 2 for a surface); a single run (one
+    start ``(P,)``, scalar hyperparameters and one seed) drops the leading K axis.
 
     Attributes:
-        points: ``(K, steps + 1, 2)``, the start first.
+        landscape: the problem's name.
+        points: ``(K, steps + 1, P)``, the start first.
         losses: ``(K, steps + 1)``.
-        gradients: ``(K, steps + 1, 2)``, the gradient at each point (the one step k used).
+        gradients: ``(K, steps + 1, P)``, the gradient at each point (the one step k used).
         diverged_at: ``(K,)`` ints, the first step whose point left the valid region (−1: never).
             From that step on, points, losses and gradients are NaN.
-        states: with ``record_state=True``, each optimizer state field as ``(K, steps + 1, 2)``
+        states: with ``record_state=True``, each optimizer state field as ``(K, steps + 1, P)``
             (index 0 is the initial state, index k the state after step k); else ``None``.
         lrs: ``(K, steps)``, the learning rate of each update (index k: the step from point k to
             point k + 1), scheduled or constant. Kept after a divergence (it is an input). A
@@ -49,6 +50,10 @@ class Trajectory:
             the scheduler cycles it (OneCycleLR); else ``None``.
         batch_size, noise, seed: the stochastic-gradient settings (``batch_size`` ``None``: full batch).
         scheduler, scheduler_options: the schedule's name and every option as used (``None``: none).
+        substeps: for an optimizer that evaluates the loss within a step (L-BFGS), ``(K, steps, E,
+            P)``: step k's evaluations in order (on the way from point k to point k + 1), NaN after
+            its last; E is the most any step used. ``None`` for the others.
+        substep_losses: ``(K, steps, E)``, the loss at each sub-step.
 
     With stochastic gradients, ``gradients`` holds the gradient the update used (at the last point,
     the one a next step would use) and ``losses`` the full loss.
@@ -69,6 +74,8 @@ class Trajectory:
     seed: int | list[int] = 0
     scheduler: str | None = None
     scheduler_options: dict[str, Any] | None = None
+    substeps: np.ndarray | None = None
+    substep_losses: np.ndarray | None = None
 
     @property
     def steps(self) -> int:
@@ -96,16 +103,18 @@ def run(
     """Run ``optimizer`` on ``landscape`` for ``steps`` steps from ``start``.
 
     Args:
-        landscape: a registered name or a ``Landscape``.
+        landscape: a registered surface name, a ``Landscape``, or any problem with P parameters
+            (the protocol is in ``landscapes/problem.py``).
         optimizer: a registered name or an ``Optimizer``.
-        start: ``(x, y)``, or ``(K, 2)`` for K runs; ``None`` uses the landscape's default start.
+        start: ``(P,)`` (``(x, y)`` on a surface), or ``(K, P)`` for K runs; ``None`` uses the
+            problem's default start (a surface's ``start``, a problem's ``init(seed)``).
         steps: number of updates (the trajectory has ``steps + 1`` points).
         batch_size: for a data loss (``landscapes.data.DataLoss``) only: B examples per gradient.
             1 is SGD, 1 < B < N mini-batch, N or ``None`` the full batch (the exact gradient).
             Each epoch shuffles the N examples afresh and takes consecutive batches of B; when B does
             not divide N the last batch of an epoch is smaller (torch DataLoader's default,
             ``drop_last=False``), so every example is used exactly once per epoch.
-        noise: σ ≥ 0: add N(0, σ²) noise to each gradient component (any landscape).
+        noise: σ ≥ 0: add N(0, σ²) noise to each gradient component (any problem).
         seed: a whole number ≥ 0, or one per run: the randomness of batches and noise. Run k draws
             from generators seeded by its own seed alone (``SeedSequence(seed).spawn(2)``: one for
             the batch order, one for the noise, so turning noise on keeps the batches), so it gets
@@ -122,29 +131,36 @@ def run(
             setting or scheduler option outside its range (the message names it, its value and the
             allowed range).
     """
-    land = landscapes.get(landscape) if isinstance(landscape, str) else landscape
+    problem = as_problem(landscape)
     opt = registry.get(optimizer) if isinstance(optimizer, str) else optimizer
     steps = _check_steps(steps)
     hp, k_hp = validate(opt, hyperparameters)
-    starts, k_start = _parse_start(land.start if start is None else start)
     seeds, k_seed = _parse_seed(seed)
+    p = problem.n_params
+    starts, k_start = _parse_start(_default_start(problem, seeds) if start is None else start, p)
     noise = _check_noise(noise)
-    batch_size = _check_batch_size(batch_size, land)
+    batch_size = _check_batch_size(batch_size, problem)
+    if opt.needs_closure and (batch_size is not None or noise):
+        raise ValueError(
+            f"{opt.title} evaluates the loss several times per step, so it needs the exact loss: "
+            "use no batch_size and no noise"
+        )
     k = _count_runs((k_start, "start points"), (k_hp, "hyperparameter values"), (k_seed, "seeds"))
     schedule, options = _resolve_schedule(scheduler, scheduler_options, steps)
     lrs, momenta, step_hp = _scheduled(schedule, options, opt, hp, steps)
-    params = np.broadcast_to(starts, (k, 2)).copy()
-    value_and_gradient = _gradient_source(land, seeds, k, batch_size, noise)
-    points, losses, gradients, diverged_at, states = _loop(
-        land, opt, params, hp, steps, record_state, value_and_gradient, step_hp
+    params = np.broadcast_to(starts, (k, p)).copy()
+    evaluate = _gradient_source(problem, seeds, k, batch_size, noise)
+    points, losses, gradients, diverged_at, states, substeps = _loop(
+        problem, opt, params, hp, steps, record_state, evaluate, step_hp
     )
     lrs = np.broadcast_to(lrs, (k, steps))  # a read-only view: a shared lr costs no memory per run
     if k_start is None and k_hp is None and k_seed is None:
         points, losses, gradients, diverged_at = points[0], losses[0], gradients[0], int(diverged_at[0])
         states = None if states is None else {name: v[0] for name, v in states.items()}
+        substeps = None if substeps is None else tuple(v[0] for v in substeps)
         lrs = lrs[0]
     return Trajectory(
-        landscape=land.name,
+        landscape=problem.name,
         optimizer=opt.name,
         hyperparameters=_plain(hp),
         points=points,
@@ -159,35 +175,45 @@ def run(
         seed=seeds[0] if k_seed is None else seeds,
         scheduler=None if schedule is None else schedule.name,
         scheduler_options=None if schedule is None else _plain(options),
+        substeps=None if substeps is None else substeps[0],
+        substep_losses=None if substeps is None else substeps[1],
     )
 
 
-def _loop(land, opt, params, hp, steps, record_state, value_and_gradient, step_hp):
+def _default_start(problem, seeds: list[int]):
+    """The problem's own start: ``init(seed)`` for each seed given (one start if one seed, and
+    always one on a surface, whose start does not depend on the seed)."""
+    if not hasattr(problem, "init"):
+        raise ValueError(f"{problem.name} has no default start (no init(seed)): give a start")
+    if len(seeds) == 1 or isinstance(problem, SurfaceProblem):
+        return problem.init(seeds[0])
+    return np.stack([problem.init(s) for s in seeds])
+
+
+def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
     """The hot loop. Buffers are time-major so each step writes one contiguous block.
 
-    ``value_and_gradient`` is the landscape's own or a stochastic one (``_gradient_source``);
-    ``step_hp``, if not ``None``, holds each step's scheduled hyperparameters (``_scheduled``).
+    ``evaluate(params, out)`` writes the gradient into ``out`` (``(K, P)``) and returns the loss: the
+    problem's own or a stochastic one (``_gradient_source``); ``step_hp``, if not ``None``, holds each
+    step's scheduled hyperparameters (``_scheduled``).
     """
-    k = params.shape[0]
-    points = np.empty((steps + 1, k, 2))
+    k, p = params.shape
+    points = np.empty((steps + 1, k, p))
     losses = np.empty((steps + 1, k))
-    gradients = np.empty((steps + 1, k, 2))
+    gradients = np.empty((steps + 1, k, p))
     diverged_at = np.full(k, -1)
-    region = _ValidRegion.of(land)
-    every = _check_every(k)
+    region = _ValidRegion.of(problem)
+    every = _check_every(max(1, k * p // 2))
     if step_hp is not None:
         hp = dict(hp)  # the loop's own copy: each step's values are written into it
+    closure = _Closure(problem, k) if opt.needs_closure else None
     # Diverging runs overflow and turn NaN, also in the few steps they take before a check sees them.
     with np.errstate(all="ignore"):
         state = opt.init(params, hp)
         recorded = [state] if record_state else None
         for step in range(steps + 1):
-            x, y = params[:, 0], params[:, 1]
-            loss, (gx, gy) = value_and_gradient(x, y)
             points[step] = params
-            losses[step] = loss
-            gradients[step, :, 0] = gx
-            gradients[step, :, 1] = gy
+            losses[step] = evaluate(params, gradients[step])
             if step % every == every - 1 or step == steps:
                 block = slice(step - step % every, step + 1)  # the steps since the last check
                 params = _stop_diverged(region, points, losses, block, diverged_at, params)
@@ -195,49 +221,109 @@ def _loop(land, opt, params, hp, steps, record_state, value_and_gradient, step_h
                 break
             if step_hp is not None:
                 hp.update(step_hp[step])
-            hessian = land.hessian(x, y) if opt.needs_hessian else None
-            params, state = opt.update(gradients[step], state, params, hp, step + 1, hessian)
+            hessian = problem.hessian(params) if opt.needs_hessian else None
+            if closure is None:
+                params, state = opt.update(gradients[step], state, params, hp, step + 1, hessian)
+            else:
+                closure.next_step()
+                params, state = opt.update(
+                    gradients[step], state, params, hp, step + 1, hessian, loss=losses[step], closure=closure
+                )
             if record_state:
                 recorded.append(state)
     states = None
     if record_state:
+        hidden = getattr(type(recorded[0]), "unrecorded", ())
         states = {
-            name: np.stack([getattr(s, name) for s in recorded], axis=1) for name in recorded[0]._fields
+            name: np.stack([getattr(s, name) for s in recorded], axis=1)
+            for name in recorded[0]._fields
+            if name not in hidden
         }
+    substeps = None if closure is None else closure.arrays(steps)
     if (diverged_at >= 0).any():
-        _blank_after_divergence(diverged_at, points, losses, gradients, states)
-    return points.swapaxes(0, 1), losses.T, gradients.swapaxes(0, 1), diverged_at, states
+        _blank_after_divergence(diverged_at, points, losses, gradients, states, substeps)
+    return points.swapaxes(0, 1), losses.T, gradients.swapaxes(0, 1), diverged_at, states, substeps
+
+
+class _Closure:
+    """What an optimizer with ``needs_closure`` calls for more evaluations within a step.
+
+    ``closure(points, runs)``: points ``(n, P)`` of the runs ``runs`` (``(n,)`` ints) -> ``(loss (n,),
+    gradient (n, P))``, the problem's exact values. Every evaluation is kept as a sub-step of its run
+    and step, in order, for the path and the step inspector (``arrays``).
+    """
+
+    def __init__(self, problem, k: int):
+        self.problem, self.k = problem, k
+        self.log: list[list[tuple[int, np.ndarray, np.ndarray]]] = []
+
+    def next_step(self) -> None:
+        self.log.append([])
+
+    def __call__(self, points, runs):
+        points = np.asarray(points, dtype=np.float64).reshape(len(runs), -1)
+        loss, gradient = self.problem.value_and_gradient(points)
+        self.log[-1].append((np.asarray(runs), points.copy(), np.asarray(loss, dtype=np.float64)))
+        return loss, gradient
+
+    def arrays(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(points (K, steps, E, P), losses (K, steps, E))``: each step's evaluations in order, NaN
+        after a run's last one (E is the most any run and step used)."""
+        counts = np.zeros((steps, self.k), dtype=int)
+        for step, calls in enumerate(self.log):
+            for runs, _, _ in calls:
+                np.add.at(counts[step], runs, 1)
+        e = int(counts.max(initial=0))
+        p = self.problem.n_params
+        points = np.full((self.k, steps, e, p), np.nan)
+        losses = np.full((self.k, steps, e), np.nan)
+        for step, calls in enumerate(self.log):
+            filled = np.zeros(self.k, dtype=int)
+            for runs, at, loss in calls:
+                points[runs, step, filled[runs]] = at
+                losses[runs, step, filled[runs]] = loss
+                filled[runs] += 1
+        return points, losses
 
 
 @dataclass(frozen=True)
 class _ValidRegion:
-    """Where a run must stay: within ``radius`` of the plot window's centre ``(cx, cy)``, finite loss.
+    """Where a run must stay: within ``radius`` of the centre in every coordinate, with a finite loss.
 
-    Each coordinate is compared with scalars: a ``(2,)`` centre against ``(K, 2)`` points would make
-    NumPy run K inner loops of length 2, about 10× slower.
+    A 2-D surface's region is its plot window widened ``ESCAPE_FACTOR`` times; another problem's is
+    everything finite. Each coordinate of a 2-D point is compared with scalars: a ``(2,)`` centre
+    against ``(K, 2)`` points would make NumPy run K inner loops of length 2, about 10× slower.
     """
 
-    cx: float
-    cy: float
+    centre: tuple[float, ...] | None
     radius: float
 
     @classmethod
-    def of(cls, land: Landscape) -> _ValidRegion:
-        (x0, x1), (y0, y1) = land.bounds
-        return cls((x0 + x1) / 2, (y0 + y1) / 2, ESCAPE_FACTOR * max(x1 - x0, y1 - y0) / 2)
+    def of(cls, problem) -> _ValidRegion:
+        if not isinstance(problem, SurfaceProblem):
+            return cls(None, math.inf)
+        (x0, x1), (y0, y1) = problem.landscape.bounds
+        return cls(((x0 + x1) / 2, (y0 + y1) / 2), ESCAPE_FACTOR * max(x1 - x0, y1 - y0) / 2)
 
     def holds(self, points, losses) -> bool:
-        """Whether every point (``(..., 2)``) is inside and every loss finite; NaN fails (its max does)."""
+        """Whether every point (``(..., P)``) is inside and every loss finite; NaN fails (its max does)."""
+        if not np.isfinite(losses).all():
+            return False
+        if self.centre is None:
+            return bool(np.isfinite(points).all())
+        cx, cy = self.centre
         return bool(
-            np.isfinite(losses).all()
-            and np.abs(points[..., 0] - self.cx).max() <= self.radius
-            and np.abs(points[..., 1] - self.cy).max() <= self.radius
+            np.abs(points[..., 0] - cx).max() <= self.radius
+            and np.abs(points[..., 1] - cy).max() <= self.radius
         )
 
     def left(self, points, losses):
         """Boolean, the shape of ``losses``: where a point is outside or its loss not finite."""
-        inside = np.abs(points[..., 0] - self.cx) <= self.radius
-        inside &= np.abs(points[..., 1] - self.cy) <= self.radius
+        if self.centre is None:
+            return ~(np.isfinite(points).all(axis=-1) & np.isfinite(losses))
+        cx, cy = self.centre
+        inside = np.abs(points[..., 0] - cx) <= self.radius
+        inside &= np.abs(points[..., 1] - cy) <= self.radius
         inside &= np.isfinite(losses)
         return ~inside
 
@@ -270,8 +356,9 @@ def _stop_diverged(region, points, losses, block, diverged_at, params):
     return params
 
 
-def _blank_after_divergence(diverged_at, points, losses, gradients, states):
-    """NaN from each run's ``diverged_at`` on, in the time-major buffers and in ``states`` (run-major)."""
+def _blank_after_divergence(diverged_at, points, losses, gradients, states, substeps):
+    """NaN from each run's ``diverged_at`` on, in the time-major buffers and in ``states`` and the
+    sub-steps of the steps from there on (both run-major)."""
     n_points = losses.shape[0]
     after = np.arange(n_points)[:, None] >= np.where(diverged_at < 0, n_points, diverged_at)[None, :]
     points[after] = np.nan
@@ -279,6 +366,8 @@ def _blank_after_divergence(diverged_at, points, losses, gradients, states):
     gradients[after] = np.nan
     for value in (states or {}).values():
         value[after.T] = np.nan
+    for value in substeps or ():
+        value[after.T[:, :-1]] = np.nan
 
 
 def _check_steps(steps) -> int:
@@ -292,20 +381,22 @@ def _check_steps(steps) -> int:
     return int(steps)
 
 
-def _parse_start(start) -> tuple[np.ndarray, int | None]:
+def _parse_start(start, p: int = 2) -> tuple[np.ndarray, int | None]:
+    """``(starts (K, P), k)``: one start (``k`` ``None``) or k of them."""
+    words = "(x, y) or a list of (x, y) points" if p == 2 else f"{p} numbers or a list of them, one per run"
     try:
         arr = np.asarray(start, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"start must be (x, y) or a list of (x, y) points, got {start!r}") from None
-    if arr.shape == (2,):
+        raise ValueError(f"start must be {words}, got {start!r}") from None
+    if arr.shape == (p,):
         k = None
-    elif arr.ndim == 2 and arr.shape[1] == 2 and arr.shape[0] > 0:
+    elif arr.ndim == 2 and arr.shape[1] == p and arr.shape[0] > 0:
         k = arr.shape[0]
     else:
-        raise ValueError(f"start must be (x, y) or a list of (x, y) points, got shape {arr.shape}")
+        raise ValueError(f"start must be {words}, got shape {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError("start must be finite numbers")
-    return arr.reshape(-1, 2), k
+    return arr.reshape(-1, p), k
 
 
 def _plain(hp: dict[str, Any]) -> dict[str, Any]:
@@ -329,32 +420,54 @@ NOISE_BLOCK = 256
 ORDER_BLOCK = 512
 
 
-def _gradient_source(land, seeds: list[int], k: int, batch_size: int | None, noise: float):
-    """The loop's ``value_and_gradient(x, y)``: the landscape's own, or one with stochastic gradients.
+def _gradient_source(problem, seeds: list[int], k: int, batch_size: int | None, noise: float):
+    """The loop's ``evaluate(params, out)``: writes the gradient into ``out`` and returns the loss.
 
-    The stochastic one returns the full loss and, at each call (one per point of the trajectory),
-    the mean gradient of the next mini-batch plus N(0, σ²) noise, for every run. ``seeds`` has one
-    seed per run or one for all k runs.
+    Without batches or noise it is the problem's exact gradient (a 2-D surface's own
+    ``value_and_gradient(x, y)``, called on the two columns as the hot loop always has). The
+    stochastic one returns the full loss and, at each call (one per point of the trajectory), the mean
+    gradient of the next mini-batch plus N(0, σ²) noise, for every run. ``seeds`` has one seed per
+    run or one for all k runs.
     """
+    exact = _exact_source(problem)
     if batch_size is None and noise == 0:
-        return land.value_and_gradient
+        return exact
     seeds = seeds * k if len(seeds) == 1 else seeds
-    batches = None if batch_size is None else _batch_indices(land.n_examples, batch_size, seeds)
-    noises = None if noise == 0 else _standard_normals(seeds)
+    batches = None if batch_size is None else _batch_indices(problem.n_examples, batch_size, seeds)
+    noises = None if noise == 0 else _standard_normals(seeds, problem.n_params)
 
-    def value_and_gradient(x, y):
+    def evaluate(params, out):
         if batches is None:
-            loss, (gx, gy) = land.value_and_gradient(x, y)
+            loss = exact(params, out)
         else:
-            loss = land.value(x, y)
-            gx, gy = land.batch_gradient(x, y, next(batches))
+            loss = problem.value(params)
+            out[...] = problem.batch_gradient(params, next(batches))
         if noises is not None:
-            z = next(noises)
-            gx = gx + noise * z[:, 0]
-            gy = gy + noise * z[:, 1]
-        return loss, (gx, gy)
+            out += noise * next(noises)
+        return loss
 
-    return value_and_gradient
+    return evaluate
+
+
+def _exact_source(problem):
+    if isinstance(problem, SurfaceProblem):
+        surface_value_and_gradient = problem.landscape.value_and_gradient
+
+        def evaluate(params, out):
+            loss, (gx, gy) = surface_value_and_gradient(params[:, 0], params[:, 1])
+            out[:, 0] = gx
+            out[:, 1] = gy
+            return loss
+
+        return evaluate
+
+    value_and_gradient = problem.value_and_gradient
+
+    def evaluate(params, out):
+        loss, out[...] = value_and_gradient(params)
+        return loss
+
+    return evaluate
 
 
 def _generators(seeds: list[int], stream: int):
@@ -365,11 +478,11 @@ def _generators(seeds: list[int], stream: int):
     return generators, np.array([position[s] for s in seeds])
 
 
-def _standard_normals(seeds: list[int]) -> Iterator[np.ndarray]:
-    """``(K, 2)`` standard normal draws, one pair per run and step, each run from its own generator."""
+def _standard_normals(seeds: list[int], p: int = 2) -> Iterator[np.ndarray]:
+    """``(K, P)`` standard normal draws, P per run and step, each run from its own generator."""
     generators, runs = _generators(seeds, 1)
     while True:
-        block = np.stack([g.standard_normal((NOISE_BLOCK, 2)) for g in generators], axis=1)
+        block = np.stack([g.standard_normal((NOISE_BLOCK, p)) for g in generators], axis=1)
         yield from block[:, runs]
 
 
@@ -392,8 +505,8 @@ def _check_batch_size(batch_size, land) -> int | None:
     """The batch size, or ``None`` for the full batch (given as ``None`` or N)."""
     if batch_size is None:
         return None
-    if not isinstance(land, DataLoss):
-        data = [name for name in landscapes.names() if isinstance(landscapes.get(name), DataLoss)]
+    if not hasattr(land, "n_examples"):
+        data = [name for name in landscapes.names() if hasattr(landscapes.get(name), "n_examples")]
         raise ValueError(
             f"batch_size needs a loss over a data set ({', '.join(data)}); {land.name} has no examples "
             "to batch: use noise for stochastic gradients"
