@@ -22,7 +22,7 @@ every weight matrix in the flat parameter vector (``landscapes.network`` and ``r
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -195,12 +195,11 @@ class PlaneSurface(Landscape):
 
     The gradient is the chain rule, (∇L · d₁, ∇L · d₂), at K points at once; the Hessian is central
     differences of that gradient (step ``hessian_step`` in x and y). It is built at run time from a
-    problem (a network, a recommender) and is not in the registry: ``wrapper`` says so.
+    problem (a network, a recommender) and is not in the registry (tests/test_registries.py lists it
+    among the wrappers).
 
     Attributes (besides ``Landscape``'s): problem, centre ``(P,)``, directions ``(2, P)``.
     """
-
-    wrapper: ClassVar[bool] = True  # made at run time around a problem: not a registered surface
 
     def __init__(
         self,

@@ -207,7 +207,6 @@ def test_plane_surface_works_with_the_2d_tools(net, weights):
 def test_plane_surfaces_are_wrappers_not_registered_surfaces(net, weights):
     surface = slices.random_plane_surface(net, weights)
     assert isinstance(surface, landscapes.Landscape)
-    assert slices.PlaneSurface.wrapper is True
     assert surface.name not in landscapes.names()
     assert not any(type(landscapes.get(n)) is slices.PlaneSurface for n in landscapes.names())
 
