@@ -154,7 +154,7 @@ def _sidebar(settings: dict) -> html.Aside:
                         children=[
                             labelled("x", number(setup_ids.START_X, start_x)),
                             labelled("y", number(setup_ids.START_Y, start_y)),
-                            labelled("steps", number(setup_ids.STEPS, settings["steps"], step=1)),
+                            labelled("steps", number(setup_ids.STEPS, settings["steps"])),
                         ],
                     ),
                     html.Div("Tip: click the contour map to start there.", className="hint"),
