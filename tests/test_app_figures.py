@@ -240,7 +240,7 @@ def test_the_loss_legend_sits_outside_the_plot_area_even_with_eight_runs():
     out = outcome("rosenbrock", runs=specs, steps=20)
     legend = shell_figures.loss_figure(out.landscape, out.results, log=True).layout.legend
     assert legend.x >= 1 and legend.xanchor == "left", "right of the plot area (x is in plot fractions)"
-    assert legend.font.size <= 12 and legend.tracegroupgap == 0
+    assert legend.font.size <= 13 and legend.tracegroupgap == 0
     lines = [t for t in shell_figures.loss_figure(out.landscape, out.results, True).data if t.showlegend]
     assert len(lines) == MAX_RUNS, "one entry per run, the balls have none"
 

@@ -595,3 +595,13 @@ def test_a_link_with_bad_maps_settings_opens_the_rest_and_says_so(client, page):
     opened = send(client, f"{maps_ids.TAB}.value", [(ids.URL, "search", search)], page).response
     assert "tab must be one of" in message(opened, maps_ids.MAP_ERROR)
     assert maps_ids.TAB not in opened
+
+
+def test_the_composed_picture_is_of_the_step_shown(client, page):
+    changed = [(shell_ids.EXPORT_COMPOSED, "n_clicks", 1), (shell_ids.FRAME, "value", 17)]
+    data = send(client, f"{shell_ids.COMPOSED}.data", changed, page).response[shell_ids.COMPOSED]["data"]
+    assert data["filename"] == "descent-rosenbrock-2-runs.png"
+    assert (data["width"], data["height"]) == (1600, 900)
+    assert "step 17 of 200" in data["figure"]["layout"]["title"]["text"]
+    bad = send(client, f"{shell_ids.COMPOSED}.data", [*changed, (ids.STEPS, "value", "abc")], page).response
+    assert shell_ids.COMPOSED not in bad and "Fix the settings" in message(bad, shell_ids.STATUS)

@@ -14,6 +14,7 @@ import pytest
 import landscapes
 from app import figures_common
 from app import outcome as outcomes
+from app.explore import figures as explore_figures
 from app.links import settings_to_json
 from app.model import PALETTE, RunSpec, default_settings
 from app.shell import export
@@ -292,3 +293,43 @@ def test_filename_names_the_surface_and_the_count():
     assert export.filename(outcome("rosenbrock", [ADAM]), "csv") == "descent-rosenbrock-1-run.csv"
     assert export.filename(outcome(mode="compare"), "html") == "descent-bowl-2-learning-rates.html"
     assert export.filename(outcome(), "") == "descent-bowl-2-runs"
+
+
+# --------------------------------------------------------------------------- the composed picture
+
+
+@pytest.mark.parametrize("step", [0, 4, 12, 30, 999])
+def test_the_composed_picture_shows_the_step_with_title_legend_and_settings(bowl, step):
+    settings = {**default_settings(), "surface": "bowl", "runs": [SGD_DIVERGES, ADAM]}
+    fig = export.composed_figure(bowl, settings, step)
+    shown = min(step, bowl.steps)
+    assert f"step {shown} of {bowl.steps}" in fig.layout.title.text and "Bowl" in fig.layout.title.text
+    assert (fig.layout.width, fig.layout.height) == export.COMPOSED_SIZE
+    (words,) = [a.text for a in fig.layout.annotations]
+    assert "start (2.5, 2), 30 steps" in words
+    for i, run in enumerate(bowl.results):
+        assert f"Run {i + 1}: {run.label}" in words
+    assert bowl.results[0].message.split(" — ")[0] in words  # what the status says about the runs
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == [run.label for run in bowl.results] and fig.layout.legend.x >= 1
+    first = explore_figures.STATIC_CONTOUR
+    for i, run in enumerate(bowl.results):
+        end = min(shown, len(run.points) - 1)
+        path, ball = fig.data[first + 3 * i + 1], fig.data[first + 3 * i + 2]
+        assert len(path.x) == end + 1 and (ball.x[0], ball.y[0]) == tuple(run.points[end])
+    loss_balls = [t for t in fig.data if t.xaxis == "x2" and t.mode == "markers"]
+    assert [b.x[0] for b in loss_balls] == [min(shown, len(r.points) - 1) for r in bowl.results]
+    (image,) = fig.layout.images
+    assert image.source.startswith("data:image/png;base64,"), "self-contained: nothing to fetch"
+
+
+def test_the_composed_picture_of_compare_names_the_optimizer_and_its_rates():
+    compare = outcome(mode="compare", steps=20)
+    settings = {
+        **default_settings(),
+        "mode": "compare",
+        "compare": RunSpec("sgd", {"momentum": 0.5}),
+        "compare_lrs": "0.001, 0.5",
+    }
+    words = export.composed_figure(compare, settings, 5).layout.annotations[0].text
+    assert "SGD (momentum 0.5) at learning rates 0.001, 0.5." in words

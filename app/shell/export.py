@@ -24,7 +24,9 @@ from plotly.subplots import make_subplots
 from app.explore import figures as explore_figures
 from app.figures_common import FONT, contour_png
 from app.links import settings_to_json
+from app.model import CUSTOM, format_number
 from app.outcome import Outcome
+from app.parsing import parse_lr_list
 from app.shell.figures import loss_figure
 
 CSV_COLUMNS = ("run", "label", "step", "x", "y", "loss", "diverged_at")
@@ -269,3 +271,73 @@ def _slider(steps: list[int]) -> dict:
         font={"size": 11, "color": FONT["color"] if len(steps) <= 40 else "rgba(0,0,0,0)"},
         steps=[dict(label=str(s), method="animate", args=[[str(s)], jump]) for s in steps],
     )
+
+
+# --------------------------------------------------------------------------- one composed picture
+
+#: The composed picture's size in pixels (the browser renders it with Plotly.toImage).
+COMPOSED_SIZE = (1600, 900)
+
+
+def composed_figure(outcome: Outcome, settings: dict | None, step: int) -> go.Figure:
+    """One picture of what the views show at ``step``: a title, the contour map with each run's path so
+    far and its ball, the loss chart with its legend and a ball at the step, and under them the
+    settings and the messages about the runs, in words. Self-contained (the map is a data-URI image),
+    so the browser can turn it into a PNG without fetching anything."""
+    land, results = outcome.landscape, outcome.results
+    step = min(max(int(step), 0), outcome.steps) if isinstance(step, int) else 0
+    loss_log = bool(settings.get("loss_log", True)) if settings else True
+    contour = explore_figures.contour_figure(land, outcome.start, results)
+    loss = loss_figure(land, results, log=loss_log)
+    first = explore_figures.STATIC_CONTOUR
+    contour_traces = list(contour.data[: first + 3 * len(results)])
+    for i, run in enumerate(results):
+        end = min(step, len(run.points) - 1)
+        contour_traces[first + 3 * i + 1].update(
+            x=_short(run.points[: end + 1, 0]), y=_short(run.points[: end + 1, 1])
+        )
+        contour_traces[first + 3 * i + 2].update(x=[run.points[end, 0]], y=[run.points[end, 1]])
+        ball = loss.data[2 * i + 1]
+        ball.update(x=[end], y=[loss.data[2 * i].y[end]])
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.46, 0.54], horizontal_spacing=0.07)
+    fig.add_traces(contour_traces, rows=1, cols=1)
+    fig.add_traces(list(loss.data), rows=1, cols=2)
+    lines = _settings_lines(outcome, settings, step)
+    width, height = COMPOSED_SIZE
+    _layout(fig, outcome, contour, loss)
+    fig.update_layout(
+        width=width,
+        height=height,
+        margin=dict(l=70, r=30, t=90, b=60 + 24 * len(lines)),
+        title=dict(text=_composed_title(outcome, step), x=0.01, y=0.97, yanchor="top", font={"size": 24}),
+        legend=loss.layout.legend.to_plotly_json() | {"y": 1.0},
+        xaxis2=dict(loss.layout.xaxis.to_plotly_json(), title="step"),
+        annotations=[
+            dict(
+                text="<br>".join(html.escape(line) for line in lines),
+                xref="paper", yref="paper", x=0, y=-0.09, xanchor="left", yanchor="top",
+                align="left", showarrow=False, font={"size": 15, "color": FONT["color"]},
+            )
+        ],
+    )  # fmt: skip
+    return fig
+
+
+def _composed_title(outcome: Outcome, step: int) -> str:
+    what = "one optimizer at several learning rates" if outcome.mode == "compare" else "Explore"
+    return f"<b>{html.escape(outcome.landscape.title)}</b> — {what}, step {step} of {outcome.steps}"
+
+
+def _settings_lines(outcome: Outcome, settings: dict | None, step: int) -> list[str]:
+    """The settings behind the picture, in a few lines (the legend names each run's own settings)."""
+    land = outcome.landscape
+    x, y = outcome.start
+    surface = f"{land.title} ({land.source})" if land.name == CUSTOM else land.title
+    lines = [f"Surface {surface}, start ({format_number(x)}, {format_number(y)}), {outcome.steps} steps."]
+    if outcome.mode == "compare" and settings and settings.get("compare") is not None:
+        rates = ", ".join(format_number(lr) for lr in parse_lr_list(settings["compare_lrs"]))
+        lines.append(f"{settings['compare'].label()} at learning rates {rates}.")
+    else:
+        lines += [f"Run {i + 1}: {run.label}" for i, run in enumerate(outcome.results)]
+    lines += outcome.messages
+    return lines

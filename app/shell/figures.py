@@ -41,13 +41,14 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
 
 
 #: The legend sits right of the plot, never on the curves: one compact line per run (eight fit in the
-#: chart's height; more scroll), and the plot area gives up the width it needs.
+#: chart's height; more scroll), and the plot area gives up the width it needs. (13 px: the size
+#: assets/playback.js figureFonts restores after projector mode.)
 LEGEND = dict(
     x=1.01,
     xanchor="left",
     y=1.0,
     yanchor="top",
-    font={"size": 12},
+    font={"size": 13},
     itemwidth=30,
     tracegroupgap=0,
     bgcolor="rgba(0,0,0,0)",
