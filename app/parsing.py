@@ -44,13 +44,24 @@ def parse_number(value, name: str, low: float, high: float, *, integer: bool = F
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
     if not math.isfinite(number) or not low <= number <= high:
         raise ValueError(
-            f"{name} must be from {format_number(low)} to {format_number(high)}, got {reprlib.repr(value)}"
+            f"{name} must be from {format_number(low)} to {format_number(high)}, "
+            f"got {reprlib.repr(value)}{_why_not(number)}"
         )
     if integer:
         if not number.is_integer():
-            raise ValueError(f"{name} must be a whole number, got {reprlib.repr(value)}")
+            raise ValueError(
+                f"{name} must be a whole number from {format_number(low)} to {format_number(high)}, "
+                f"got {reprlib.repr(value)}"
+            )
         return int(number)
     return number
+
+
+def _why_not(number: float) -> str:
+    """What is wrong with a number beyond its range: nothing, or that it is NaN or infinite."""
+    if math.isnan(number):
+        return ", which is not a number"
+    return "" if math.isfinite(number) else ", too large to compute with"
 
 
 def parse_start(x, y) -> tuple[float, float]:
@@ -113,17 +124,16 @@ def parse_run(optimizer_name, values: dict[str, Any], color=None) -> RunSpec:
 
 def _number_or_raise(value, name: str, spec=None) -> float:
     """A hyperparameter's number; an emptied box (``None``) is refused, not replaced by the default."""
+    words = spec is not None and spec.label and not spec.label.endswith(" value")  # not "rho value"
+    called = f"{spec.label} ({name})" if words else name  # "learning rate (lr)"
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec is None:
             raise ValueError(f"{name} is empty: enter a number")
-        words = spec.label and not spec.label.endswith(" value")  # "learning rate", not "rho value"
-        raise ValueError(
-            f"{f'{spec.label} ({name})' if words else name} is empty: enter a number ({spec.allowed()})"
-        )
+        raise ValueError(f"{called} is empty: enter a number ({spec.allowed()})")
     if isinstance(value, (bool, list, dict)):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
     try:
-        return float(value)
+        return float(value)  # the engine refuses inf and nan in torch's words ("Invalid learning rate")
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
 

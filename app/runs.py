@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import optimizers
+from app import divergence
 from app.model import RunSpec, format_number
 from landscapes.base import Landscape
 
@@ -32,6 +33,7 @@ class RunResult:
     gradients: np.ndarray | None = None  # (n, 2): the gradient each step used
     lrs: np.ndarray | None = None  # (n - 1,) or more: the learning rate of each step
     states: dict | None = None  # optimizer state after each step: name -> (n, 2)
+    diverging_at: int = -1  # the step from which its loss clearly grows without bound (app.divergence)
 
 
 class RunError(ValueError):
@@ -93,11 +95,11 @@ class _Single:
 
 def _result(landscape, start, label, color, trajectory, hyperparameters) -> RunResult:
     end = trajectory.diverged_at if trajectory.diverged_at >= 0 else len(trajectory.losses)
-    message = ""
+    message, lr = "", hyperparameters.get("lr")
     if trajectory.diverged_at >= 0:
-        message = divergence_message(
-            landscape, start, label, hyperparameters.get("lr"), trajectory.diverged_at
-        )
+        message = divergence_message(landscape, start, label, lr, trajectory.diverged_at)
+    else:
+        message = divergence.diverging_message(landscape, start, label, lr, trajectory.losses[:end])
     return RunResult(
         label=label,
         color=color,
@@ -105,6 +107,7 @@ def _result(landscape, start, label, color, trajectory, hyperparameters) -> RunR
         losses=trajectory.losses[:end],
         diverged_at=int(trajectory.diverged_at),
         message=message,
+        diverging_at=divergence.growth(trajectory.losses[:end])[1],
         optimizer=trajectory.optimizer,
         gradients=None if trajectory.gradients is None else trajectory.gradients[:end],
         lrs=None if trajectory.lrs is None else np.asarray(trajectory.lrs).reshape(-1)[: max(end - 1, 0)],

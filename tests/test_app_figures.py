@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 
@@ -232,3 +233,43 @@ def test_light_runs_are_drawn_darker_on_the_white_loss_chart_only():
     assert max(r, g, b) < 180  # visible on white
     contour = explore_figures.contour_figure(out.landscape, out.start, out.results)
     assert contour.data[explore_figures.STATIC_CONTOUR].line.color == white  # the map keeps the run's colour
+
+
+def test_the_loss_legend_sits_outside_the_plot_area_even_with_eight_runs():
+    specs = [RunSpec("sgd", {"lr": 0.01 * (i + 1), "momentum": 0.5}, PALETTE[i]) for i in range(MAX_RUNS)]
+    out = outcome("rosenbrock", runs=specs, steps=20)
+    legend = shell_figures.loss_figure(out.landscape, out.results, log=True).layout.legend
+    assert legend.x >= 1 and legend.xanchor == "left", "right of the plot area (x is in plot fractions)"
+    assert legend.font.size <= 13 and legend.tracegroupgap == 0
+    lines = [t for t in shell_figures.loss_figure(out.landscape, out.results, True).data if t.showlegend]
+    assert len(lines) == MAX_RUNS, "one entry per run, the balls have none"
+
+
+@pytest.mark.parametrize(("low", "high"), [(-16.0, 1.0), (-3.2, 0.4), (-2.0, 0.0), (-5.5, -3.1)])
+def test_log_ticks_over_two_decades_are_powers_of_ten_only(low, high):
+    ticks = shell_figures.log_ticks(low, high)
+    assert ticks["tickmode"] == "linear" and ticks["tick0"] == 0 and isinstance(ticks["dtick"], int)
+    labelled = [
+        k for k in range(math.floor(low), math.ceil(high) + 1) if low <= k <= high and k % ticks["dtick"] == 0
+    ]
+    assert 2 <= len(labelled) <= shell_figures.MAX_LOG_TICKS
+
+
+@pytest.mark.parametrize(("low", "high"), [(-1.1, 0.3), (-0.3, 0.5), (2.05, 3.9)])
+def test_log_ticks_over_a_short_range_are_whole_numbers_not_bare_digits(low, high):
+    ticks = shell_figures.log_ticks(low, high)
+    assert ticks["tickmode"] == "array"
+    for value, text in zip(ticks["tickvals"], ticks["ticktext"], strict=True):
+        assert low <= math.log10(value) <= high
+        assert float(text) == pytest.approx(value)  # "0.2", not "2"
+        assert f"{value:.1e}"[0] in "125"
+
+
+def test_the_loss_chart_log_axis_uses_those_ticks_and_a_linear_one_resets_them():
+    out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05})], steps=50)
+    log_axis = shell_figures.loss_figure(out.landscape, out.results, log=True).layout.yaxis
+    expected = shell_figures.log_ticks(*log_axis.range)
+    assert log_axis.tickmode == expected["tickmode"] and log_axis.dtick == expected["dtick"]
+    patch = shell_figures.loss_patch(out.landscape, out.results, log=False).to_plotly_json()
+    update = next(op for op in patch["operations"] if op["location"] == ["layout", "yaxis"])
+    assert update["params"]["value"]["tickmode"] == "auto" and update["params"]["value"]["tickvals"] is None

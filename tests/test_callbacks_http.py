@@ -242,10 +242,13 @@ def test_bad_learning_rates_to_compare_get_a_message(client, page, text, words):
     ],
 )
 def test_a_bad_custom_formula_gets_a_message(client, page, formula, words):
+    """Under the formula box, once: the compute draws nothing and leaves the setup message empty."""
     changed = [(ids.SURFACE, "value", model.CUSTOM), (ids.FORMULA, "value", formula)]
-    response = send(client, COMPUTE, changed, page).response
-    assert_refused(response, SETUP, words)
-    assert 0 < len(message(response, SETUP)) <= SHORT
+    shown = message(send(client, SETTINGS, changed, page).response, ids.FORMULA_ERROR)
+    assert words.lower() in shown.lower() and 0 < len(shown) <= SHORT, shown
+    computed = send(client, COMPUTE, changed, page).response
+    assert message(computed, SETUP) == ""
+    assert all(computed.get(key, {}).get("figure") is None for key in FIGURE_OUTPUTS), "nothing drawn"
 
 
 # ------------------------------------------------------------------- the engine's own checks and caps
@@ -305,7 +308,7 @@ HUGE_VALUES = [
     pytest.param(RunCard.ids.option(0, "batch_size"), "9" * 5000, RUN0, id="batch size as a long number"),
     pytest.param(RunCard.ids.option(0, "scheduler"), "x" * 10_000, RUN0, id="schedule name"),
     pytest.param(RunCard.ids.hp(0, "nesterov"), "x" * 10_000, RUN0, id="switch given text"),
-    pytest.param(ids.FORMULA, "x+" * 5000, SETUP, id="formula"),
+    pytest.param(ids.FORMULA, "x+" * 5000, ids.FORMULA_ERROR, id="formula"),
 ]
 
 
@@ -314,8 +317,25 @@ def test_a_huge_value_gets_a_short_message(client, page, control, value, output)
     changed = [(control, "value", value)]
     if control == ids.FORMULA:
         changed.append((ids.SURFACE, "value", model.CUSTOM))
-    response = send(client, COMPUTE, changed, page).response
+    response = send(client, SETTINGS if control == ids.FORMULA else COMPUTE, changed, page).response
     assert 0 < len(message(response, output)) <= SHORT, message(response, output)[:200]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("abc", "steps must be a number, got 'abc'"),
+        ("1e309", "got '1e309', too large"),
+        ("2.5", "steps must be a whole number from 1 to 1000, got '2.5'"),
+        ("nan", "got 'nan', which is not a number"),
+    ],
+)
+def test_a_number_box_says_what_is_wrong_with_its_text(client, page, text, words):
+    """The number boxes are text boxes: the browser sends what was typed, not null as for
+    ``type="number"``, so the message is about the value, not "is empty"."""
+    assert page.props[ids.STEPS][1]["type"] == "text"
+    response = send(client, COMPUTE, [(ids.STEPS, "value", text)], page).response
+    assert words in message(response, SETUP)
 
 
 def test_an_empty_learning_rate_box_is_refused_not_replaced_by_the_default(client, page):
@@ -575,3 +595,13 @@ def test_a_link_with_bad_maps_settings_opens_the_rest_and_says_so(client, page):
     opened = send(client, f"{maps_ids.TAB}.value", [(ids.URL, "search", search)], page).response
     assert "tab must be one of" in message(opened, maps_ids.MAP_ERROR)
     assert maps_ids.TAB not in opened
+
+
+def test_the_composed_picture_is_of_the_step_shown(client, page):
+    changed = [(shell_ids.EXPORT_COMPOSED, "n_clicks", 1), (shell_ids.FRAME, "value", 17)]
+    data = send(client, f"{shell_ids.COMPOSED}.data", changed, page).response[shell_ids.COMPOSED]["data"]
+    assert data["filename"] == "descent-rosenbrock-2-runs.png"
+    assert (data["width"], data["height"]) == (1600, 900)
+    assert "step 17 of 200" in data["figure"]["layout"]["title"]["text"]
+    bad = send(client, f"{shell_ids.COMPOSED}.data", [*changed, (ids.STEPS, "value", "abc")], page).response
+    assert shell_ids.COMPOSED not in bad and "Fix the settings" in message(bad, shell_ids.STATUS)

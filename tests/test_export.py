@@ -14,6 +14,7 @@ import pytest
 import landscapes
 from app import figures_common
 from app import outcome as outcomes
+from app.explore import figures as explore_figures
 from app.links import settings_to_json
 from app.model import PALETTE, RunSpec, default_settings
 from app.shell import export
@@ -198,11 +199,16 @@ def test_html_has_one_frame_per_step_and_the_balls_follow_the_runs(bowl, bowl_pa
 def test_frames_update_the_path_and_ball_traces_of_each_run(bowl):
     figure = export.animation_figure(bowl)
     data, frame = figure["data"], figure["frames"][3]
-    assert len(frame["traces"]) == len(frame["data"]) == 3 * len(bowl.results)
-    for index, update in zip(frame["traces"], frame["data"], strict=True):
-        assert data[index]["type"] == update["type"] == "scatter"
+    n = len(bowl.results)
+    assert (
+        len(frame["traces"]) == len(frame["data"]) == 5 * n
+    )  # contour path + ball, loss ball, 3D path + ball
+    kinds = ["scatter"] * (3 * n) + ["scatter3d"] * (2 * n)
+    for index, update, kind in zip(frame["traces"], frame["data"], kinds, strict=True):
+        assert data[index]["type"] == update["type"] == kind
     names = [data[i].get("name") for i in frame["traces"]]
-    assert names == [r.label for r in bowl.results for _ in (0, 1)] + [r.label for r in bowl.results]
+    per_run = [r.label for r in bowl.results for _ in (0, 1)]
+    assert names == per_run + [r.label for r in bowl.results] + per_run
     # The figure opens at step 0: the balls at the start.
     assert (data[frame["traces"][1]]["x"], data[frame["traces"][1]]["y"]) == (
         [bowl.start[0]],
@@ -243,6 +249,27 @@ def test_compare_mode_animates_every_learning_rate():
     assert balls(frames[-1], 2) == [tuple(run.points[-1]) for run in compare.results]
 
 
+def test_the_animation_has_the_3d_view_and_its_balls_follow_the_runs(bowl):
+    figure = export.animation_figure(bowl)
+    surfaces = [t for t in figure["data"] if t["type"] == "surface"]
+    assert len(surfaces) == 1 and surfaces[0].get("scene", "scene") == "scene"
+    assert "camera" in figure["layout"]["scene"] and figure["layout"]["scene"]["domain"]["x"][0] > 0.4
+    n = len(bowl.results)
+    height = figures_common.display_height
+    for frame in figure["frames"][:12]:
+        step = int(frame["name"])
+        for i, run in enumerate(bowl.results):
+            ball = frame["data"][3 * n + 2 * i + 1]
+            end = min(step, len(run.points) - 1)
+            x, y = run.points[end]
+            inside = abs(x) <= 3 and abs(y) <= 3  # the bowl's window: outside it the 3D view shows nothing
+            assert ball["x"][0] == (pytest.approx(x, rel=1e-5) if inside else None)
+            if inside:
+                assert ball["z"][0] >= float(height(bowl.landscape, run.losses[end]))  # lifted above it
+            assert len(frame["data"][3 * n + 2 * i]["x"]) == end + 1  # the 3D path so far
+    assert all(b["args"][1]["frame"]["redraw"] for b in figure["layout"]["updatemenus"][0]["buttons"][:1])
+
+
 def test_play_and_pause_buttons_animate_the_frames(bowl):
     (menu,) = export.animation_figure(bowl)["layout"]["updatemenus"]
     play, pause = menu["buttons"]
@@ -266,3 +293,43 @@ def test_filename_names_the_surface_and_the_count():
     assert export.filename(outcome("rosenbrock", [ADAM]), "csv") == "descent-rosenbrock-1-run.csv"
     assert export.filename(outcome(mode="compare"), "html") == "descent-bowl-2-learning-rates.html"
     assert export.filename(outcome(), "") == "descent-bowl-2-runs"
+
+
+# --------------------------------------------------------------------------- the composed picture
+
+
+@pytest.mark.parametrize("step", [0, 4, 12, 30, 999])
+def test_the_composed_picture_shows_the_step_with_title_legend_and_settings(bowl, step):
+    settings = {**default_settings(), "surface": "bowl", "runs": [SGD_DIVERGES, ADAM]}
+    fig = export.composed_figure(bowl, settings, step)
+    shown = min(step, bowl.steps)
+    assert f"step {shown} of {bowl.steps}" in fig.layout.title.text and "Bowl" in fig.layout.title.text
+    assert (fig.layout.width, fig.layout.height) == export.COMPOSED_SIZE
+    (words,) = [a.text for a in fig.layout.annotations]
+    assert "start (2.5, 2), 30 steps" in words
+    for i, run in enumerate(bowl.results):
+        assert f"Run {i + 1}: {run.label}" in words
+    assert bowl.results[0].message.split(" — ")[0] in words  # what the status says about the runs
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == [run.label for run in bowl.results] and fig.layout.legend.x >= 1
+    first = explore_figures.STATIC_CONTOUR
+    for i, run in enumerate(bowl.results):
+        end = min(shown, len(run.points) - 1)
+        path, ball = fig.data[first + 3 * i + 1], fig.data[first + 3 * i + 2]
+        assert len(path.x) == end + 1 and (ball.x[0], ball.y[0]) == tuple(run.points[end])
+    loss_balls = [t for t in fig.data if t.xaxis == "x2" and t.mode == "markers"]
+    assert [b.x[0] for b in loss_balls] == [min(shown, len(r.points) - 1) for r in bowl.results]
+    (image,) = fig.layout.images
+    assert image.source.startswith("data:image/png;base64,"), "self-contained: nothing to fetch"
+
+
+def test_the_composed_picture_of_compare_names_the_optimizer_and_its_rates():
+    compare = outcome(mode="compare", steps=20)
+    settings = {
+        **default_settings(),
+        "mode": "compare",
+        "compare": RunSpec("sgd", {"momentum": 0.5}),
+        "compare_lrs": "0.001, 0.5",
+    }
+    words = export.composed_figure(compare, settings, 5).layout.annotations[0].text
+    assert "SGD (momentum 0.5) at learning rates 0.001, 0.5." in words

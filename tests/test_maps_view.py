@@ -63,8 +63,9 @@ def test_the_panel_has_three_tabs_and_sgd_lr_by_momentum_first():
     assert by_id[maps_ids.MAP_OPTIMIZER].value == "sgd"
     assert (by_id[maps_ids.MAP_X].value, by_id[maps_ids.MAP_Y].value) == ("lr", "momentum")
     assert by_id[maps_ids.MAP_GRID].value == 40
-    assert (by_id[maps_ids.MAP_GRID].min, by_id[maps_ids.MAP_GRID].max) == (8, 64)
-    assert (by_id[maps_ids.BASIN_GRID].min, by_id[maps_ids.BASIN_GRID].max) == (20, 80)
+    assert (maps_settings.MAP_GRID_RANGE, maps_settings.BASIN_GRID_RANGE) == ((8, 64), (20, 80))
+    for box in (maps_ids.MAP_GRID, maps_ids.BASIN_GRID, maps_ids.BASIN_LR, maps_ids.BASIN_MOMENTUM):
+        assert by_id[box].type == "text", "a number box sends the text typed, so its message can say why"
     assert by_id[maps_ids.RACE_OPTIMIZERS].value == ["sgd", "adam", "rmsprop"]
     assert float(by_id[maps_ids.RACE_TOL].value) == 1e-6
 

@@ -65,6 +65,8 @@ def _panel_title(run: RunResult) -> str:
     lr = run.label.rsplit("lr ", 1)[-1]
     if run.diverged_at >= 0:
         return f"<b>lr {lr}</b><br><span style='color:#c62828'>diverged at step {run.diverged_at}</span>"
+    if run.diverging_at >= 0:
+        return f"<b>lr {lr}</b><br><span style='color:#c62828'>diverging from step {run.diverging_at}</span>"
     return f"<b>lr {lr}</b><br>final loss {format_number(run.losses[-1])}"
 
 

@@ -7,12 +7,14 @@ from dash import dcc, html
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
 
 
-def number(component_id, value, step="any", class_name="number-input") -> dcc.Input:
-    """A number box. No min/max: the browser would send an out-of-range number as null (so the
-    message would say "empty"); the server's check names the value and the allowed range instead."""
+def number(component_id, value, class_name="number-input", placeholder="", debounce=0.6) -> dcc.Input:
+    """A number box: a text box with the numeric keyboard (``inputMode``). Not ``type="number"``: for
+    "abc", "1e309" or "2.5" in a whole-number box the browser sends null, as for an empty box, so the
+    message could only say "is empty"; the server gets the text and says what is wrong with it."""
     return dcc.Input(
-        id=component_id, type="number", value=value, step=step, debounce=0.6, className=class_name
-    )
+        id=component_id, type="text", inputMode="decimal", value=value, debounce=debounce,
+        className=class_name, placeholder=placeholder, autoComplete="off", spellCheck=False,
+    )  # fmt: skip
 
 
 def labelled(label: str, control) -> html.Label:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from dash import ALL, MATCH, ClientsideFunction, Input, Output, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, ctx, dcc, html, no_update
 
 import optimizers
 from app import ids
@@ -27,6 +27,22 @@ from optimizers import maps, schedules
 from optimizers.base import Hyperparameter
 
 LR_SLIDER_RANGE = (-5.0, 1.0)  # log10 of the learning rate
+
+#: The learning-rate slider (log10) and the exact box stay in step, in the browser. The box is a text
+#: box (``app.components.controls.number``), so it holds what was typed: a string.
+SYNC_LEARNING_RATE = """function (position, lr) {
+  const noUpdate = window.dash_clientside.no_update;
+  const triggered = (window.dash_clientside.callback_context || {}).triggered || [];
+  if (triggered.some((t) => (t.prop_id || "").includes('"lr-slider"'))) {
+    return typeof position === "number" ? [noUpdate, Number(Math.pow(10, position).toPrecision(3))]
+                                        : [noUpdate, noUpdate];
+  }
+  const value = typeof lr === "string" && lr.trim() !== "" ? Number(lr) : lr;
+  if (typeof value !== "number" || !(value > 0) || !isFinite(value)) {
+    return [noUpdate, noUpdate];
+  }
+  return [Math.round(Math.log10(value) * 100) / 100, noUpdate];
+}"""
 
 
 def _id(subcomponent: str, run, **keys) -> dict:
@@ -146,17 +162,16 @@ def gradient_controls(run, options: dict) -> html.Div:
         className="hp-grid gradient",
         children=[
             html.Div("Gradient", className="subhead"),
-            _option(run, "batch_size", options.get("batch_size"), "batch size", BATCH_HELP, step=1),
+            _option(run, "batch_size", options.get("batch_size"), "batch size", BATCH_HELP),
             _option(run, "noise", options.get("noise", 0.0), "noise σ", NOISE_HELP),
-            _option(run, "seed", options.get("seed", 0), "seed", SEED_HELP, step=1),
+            _option(run, "seed", options.get("seed", 0), "seed", SEED_HELP),
         ],
     )  # fmt: skip
 
 
-def _option(run, name: str, value, label: str, help_text: str, step="any") -> html.Label:
+def _option(run, name: str, value, label: str, help_text: str) -> html.Label:
     placeholder = "full batch" if name == "batch_size" else ""
-    control = dcc.Input(id=RunCard.ids.option(run, name), type="number", value=value, step=step,
-                        debounce=0.6, className="number-input", placeholder=placeholder)  # fmt: skip
+    control = number(RunCard.ids.option(run, name), value, placeholder=placeholder)
     return html.Label(
         className="field", title=help_text, children=[html.Span(label, className="field-label"), control]
     )
@@ -209,9 +224,7 @@ def _schedule_option(run, option, value) -> html.Label:
         text = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
         control = dcc.Input(id=component_id, type="text", value=text, debounce=0.6, className="text-input")
     else:
-        step = 1 if option.kind == "int" else "any"
-        control = dcc.Input(id=component_id, type="number", value=value, step=step,
-                            debounce=0.6, className="number-input", placeholder="auto")  # fmt: skip
+        control = number(component_id, value, placeholder="auto")
     return html.Label(className="field", title=option.help,
                       children=[html.Span(option.name, className="field-label"), control])  # fmt: skip
 
@@ -338,7 +351,7 @@ def _register_switches(app) -> None:
             return no_update
 
     app.clientside_callback(
-        ClientsideFunction("descent", "syncLearningRate"),
+        SYNC_LEARNING_RATE,
         Output(RunCard.ids.lr_slider(MATCH), "value"),
         Output(RunCard.ids.hp(MATCH, "lr"), "value"),
         Input(RunCard.ids.lr_slider(MATCH), "value"),

@@ -9,6 +9,16 @@ from app.components.run_card import RunCard
 from app.explore import ids
 from app.model import MAX_RUNS, PALETTE, RunSpec
 
+
+def _positive(value) -> float | None:
+    """A learning rate box's value as a positive number (the box holds text), or ``None``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < float("inf") else None
+
+
 FAVOURITES = ("sgd", "adam", "rmsprop", "adagrad", "nadam", "adamw", "lion", "newton")
 
 
@@ -33,7 +43,7 @@ def register(app) -> None:
         used = {name for _, name in cards}
         optimizer = next((n for n in FAVOURITES if n not in used), "sgd")
         color = next((c for c in PALETTE if c not in colors), PALETTE[len(cards) % len(PALETTE)])
-        hp = {"lr": lrs[-1]} if lrs and isinstance(lrs[-1], (int, float)) and lrs[-1] > 0 else {}
+        hp = {"lr": last} if (last := _positive(lrs[-1] if lrs else None)) else {}
         patch = Patch()
         patch.append(RunCard(max([r for r, _ in cards], default=-1) + 1, RunSpec(optimizer, hp, color)))
         return patch

@@ -6,16 +6,14 @@ from __future__ import annotations
 from dash import dcc, html
 
 import optimizers
-from app.components.controls import GRAPH_CONFIG
+from app.components.controls import GRAPH_CONFIG, number
 from app.maps import figures as maps_figures
 from app.maps import ids
 from app.maps.settings import (
-    BASIN_GRID_RANGE,
     DEFAULT_BASIN_GRID,
     DEFAULT_MAP_GRID,
     DEFAULT_RACERS,
     DEFAULT_TOL,
-    MAP_GRID_RANGE,
     METRIC_LABELS,
     TABS,
     axis_options,
@@ -69,7 +67,7 @@ def _map_tab() -> html.Div:
         _field("optimizer", _optimizer_dropdown(ids.MAP_OPTIMIZER, "sgd"), "medium"),
         _field("x axis", _dropdown(ids.MAP_X, x_param, axis_options("sgd")), "wide"),
         _field("y axis", _dropdown(ids.MAP_Y, y_param, axis_options("sgd")), "wide"),
-        _field("grid", _number(ids.MAP_GRID, DEFAULT_MAP_GRID, *MAP_GRID_RANGE, step=1), "narrow"),
+        _field("grid", _number(ids.MAP_GRID, DEFAULT_MAP_GRID), "narrow"),
         _field(
             "colour shows",
             _dropdown(ids.MAP_METRIC, "final", [{"label": v, "value": k} for k, v in METRIC_LABELS.items()]),
@@ -95,7 +93,7 @@ def _basin_tab() -> html.Div:
                 _number(ids.BASIN_MOMENTUM, momentum_default("sgd")),
             ],
         ),
-        _field("grid", _number(ids.BASIN_GRID, DEFAULT_BASIN_GRID, *BASIN_GRID_RANGE, step=1), "narrow"),
+        _field("grid", _number(ids.BASIN_GRID, DEFAULT_BASIN_GRID), "narrow"),
         html.Button("Compute", id=ids.BASIN_COMPUTE, className="compute", n_clicks=0),
     ]
     about = (
@@ -174,12 +172,10 @@ def _dropdown(component_id: str, value, options: list) -> dcc.Dropdown:
     return dcc.Dropdown(id=component_id, value=value, options=options, clearable=False, searchable=False)
 
 
-def _number(component_id: str, value, low=None, high=None, step="any") -> dcc.Input:
-    # No debounce: these are read when Compute is pressed, never on a keystroke. Only the grid
-    # sizes have a min and max: the engine's own messages say what is wrong with an lr or a tol.
-    return dcc.Input(
-        id=component_id, type="number", value=value, min=low, max=high, step=step, className="number-input"
-    )
+def _number(component_id: str, value) -> dcc.Input:
+    # No debounce: these are read when Compute is pressed, never on a keystroke. A text box, as every
+    # number box (``app.components.controls.number``): the check at Compute says what is wrong.
+    return number(component_id, value, debounce=False)
 
 
 def _graph(component_id: str) -> dcc.Loading:

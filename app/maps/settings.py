@@ -151,7 +151,7 @@ def parse_map_request(optimizer, x_param, y_param, grid, metric) -> dict[str, An
 
 
 def parse_grid(value, limits: tuple[int, int]) -> int:
-    """A grid size from its number box, which sends nothing (``None``) when empty or out of range."""
+    """A grid size from its number box (``None`` from a hand-made request)."""
     low, high = limits
     if value is None:
         raise ValueError(f"grid must be a whole number from {low} to {high}")

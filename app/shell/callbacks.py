@@ -30,6 +30,7 @@ def register(app) -> None:
     RunCard.register(app)
     _register_share(app)
     _register_export(app)
+    _register_composed(app)
     _register_browser(app)
 
 
@@ -204,6 +205,47 @@ def _register_export(app) -> None:
             return {"download": no_update, "status": f"Nothing to export: {error}"}
         text = EXPORTS[ext][1](outcome, settings)
         return {"download": {"content": text, "filename": export.filename(outcome, ext)}, "status": no_update}
+
+
+def _register_composed(app) -> None:
+    @app.callback(
+        output={
+            "figure": Output(shell_ids.COMPOSED, "data"),
+            "status": Output(shell_ids.STATUS, "children", allow_duplicate=True),
+        },
+        inputs={"clicks": Input(shell_ids.EXPORT_COMPOSED, "n_clicks")},
+        state={"frame": State(shell_ids.FRAME, "value"), **controls(State)},
+        prevent_initial_call=True,
+    )
+    def compose_picture(clicks, frame, **_):
+        """One picture of the current step (``export.composed_figure``), for the browser to render as
+        a PNG (assets/export_compose.js) and download."""
+        if not clicks:
+            return {"figure": no_update, "status": no_update}
+        settings, errors = settings_from_controls(ctx.args_grouping)
+        if errors:
+            return {"figure": no_update, "status": "Fix the settings marked in red first: nothing to export."}
+        try:
+            outcome = outcome_of(settings)
+        except ValueError as error:
+            return {"figure": no_update, "status": f"Nothing to export: {error}"}
+        step = frame if isinstance(frame, int) and not isinstance(frame, bool) else 0
+        width, height = export.COMPOSED_SIZE
+        figure = export.composed_figure(outcome, settings, step).to_plotly_json()
+        data = {
+            "figure": figure,
+            "filename": export.filename(outcome, "png"),
+            "width": width,
+            "height": height,
+        }
+        return {"figure": data, "status": no_update}
+
+    app.clientside_callback(
+        ClientsideFunction("descent_export", "downloadComposed"),
+        Output(shell_ids.EXPORT_COMPOSED, "title"),
+        Input(shell_ids.COMPOSED, "data"),
+        prevent_initial_call=True,
+    )
 
 
 def _register_browser(app) -> None:

@@ -109,13 +109,18 @@ def _lr_plots(outcome: outcomes.Outcome, settings: dict, run_ids: list, plot_ids
 
 def settings_from_controls(grouping) -> tuple[dict, dict]:
     """Settings from the controls' values (``ctx.args_grouping`` of ``controls``), and the errors:
-    ``{"setup": msg}``, ``{"compare_lrs": msg}`` or ``{run: msg}`` per bad run card."""
+    ``{"setup": msg}``, ``{"formula": msg}`` (shown by the formula box itself), ``{"compare_lrs":
+    msg}`` or ``{run: msg}`` per bad run card."""
     value = lambda key: grouping[key]["value"]  # noqa: E731
     errors: dict = {}
     settings: dict = {"mode": value("mode") if value("mode") in MODES else "explore"}
     try:
         settings["surface"] = parse_surface(value("surface"), value("formula")).name
-        settings["formula"] = value("formula") if settings["surface"] == CUSTOM else None
+    except ValueError as error:
+        # A formula's error is shown once, under the formula box (``apply_settings``), not here too.
+        errors["formula" if value("surface") == CUSTOM else "setup"] = str(error)
+    try:
+        settings["formula"] = value("formula") if settings.get("surface") == CUSTOM else None
         settings["start"] = list(parse_start(value("x"), value("y")))
         settings["steps"] = parse_steps(value("steps"))
     except ValueError as error:

@@ -24,7 +24,9 @@ from plotly.subplots import make_subplots
 from app.explore import figures as explore_figures
 from app.figures_common import FONT, contour_png
 from app.links import settings_to_json
+from app.model import CUSTOM, format_number
 from app.outcome import Outcome
+from app.parsing import parse_lr_list
 from app.shell.figures import loss_figure
 
 CSV_COLUMNS = ("run", "label", "step", "x", "y", "loss", "diverged_at")
@@ -103,29 +105,38 @@ def frame_steps(steps: int) -> list[int]:
 
 
 def animation_figure(outcome: Outcome) -> dict:
-    """The contour map with the runs' paths and balls, beside the loss curves, with one Plotly frame per
-    shown step, a play/pause button and a step slider, as a figure dict. Self-contained: the map is a
-    data-URI image.
+    """The contour map and the 3D surface with the runs' paths and balls, above the loss curves, with
+    one Plotly frame per shown step, a play/pause button and a step slider, as a figure dict.
+    Self-contained: the map is a data-URI image, the surface its own data.
 
-    Frames are plain dicts: Plotly's validation of a few hundred frames would take seconds.
+    Traces: the contour's, the loss chart's, then the 3D view's. Frames are plain dicts: Plotly's
+    validation of a few hundred frames would take seconds.
     """
     land, results = outcome.landscape, outcome.results
     contour = explore_figures.contour_figure(land, outcome.start, results)
+    surface = explore_figures.surface_figure(land, results)
     loss = loss_figure(land, results, log=True)
-    # contour_figure has MAX_RUNS slots; keep the static traces and the filled ones.
+    # contour_figure and surface_figure have MAX_RUNS slots; keep the static traces and the filled ones.
     contour_traces = contour.data[: explore_figures.STATIC_CONTOUR + 3 * len(results)]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09)
+    surface_traces = surface.data[: explore_figures.STATIC_3D + 3 * len(results)]
+    fig = make_subplots(
+        rows=2, cols=2, row_heights=[0.6, 0.4], horizontal_spacing=0.06, vertical_spacing=0.1,
+        specs=[[{"type": "xy"}, {"type": "scene"}], [{"type": "xy", "colspan": 2}, None]],
+    )  # fmt: skip
     fig.add_traces(list(contour_traces), rows=1, cols=1)
-    fig.add_traces(list(loss.data), rows=1, cols=2)
+    fig.add_traces(list(loss.data), rows=2, cols=1)
+    fig.add_traces(list(surface_traces), rows=1, cols=2)
     _layout(fig, outcome, contour, loss)
+    fig.update_layout(scene=surface.layout.scene.to_plotly_json())
     steps = frame_steps(outcome.steps)
     duration = min(100, max(20, PLAY_MS // len(steps)))
     fig.update_layout(updatemenus=[_buttons(duration)], sliders=[_slider(steps)])
     out = fig.to_dict()
     loss_ys = [list(loss.data[2 * i].y) for i in range(len(results))]
-    out["frames"] = [_frame(outcome, step, loss_ys) for step in steps]
+    ghosts_3d = [out["data"][_first_3d(outcome) + 3 * i] for i in range(len(results))]
+    out["frames"] = [_frame(outcome, step, loss_ys, ghosts_3d) for step in steps]
     for index, trace in zip(_moving_traces(outcome), out["frames"][0]["data"], strict=True):
-        out["data"][index].update(x=trace["x"], y=trace["y"])
+        out["data"][index].update({k: v for k, v in trace.items() if k in ("x", "y", "z")})
     return out
 
 
@@ -155,21 +166,30 @@ def _labels(outcome: Outcome) -> str:
     return ", ".join(run.label for run in outcome.results)
 
 
+def _first_3d(outcome: Outcome) -> int:
+    """The index of the first run trace of the 3D view (after the contour's and the loss chart's)."""
+    n = len(outcome.results)
+    return explore_figures.STATIC_CONTOUR + 3 * n + 2 * n + explore_figures.STATIC_3D
+
+
 def _moving_traces(outcome: Outcome) -> list[int]:
-    """Trace indices each frame updates: per run, its contour path and ball, then its loss ball."""
+    """Trace indices each frame updates: per run, its contour path and ball, then its loss ball, then
+    its 3D path and ball."""
     n = len(outcome.results)
     first_loss = explore_figures.STATIC_CONTOUR + 3 * n
     contour = [explore_figures.STATIC_CONTOUR + 3 * i + k for i in range(n) for k in (1, 2)]
-    return contour + [first_loss + 2 * i + 1 for i in range(n)]
+    surface = [_first_3d(outcome) + 3 * i + k for i in range(n) for k in (1, 2)]
+    return contour + [first_loss + 2 * i + 1 for i in range(n)] + surface
 
 
-def _frame(outcome: Outcome, step: int, loss_ys: list[list]) -> dict:
+def _frame(outcome: Outcome, step: int, loss_ys: list[list], ghosts_3d: list[dict]) -> dict:
     """Paths up to ``step`` and the balls at ``step`` (a diverged run stays at its last point).
 
-    ``loss_ys``: per run, the loss chart's y values (log or not), where the loss ball sits.
+    ``loss_ys``: per run, the loss chart's y values (log or not), where the loss ball sits;
+    ``ghosts_3d``: per run, its whole path on the 3D view, which the 3D path and ball are cut from.
     """
-    paths, loss_balls = [], []
-    for run, loss_y in zip(outcome.results, loss_ys, strict=True):
+    paths, loss_balls, paths_3d = [], [], []
+    for run, loss_y, ghost in zip(outcome.results, loss_ys, ghosts_3d, strict=True):
         end = min(step, len(run.points) - 1)
         path = run.points[: end + 1]
         x, y = run.points[end].tolist()
@@ -178,7 +198,13 @@ def _frame(outcome: Outcome, step: int, loss_ys: list[list]) -> dict:
             {"type": "scatter", "x": [x], "y": [y]},
         ]
         loss_balls.append({"type": "scatter", "x": [end], "y": [loss_y[end]]})
-    return {"name": str(step), "data": paths + loss_balls, "traces": _moving_traces(outcome)}
+        cut = {axis: list(ghost[axis][: end + 1]) for axis in ("x", "y", "z")}
+        paths_3d += [
+            {"type": "scatter3d", **cut},
+            {"type": "scatter3d", **{axis: values[-1:] for axis, values in cut.items()}},
+        ]
+    data = paths + loss_balls + paths_3d
+    return {"name": str(step), "data": data, "traces": _moving_traces(outcome)}
 
 
 def _short(values) -> list:
@@ -199,7 +225,7 @@ def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figur
         plot_bgcolor="#ffffff",
         hovermode="closest",
         images=[image],
-        legend=loss.layout.legend.to_plotly_json() | {"y": -0.32, "yanchor": "top"},
+        legend=loss.layout.legend.to_plotly_json() | {"y": fig.layout.yaxis2.domain[1], "yanchor": "top"},
         xaxis=contour.layout.xaxis.to_plotly_json(),
         yaxis=contour.layout.yaxis.to_plotly_json(),
         xaxis2=dict(loss.layout.xaxis.to_plotly_json(), range=[0, outcome.steps]),
@@ -208,8 +234,9 @@ def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figur
 
 
 def _buttons(duration: int) -> dict:
+    # redraw: the 3D view (scatter3d) changes only with a redraw; the 2D traces would not need one.
     play = {
-        "frame": {"duration": duration, "redraw": False},
+        "frame": {"duration": duration, "redraw": True},
         "fromcurrent": True,
         "transition": {"duration": 0},
     }
@@ -231,7 +258,7 @@ def _buttons(duration: int) -> dict:
 
 
 def _slider(steps: list[int]) -> dict:
-    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     return dict(
         active=0,
         x=0.16,
@@ -244,3 +271,73 @@ def _slider(steps: list[int]) -> dict:
         font={"size": 11, "color": FONT["color"] if len(steps) <= 40 else "rgba(0,0,0,0)"},
         steps=[dict(label=str(s), method="animate", args=[[str(s)], jump]) for s in steps],
     )
+
+
+# --------------------------------------------------------------------------- one composed picture
+
+#: The composed picture's size in pixels (the browser renders it with Plotly.toImage).
+COMPOSED_SIZE = (1600, 900)
+
+
+def composed_figure(outcome: Outcome, settings: dict | None, step: int) -> go.Figure:
+    """One picture of what the views show at ``step``: a title, the contour map with each run's path so
+    far and its ball, the loss chart with its legend and a ball at the step, and under them the
+    settings and the messages about the runs, in words. Self-contained (the map is a data-URI image),
+    so the browser can turn it into a PNG without fetching anything."""
+    land, results = outcome.landscape, outcome.results
+    step = min(max(int(step), 0), outcome.steps) if isinstance(step, int) else 0
+    loss_log = bool(settings.get("loss_log", True)) if settings else True
+    contour = explore_figures.contour_figure(land, outcome.start, results)
+    loss = loss_figure(land, results, log=loss_log)
+    first = explore_figures.STATIC_CONTOUR
+    contour_traces = list(contour.data[: first + 3 * len(results)])
+    for i, run in enumerate(results):
+        end = min(step, len(run.points) - 1)
+        contour_traces[first + 3 * i + 1].update(
+            x=_short(run.points[: end + 1, 0]), y=_short(run.points[: end + 1, 1])
+        )
+        contour_traces[first + 3 * i + 2].update(x=[run.points[end, 0]], y=[run.points[end, 1]])
+        ball = loss.data[2 * i + 1]
+        ball.update(x=[end], y=[loss.data[2 * i].y[end]])
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.46, 0.54], horizontal_spacing=0.07)
+    fig.add_traces(contour_traces, rows=1, cols=1)
+    fig.add_traces(list(loss.data), rows=1, cols=2)
+    lines = _settings_lines(outcome, settings, step)
+    width, height = COMPOSED_SIZE
+    _layout(fig, outcome, contour, loss)
+    fig.update_layout(
+        width=width,
+        height=height,
+        margin=dict(l=70, r=30, t=90, b=60 + 24 * len(lines)),
+        title=dict(text=_composed_title(outcome, step), x=0.01, y=0.97, yanchor="top", font={"size": 24}),
+        legend=loss.layout.legend.to_plotly_json() | {"y": 1.0},
+        xaxis2=dict(loss.layout.xaxis.to_plotly_json(), title="step"),
+        annotations=[
+            dict(
+                text="<br>".join(html.escape(line) for line in lines),
+                xref="paper", yref="paper", x=0, y=-0.09, xanchor="left", yanchor="top",
+                align="left", showarrow=False, font={"size": 15, "color": FONT["color"]},
+            )
+        ],
+    )  # fmt: skip
+    return fig
+
+
+def _composed_title(outcome: Outcome, step: int) -> str:
+    what = "one optimizer at several learning rates" if outcome.mode == "compare" else "Explore"
+    return f"<b>{html.escape(outcome.landscape.title)}</b> — {what}, step {step} of {outcome.steps}"
+
+
+def _settings_lines(outcome: Outcome, settings: dict | None, step: int) -> list[str]:
+    """The settings behind the picture, in a few lines (the legend names each run's own settings)."""
+    land = outcome.landscape
+    x, y = outcome.start
+    surface = f"{land.title} ({land.source})" if land.name == CUSTOM else land.title
+    lines = [f"Surface {surface}, start ({format_number(x)}, {format_number(y)}), {outcome.steps} steps."]
+    if outcome.mode == "compare" and settings and settings.get("compare") is not None:
+        rates = ", ".join(format_number(lr) for lr in parse_lr_list(settings["compare_lrs"]))
+        lines.append(f"{settings['compare'].label()} at learning rates {rates}.")
+    else:
+        lines += [f"Run {i + 1}: {run.label}" for i, run in enumerate(outcome.results)]
+    lines += outcome.messages
+    return lines

@@ -4,6 +4,7 @@ and the data the browser's player needs. Pure: an outcome in, Plotly figures, pa
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -33,17 +34,25 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
         plot_bgcolor="#ffffff",
         xaxis=dict(x_axis, title="step", gridcolor="#e6e9f0", zeroline=False),
         yaxis=dict(y_axis, gridcolor="#e6e9f0", exponentformat="power"),
-        legend=dict(
-            yanchor="top",
-            y=0.98,
-            xanchor="right",
-            x=0.99,
-            font={"size": 13},
-            bgcolor="rgba(255,255,255,0.85)",
-        ),
+        legend=LEGEND,
         hovermode="closest",
     )
     return fig
+
+
+#: The legend sits right of the plot, never on the curves: one compact line per run (eight fit in the
+#: chart's height; more scroll), and the plot area gives up the width it needs. (13 px: the size
+#: assets/playback.js figureFonts restores after projector mode.)
+LEGEND = dict(
+    x=1.01,
+    xanchor="left",
+    y=1.0,
+    yanchor="top",
+    font={"size": 13},
+    itemwidth=30,
+    tracegroupgap=0,
+    bgcolor="rgba(0,0,0,0)",
+)
 
 
 def loss_patch(landscape: Landscape, results: list[RunResult], log: bool) -> Patch:
@@ -77,10 +86,36 @@ def _loss_axes(landscape: Landscape, ys: list[np.ndarray], log: bool) -> tuple[d
     if _can_log(landscape, log):
         y_axis = {"title": {"text": "loss − min (log)"}, "type": "log"}
         low, high = (np.log10(finite.min()), np.log10(finite.max())) if finite.size else (-1.0, 1.0)
-    else:
-        y_axis = {"title": {"text": "loss (no known minimum)" if log else "loss"}, "type": "linear"}
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    return x_axis, {**y_axis, "range": _padded(float(low), float(high))}
+        y_range = _padded(float(low), float(high))
+        return x_axis, {**y_axis, "range": y_range, **log_ticks(*y_range)}
+    y_axis = {"title": {"text": "loss (no known minimum)" if log else "loss"}, "type": "linear"}
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return x_axis, {**y_axis, "range": _padded(float(low), float(high)), **AUTO_TICKS}
+
+
+#: A linear axis' ticks: Plotly's own (the keys reset what a log axis set, when a patch switches).
+AUTO_TICKS = {"tickmode": "auto", "tick0": None, "dtick": None, "tickvals": None, "ticktext": None}
+#: At most this many labelled ticks on the log axis.
+MAX_LOG_TICKS = 6
+
+
+def log_ticks(low: float, high: float) -> dict:
+    """Ticks of a log axis over [10^low, 10^high], each label a whole number, never Plotly's bare
+    minor digits ("10, 5, 2, 1, 5, 2"): over two decades or more, only powers of ten (every
+    ``dtick``-th), else 1, 2 and 5 times the powers of ten inside, written out (0.02, 5e-05)."""
+    decades = high - low
+    if decades >= 2:
+        step = max(1, math.ceil(decades / MAX_LOG_TICKS))
+        return {**AUTO_TICKS, "tickmode": "linear", "tick0": 0, "dtick": step}
+    values = [
+        m * 10.0**k
+        for k in range(math.floor(low) - 1, math.ceil(high) + 1)
+        for m in (1, 2, 5)
+        if low <= math.log10(m) + k <= high
+    ]
+    if len(values) < 2:  # less than a factor 2 shown: let Plotly place finer ticks
+        return AUTO_TICKS
+    return {**AUTO_TICKS, "tickmode": "array", "tickvals": values, "ticktext": [f"{v:.3g}" for v in values]}
 
 
 def _padded(low: float, high: float) -> list[float]:

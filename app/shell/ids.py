@@ -38,6 +38,8 @@ EXPORT_PNG = "export-png"
 EXPORT_CSV = "export-csv"
 EXPORT_JSON = "export-json"
 EXPORT_HTML = "export-html"
+EXPORT_COMPOSED = "export-composed"  # one picture: title, map, loss chart, legend and settings
+COMPOSED = "composed-figure"  # that picture's figure, for assets/export_compose.js to render
 DOWNLOAD = "download"
 
 # Links, lessons, classroom

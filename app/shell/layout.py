@@ -154,7 +154,7 @@ def _sidebar(settings: dict) -> html.Aside:
                         children=[
                             labelled("x", number(setup_ids.START_X, start_x)),
                             labelled("y", number(setup_ids.START_Y, start_y)),
-                            labelled("steps", number(setup_ids.STEPS, settings["steps"], step=1)),
+                            labelled("steps", number(setup_ids.STEPS, settings["steps"])),
                         ],
                     ),
                     html.Div("Tip: click the contour map to start there.", className="hint"),
@@ -251,6 +251,9 @@ def _playback(steps: int) -> html.Div:
                         className="export-panel",
                         children=[
                             html.Button("Picture (PNG)", id=ids.EXPORT_PNG, n_clicks=0),
+                            html.Button(
+                                "Picture with legend and settings (PNG)", id=ids.EXPORT_COMPOSED, n_clicks=0
+                            ),
                             html.Button("Trajectories (CSV)", id=ids.EXPORT_CSV, n_clicks=0),
                             html.Button("Trajectories (JSON)", id=ids.EXPORT_JSON, n_clicks=0),
                             html.Button("Animation (HTML, plays offline)", id=ids.EXPORT_HTML, n_clicks=0),
@@ -259,5 +262,6 @@ def _playback(steps: int) -> html.Div:
                 ],
             ),
             dcc.Download(id=ids.DOWNLOAD),
+            dcc.Store(id=ids.COMPOSED, data=None),
         ],
     )

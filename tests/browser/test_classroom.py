@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import time
 
 import pytest
@@ -294,3 +295,21 @@ def test_a_typed_formula_becomes_the_surface_and_injection_is_refused(app_page):
         float(app_page.input_value(f"#{ids.START_X}")),
         float(app_page.input_value(f"#{ids.START_Y}")),
     )
+
+
+def test_the_composed_picture_downloads_one_png_of_the_step_shown(app_page, tmp_path):
+    pause_at = f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
+    if "Pause" in app_page.inner_text(f"#{shell_ids.PLAY}"):
+        app_page.click(f"#{shell_ids.PLAY}")
+    app_page.wait_for_function(pause_at, timeout=WAIT_MS)
+    app_page.click(".export summary")
+    with app_page.expect_download(timeout=WAIT_MS) as info:
+        app_page.click(f"#{shell_ids.EXPORT_COMPOSED}")
+    download = info.value
+    assert download.suggested_filename == "descent-rosenbrock-2-runs.png"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+    assert (width, height) == export.COMPOSED_SIZE and len(data) > 50_000

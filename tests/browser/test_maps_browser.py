@@ -79,7 +79,7 @@ def test_a_small_map_then_a_click_adds_that_run_to_explore(app_page):
     # A bad grid size: a message next to the controls, and the map stays as it was.
     page.fill(f"#{maps_ids.MAP_GRID}", "100")
     page.click(f"#{maps_ids.MAP_COMPUTE}")
-    wait_for_text(page, maps_ids.MAP_ERROR, "grid must be a whole number from 8 to 64")
+    wait_for_text(page, maps_ids.MAP_ERROR, "grid must be from 8 to 64, got '100'")
     assert page.evaluate(CELLS_JS) == [12, 12]
 
     cards_before = run_cards(page).count()
