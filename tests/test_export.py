@@ -200,15 +200,14 @@ def test_frames_update_the_path_and_ball_traces_of_each_run(bowl):
     figure = export.animation_figure(bowl)
     data, frame = figure["data"], figure["frames"][3]
     n = len(bowl.results)
-    assert (
-        len(frame["traces"]) == len(frame["data"]) == 5 * n
-    )  # contour path + ball, loss ball, 3D path + ball
-    kinds = ["scatter"] * (3 * n) + ["scatter3d"] * (2 * n)
+    # Per run: contour path and ball, loss ball, 3D ball.
+    assert len(frame["traces"]) == len(frame["data"]) == 4 * n
+    kinds = ["scatter"] * (3 * n) + ["scatter3d"] * n
     for index, update, kind in zip(frame["traces"], frame["data"], kinds, strict=True):
         assert data[index]["type"] == update["type"] == kind
     names = [data[i].get("name") for i in frame["traces"]]
     per_run = [r.label for r in bowl.results for _ in (0, 1)]
-    assert names == per_run + [r.label for r in bowl.results] + per_run
+    assert names == per_run + [r.label for r in bowl.results] * 2
     # The figure opens at step 0: the balls at the start.
     assert (data[frame["traces"][1]]["x"], data[frame["traces"][1]]["y"]) == (
         [bowl.start[0]],
@@ -259,14 +258,13 @@ def test_the_animation_has_the_3d_view_and_its_balls_follow_the_runs(bowl):
     for frame in figure["frames"][:12]:
         step = int(frame["name"])
         for i, run in enumerate(bowl.results):
-            ball = frame["data"][3 * n + 2 * i + 1]
+            ball = frame["data"][3 * n + i]
             end = min(step, len(run.points) - 1)
             x, y = run.points[end]
             inside = abs(x) <= 3 and abs(y) <= 3  # the bowl's window: outside it the 3D view shows nothing
             assert ball["x"][0] == (pytest.approx(x, rel=1e-5) if inside else None)
             if inside:
                 assert ball["z"][0] >= float(height(bowl.landscape, run.losses[end]))  # lifted above it
-            assert len(frame["data"][3 * n + 2 * i]["x"]) == end + 1  # the 3D path so far
     assert all(b["args"][1]["frame"]["redraw"] for b in figure["layout"]["updatemenus"][0]["buttons"][:1])
 
 

@@ -174,11 +174,12 @@ def _first_3d(outcome: Outcome) -> int:
 
 def _moving_traces(outcome: Outcome) -> list[int]:
     """Trace indices each frame updates: per run, its contour path and ball, then its loss ball, then
-    its 3D path and ball."""
+    its 3D ball (the 3D view shows the whole path faintly: a growing 3D path in every frame would
+    make the file and its writing half as large again)."""
     n = len(outcome.results)
     first_loss = explore_figures.STATIC_CONTOUR + 3 * n
     contour = [explore_figures.STATIC_CONTOUR + 3 * i + k for i in range(n) for k in (1, 2)]
-    surface = [_first_3d(outcome) + 3 * i + k for i in range(n) for k in (1, 2)]
+    surface = [_first_3d(outcome) + 3 * i + 2 for i in range(n)]
     return contour + [first_loss + 2 * i + 1 for i in range(n)] + surface
 
 
@@ -186,7 +187,7 @@ def _frame(outcome: Outcome, step: int, loss_ys: list[list], ghosts_3d: list[dic
     """Paths up to ``step`` and the balls at ``step`` (a diverged run stays at its last point).
 
     ``loss_ys``: per run, the loss chart's y values (log or not), where the loss ball sits;
-    ``ghosts_3d``: per run, its whole path on the 3D view, which the 3D path and ball are cut from.
+    ``ghosts_3d``: per run, its whole path on the 3D view, where the 3D ball sits.
     """
     paths, loss_balls, paths_3d = [], [], []
     for run, loss_y, ghost in zip(outcome.results, loss_ys, ghosts_3d, strict=True):
@@ -198,11 +199,7 @@ def _frame(outcome: Outcome, step: int, loss_ys: list[list], ghosts_3d: list[dic
             {"type": "scatter", "x": [x], "y": [y]},
         ]
         loss_balls.append({"type": "scatter", "x": [end], "y": [loss_y[end]]})
-        cut = {axis: list(ghost[axis][: end + 1]) for axis in ("x", "y", "z")}
-        paths_3d += [
-            {"type": "scatter3d", **cut},
-            {"type": "scatter3d", **{axis: values[-1:] for axis, values in cut.items()}},
-        ]
+        paths_3d.append({"type": "scatter3d", **{axis: [ghost[axis][end]] for axis in ("x", "y", "z")}})
     data = paths + loss_balls + paths_3d
     return {"name": str(step), "data": data, "traces": _moving_traces(outcome)}
 
@@ -261,8 +258,8 @@ def _slider(steps: list[int]) -> dict:
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     return dict(
         active=0,
-        x=0.16,
-        len=0.84,
+        x=0.2,
+        len=0.8,
         y=-0.1,
         yanchor="top",
         pad={"t": 10},
