@@ -70,16 +70,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The production worker model (README, "Serve a classroom"): threads, so a request that waits for
+#: a formula's worker process or computes its 2 s does not hold a whole worker; every request's
+#: work is bounded (``optimizers.budget``, the formula deadline), so 30 s is only a backstop.
+GUNICORN_OPTIONS = ["-k", "gthread", "--threads", "8", "--timeout", "30", "--graceful-timeout", "10"]
+
+
 class Server:
     """``gunicorn app:server`` on a free local port, in its own process group; ``stop()`` ends it."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, options: list[str] = GUNICORN_OPTIONS):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix="descent-gunicorn-", suffix=".log")
         command = [
             sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "--no-control-socket",
-            "-b", f"{HOST}:{self.port}", "--timeout", "30", "--graceful-timeout", "5",
+            "-b", f"{HOST}:{self.port}", *options,
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
