@@ -13,12 +13,15 @@ import time
 
 import pytest
 
-from app import figures, ids
+from app import ids
+from app.explore import ids as explore_ids
+from app.model import CUSTOM
+from app.shell import ids as shell_ids
 from bench.dash_client import DashClient
 from bench.load import WORKERS, Server
 
-SETTINGS = f"{ids.NOTICE}.children"
-COMPUTE = f"{ids.SURFACE_3D}.figure"
+SETTINGS = f"{shell_ids.NOTICE}.children"
+COMPUTE = f"{explore_ids.SURFACE_3D}.figure"
 #: Nested powers of hyperbolic functions of x^x: refused at the 2 s deadline (tests/test_formula.py).
 HEAVY = [
     "cosh(sinh(sqrt((tanh(exp(tanh(x^x))))^(-1)))^(1/2)) + 2",
@@ -52,7 +55,7 @@ def test_light_requests_finish_while_two_heavy_ones_run(server):
     def send_heavy(i: int) -> None:
         own = DashClient(server.url, timeout=60)
         own.page, own.deps = client.page, client.deps
-        changes = [(ids.SURFACE, "value", figures.CUSTOM), (ids.FORMULA, "value", HEAVY[i])]
+        changes = [(ids.SURFACE, "value", CUSTOM), (ids.FORMULA, "value", HEAVY[i])]
         reply = own.call(SETTINGS, changes)
         heavy[i] = (time.monotonic(), reply)
         own.close()
