@@ -86,8 +86,11 @@ def free_port() -> int:
 
 #: The production worker model (README, "Serve a classroom"): threads, so a request that waits for
 #: a formula's worker process or computes its 2 s does not hold a whole worker; every request's
-#: work is bounded (``optimizers.budget``, the formula deadline), so 30 s is only a backstop.
-GUNICORN_OPTIONS = ["-k", "gthread", "--threads", "8", "--timeout", "30", "--graceful-timeout", "10"]
+#: work is bounded (``optimizers.budget``, the formula deadline), so 30 s is only a backstop. Idle
+#: connections are kept 5 s (gunicorn's default is 2 s, shorter than a student's pause).
+GUNICORN_OPTIONS = [
+    "-k", "gthread", "--threads", "8", "--keep-alive", "5", "--timeout", "30", "--graceful-timeout", "10"
+]  # fmt: skip
 
 
 class Server:
@@ -346,7 +349,7 @@ def row(label: str, users: list[User], phase: Phase) -> tuple[float, int, int]:
 
 
 def details(users: list[User]) -> None:
-    for problem in [p for u in users for p in u.errors + u.mixed][:5]:
+    for problem in [p for u in users for p in u.mixed][:3] + [p for u in users for p in u.errors][:3]:
         print(f"    {problem[:150]}")
 
 
