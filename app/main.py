@@ -3,6 +3,7 @@ the assets and the contour-image route."""
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,12 @@ from app.shell.figures import full_figures, runs_data
 from app.shell.views import VIEWS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+#: The largest request body accepted; larger ones get a 413 before they are read. The largest real
+#: request, measured: ≈ 1 MB, the compute after 8 runs of 1000 steps with optimizer states (the
+#: browser sends the runs' data back as State); a share link with 8 runs or a maps request is under
+#: 15 KB. A 39 MB body once kept a worker busy for 27 s.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +60,33 @@ def create_app() -> dash.Dash:
     callbacks.register(app)  # the shell's, the compute of Explore and Compare, the run cards'
     for view in VIEWS:
         view.register(app)
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # bodies streamed without a length
+    app.server.before_request(_refuse_large)  # first: before anything reads the body
     app.server.before_request(lambda: _refuse_malformed(app))
     app.server.add_url_rule(f"{IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
     return app
+
+
+def _refuse_large() -> flask.Response | None:
+    """A 413 for a body larger than ``MAX_REQUEST_BYTES``, before anything parses it.
+
+    A declared length is checked as it is; a body streamed without one (chunked) is read up to one
+    byte past the limit and, if it fits, handed on as read. (Flask's ``MAX_CONTENT_LENGTH`` alone
+    cuts such a stream at the limit without an error, so the callback would see a truncated body.)
+    """
+    request = flask.request
+    length = request.content_length
+    if length is None and "wsgi.input_terminated" in request.environ:
+        body = request.environ["wsgi.input"].read(MAX_REQUEST_BYTES + 1)
+        request.environ["wsgi.input"] = io.BytesIO(body)
+        length = len(body)
+    if length is None or length <= MAX_REQUEST_BYTES:
+        return None
+    return flask.Response(
+        f"Request body too large: over {MAX_REQUEST_BYTES} bytes (the limit).",
+        status=413,
+        mimetype="text/plain",
+    )
 
 
 def _refuse_malformed(app: dash.Dash) -> flask.Response | None:

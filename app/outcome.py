@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.model import PALETTE
+from app.model import PALETTE, RunSpec
 from app.parsing import parse_lr_list
 from app.runs import RunResult, simulate, simulate_learning_rates
 from landscapes.base import Landscape
+from optimizers import budget
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,26 @@ def compute(landscape: Landscape, start, steps: int, mode: str, runs, compare, c
     view = view_landscape(landscape, start)
     if mode == "compare":
         lrs = parse_lr_list(compare_lrs)
+        check_time(landscape, start, steps, [(compare, len(lrs))])
         colors = [PALETTE[i % len(PALETTE)] for i in range(len(lrs))]
         results = simulate_learning_rates(landscape, start, steps, compare, lrs, colors)
     else:
+        check_time(landscape, start, steps, [(spec, 1) for spec in runs], record_state=True)
         results = simulate(landscape, start, steps, runs)
     return Outcome(mode, view, tuple(start), steps, results)
+
+
+def check_time(landscape: Landscape, start, steps: int, jobs: list[tuple[RunSpec, int]], **settings) -> None:
+    """Refuse, before they start, runs that would take over ``budget.LIMIT_SECONDS`` of CPU: ``jobs``
+    lists ``(spec, runs)`` (Newton on a nested formula can take 30 s for 8 × 1000 steps)."""
+    seconds = 0.0
+    for spec, count in jobs:
+        try:
+            options = {**spec.options, **spec.hyperparameters, **settings}
+            seconds += budget.estimate_seconds(landscape, spec.optimizer, count, steps, start, **options)
+        except ValueError:
+            continue  # a setting the engine refuses: the run itself says which, with its card
+    budget.refuse_over(seconds, steps, more="or fewer runs")
 
 
 #: A start further than this many windows from the surface's own window is not zoomed out to.

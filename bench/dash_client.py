@@ -243,16 +243,28 @@ class _HTTPTransport:
         self.prefix = parts.path.rstrip("/")
 
     def request(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+        reused = self.connection.sock is not None
         try:
-            self.connection.request(method, self.prefix + url, body=body, headers=headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except (ConnectionError, http.client.HTTPException):
+            response, data = self._exchange(method, url, body, headers)
+        except (ConnectionError, http.client.RemoteDisconnected):
             self.connection.close()
-            raise
+            if not reused:
+                raise
+            # The server closed the idle keep-alive connection as the request went out: a browser
+            # sends it again on a new connection, and so does this client (once).
+            response, data = self._exchange(method, url, body, headers)
         if response.getheader("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
         return response.status, data
+
+    def _exchange(self, method, url, body, headers):
+        try:
+            self.connection.request(method, self.prefix + url, body=body, headers=headers)
+            response = self.connection.getresponse()
+            return response, response.read()
+        except (ConnectionError, http.client.HTTPException, TimeoutError):
+            self.connection.close()  # never read a late answer as the next request's
+            raise
 
     def close(self) -> None:
         self.connection.close()

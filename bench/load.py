@@ -1,31 +1,37 @@
-"""A classroom at once: simulated users against a real gunicorn server, bounded in count and time.
+"""A classroom at once: simulated students against a real gunicorn server, bounded in count and time.
 
-Starts ``gunicorn app:server -w 2 --no-control-socket -b 127.0.0.1:<free port>``, waits until it
-answers, and always stops it at the end. Then, over real HTTP on 127.0.0.1 only:
+Starts ``gunicorn app:server -w 2`` with the production worker model (``GUNICORN_OPTIONS``) on
+127.0.0.1 at a free port, waits until it answers, and always stops it at the end. Then, over real
+HTTP on 127.0.0.1 only:
 
-1. baseline: one user sends the requests of every user below, one after the other;
-2. open: every user opens the page at once (GET /, /_dash-layout, /_dash-dependencies);
-3. burst: every user (a thread) sends its own requests back to back, all users at the same time;
-4. paced: the same with a pause of 0.5–1.5 s between a user's requests (people read the result).
+1. baseline: one student sends ten requests, one after the other;
+2. open: every student opens the page at once (GET /, /_dash-layout, /_dash-dependencies);
+3. class: every student (a thread) changes a setting every 1–2 s (uniformly at random) for
+   ``--seconds`` (60);
+4. class + heavy: the same while ``--heavy`` (2) more users send the heaviest requests they can
+   make, back to back: a new formula that SymPy takes ~30 s to differentiate (refused at the 2 s
+   deadline), then the largest hyperparameter map that the 2 s budget lets through (calibrated
+   from the refusal's "at most N steps fit"). Only the students' requests are counted.
 
-A request is what the browser sends after a change of the learning rate box and the steps: the
-compute callback (``bench.dash_client``). Each user has its own number of steps (100 + 5·user) and
-each request its own learning rate, so every answer can be checked to be that request's own: the
-scrubber's max and the runs data's steps must be the user's steps, and the loss chart's legend must
-name the request's learning rate. Anything else counts as a mixed-up answer.
+A student's request is what the browser sends after a change of the learning rate box and the
+steps: the compute callback (``bench.dash_client``). Each student has its own number of steps
+(100 + 5·index) and each request its own learning rate, so every answer can be checked to be that
+request's own: the scrubber's max and the runs data's steps must be the student's steps, and the
+loss chart's legend must name the request's learning rate. Anything else counts as cross-talk.
 
-Targets: p95 ≤ 500 ms in the burst, 0 errors, 0 mixed-up answers. The script prints PASS or FAIL
-per target and exits 1 only when something is broken (an error or a mixed-up answer), as the other
-benchmarks do: latency on a shared machine is reported, not enforced.
+Targets: p95 ≤ 300 ms in the class, p95 ≤ 500 ms with the heavy users, 0 errors, 0 cross-talk. The
+script prints PASS or FAIL per target and exits 1 only when something is broken (an error or
+cross-talk), as the other benchmarks do: latency on a shared machine is reported, not enforced.
 
-    python bench/load.py                          # 20 users × 10 requests, about 30 s
-    python bench/load.py --users 5 --requests 4   # a quick look
+    python bench/load.py                                # 100 students, 2 × 60 s, about 2.5 min
+    python bench/load.py --students 10 --seconds 10     # a quick look
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -47,18 +53,26 @@ sys.path.insert(0, str(ROOT))
 from app import ids  # noqa: E402
 from app.components.run_card import RunCard  # noqa: E402
 from app.explore import ids as explore_ids  # noqa: E402
-from app.model import MAX_STEPS, format_number  # noqa: E402
+from app.maps.ids import MAP_COMPUTE, MAP_ERROR, MAP_GRAPH, MAP_GRID, TAB  # noqa: E402
+from app.model import (  # noqa: E402
+    CUSTOM,
+    MAX_STEPS,
+    format_number,
+)
 from app.shell import ids as shell_ids  # noqa: E402
 from bench.dash_client import DashClient  # noqa: E402
 
-TARGET_P95_S = 0.500
+TARGET_P95_S = 0.300  # the class
+TARGET_HEAVY_P95_S = 0.500  # the class while two users send the heaviest requests
 HOST = "127.0.0.1"
 WORKERS = 2
 COMPUTE = f"{explore_ids.SURFACE_3D}.figure"
 LR = RunCard.ids.hp(0, "lr")
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
-PAUSE_S = (0.5, 1.5)
+PAUSE_S = (1.0, 2.0)
+SETTINGS = f"{shell_ids.NOTICE}.children"
+SLOW_FORMULA = "cosh(sinh(sqrt((tanh(exp(tanh(x^x))))^(-1)))^(1/2)) + {k}"
 
 
 # ------------------------------------------------------------------------------------ the server
@@ -70,16 +84,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The production worker model (README, "Serve a classroom"): threads, so a request that waits for
+#: a formula's worker process or computes its 2 s does not hold a whole worker; every request's
+#: work is bounded (``optimizers.budget``, the formula deadline), so 30 s is only a backstop. Idle
+#: connections are kept 5 s (gunicorn's default is 2 s, shorter than a student's pause).
+GUNICORN_OPTIONS = [
+    "-k", "gthread", "--threads", "8", "--keep-alive", "5", "--timeout", "30", "--graceful-timeout", "10"
+]  # fmt: skip
+
+
 class Server:
     """``gunicorn app:server`` on a free local port, in its own process group; ``stop()`` ends it."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, options: list[str] = GUNICORN_OPTIONS):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix="descent-gunicorn-", suffix=".log")
         command = [
             sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "--no-control-socket",
-            "-b", f"{HOST}:{self.port}", "--timeout", "30", "--graceful-timeout", "5",
+            "-b", f"{HOST}:{self.port}", *options,
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
@@ -194,17 +217,64 @@ def send(client: DashClient, user: User, j: int, deadline: float) -> None:
         user.mixed.append(problem)
 
 
-def run_user(user: User, url: str, page: tuple, deadline: float, pause: bool) -> None:
+def run_user(
+    user: User, url: str, page: tuple, deadline: float, pause: bool, until: float = math.inf
+) -> None:
     """One browser with the page already loaded (``page``: its layout and callback map, shared
-    read-only): its own connection, its requests in order, with pauses if ``pause``."""
+    read-only): its own connection, its requests in order (until ``until``), with pauses if ``pause``."""
     rng = np.random.default_rng(user.index)
     client = DashClient(url, timeout=REQUEST_TIMEOUT_S)
     client.page, client.deps = page
     try:
+        if pause:
+            time.sleep(rng.uniform(0, PAUSE_S[1]))  # students do not all start in the same instant
         for j in range(user.requests):
+            if time.perf_counter() >= until:
+                break
             if pause and j:
                 time.sleep(rng.uniform(*PAUSE_S))
             send(client, user, j, deadline)
+    finally:
+        client.close()
+
+
+@dataclass
+class Heavy:
+    """A user who sends the heaviest requests there are, back to back (not counted in the p95)."""
+
+    index: int
+    formulas: list[float] = field(default_factory=list)
+    maps: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def run_heavy(heavy: Heavy, url: str, page: tuple, until: float) -> None:
+    client = DashClient(url, timeout=REQUEST_TIMEOUT_S)
+    client.page, client.deps = page
+    steps, k = MAX_STEPS, 0
+    try:
+        while time.perf_counter() < until:
+            k += 1
+            text = SLOW_FORMULA.format(k=1000 * heavy.index + k)  # new text: never cached
+            reply = client.call(SETTINGS, [(ids.SURFACE, "value", CUSTOM), (ids.FORMULA, "value", text)])
+            message = (
+                reply.response.get(ids.FORMULA_ERROR, {}).get("children", "") if reply.status == 200 else ""
+            )
+            if "takes too long" not in message:
+                heavy.errors.append(f"slow formula: HTTP {reply.status} {message or reply.text(100)}")
+            heavy.formulas.append(reply.seconds)
+            changes = [(MAP_COMPUTE, "n_clicks", k), (ids.MODE, "value", "maps")]
+            values = [(TAB, "value", "map"), (MAP_GRID, "value", 64), (ids.STEPS, "value", steps)]
+            reply = client.call(f"{MAP_GRAPH}.figure", changes, values=values)
+            error = reply.response.get(MAP_ERROR, {}).get("children", "") if reply.status == 200 else ""
+            fit = re.search(r"at most (\d+) steps fit", error or "")
+            if fit:  # refused before it started: next time, the most that fits
+                steps = max(1, int(fit.group(1)))
+            elif reply.status != 200 or error:
+                heavy.errors.append(f"map: HTTP {reply.status} {error or reply.text(100)}")
+            heavy.maps.append(reply.seconds)
+    except (OSError, ValueError) as error:
+        heavy.errors.append(f"{type(error).__name__}: {error}")
     finally:
         client.close()
 
@@ -279,7 +349,7 @@ def row(label: str, users: list[User], phase: Phase) -> tuple[float, int, int]:
 
 
 def details(users: list[User]) -> None:
-    for problem in [p for u in users for p in u.errors + u.mixed][:5]:
+    for problem in [p for u in users for p in u.mixed][:3] + [p for u in users for p in u.errors][:3]:
         print(f"    {problem[:150]}")
 
 
@@ -289,26 +359,32 @@ def verdict(ok: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=20, help="simulated users (default 20, at most 50)")
-    parser.add_argument("--requests", type=int, default=10, help="requests per user (default 10, at most 19)")
     parser.add_argument(
-        "--max-seconds", type=float, default=240, help="stop sending after this (default 240)"
+        "--students", type=int, default=100, help="simulated students (default 100, at most 150)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=60, help="length of each class phase (default 60, at most 120)"
+    )
+    parser.add_argument(
+        "--heavy", type=int, default=2, help="users sending the heaviest requests (default 2)"
     )
     args = parser.parse_args()
-    if not (1 <= args.users <= 50 and 1 <= args.requests <= 19):
-        parser.error("1 ≤ users ≤ 50 and 1 ≤ requests ≤ 19 (every request gets its own learning rate)")
-    assert 100 + 5 * (args.users - 1) <= MAX_STEPS
+    if not (1 <= args.students <= 150 and 1 <= args.seconds <= 120 and 0 <= args.heavy <= 4):
+        parser.error("1 ≤ students ≤ 150, 1 ≤ seconds ≤ 120, 0 ≤ heavy ≤ 4")
+    assert 100 + 5 * (args.students - 1) <= MAX_STEPS
+    requests = int(args.seconds / PAUSE_S[0]) + 2  # the most a student can send in a phase
+    deadline = time.perf_counter() + 3 * args.seconds + 120  # nothing is sent after this
 
     print(f"Python {platform.python_version()}, {machine()}")
-    print(f"gunicorn app:server -w {WORKERS} on {HOST}; {args.users} users × {args.requests} requests each")
-    deadline = time.perf_counter() + args.max_seconds
+    print(f"gunicorn app:server -w {WORKERS} {' '.join(GUNICORN_OPTIONS)} on {HOST}")
+    print(f"{args.students} students, a change every {PAUSE_S[0]:g}–{PAUSE_S[1]:g} s for {args.seconds:g} s")
     server = Server(WORKERS)
     try:
         print(f"server ready in {server.wait_ready():.1f} s at {server.url}")
         reader = DashClient(server.url, timeout=REQUEST_TIMEOUT_S)
         page = (reader.page, reader.deps)  # the page as every browser loaded it (timed in "open")
         reader.close()
-        warm = User(0, 2 * WORKERS)
+        warm = User(0, 4 * WORKERS)
         run_user(warm, server.url, page, deadline, False)  # every worker computes once before timing
         if warm.errors or warm.mixed:
             print(f"warm-up failed: {(warm.errors + warm.mixed)[0]}\n{server.log_tail()}")
@@ -317,36 +393,56 @@ def main() -> int:
         header = f"{'count':>5} {'p50':>8} {'p95':>8} {'req/s':>7} {'server':>6} {'client':>6}"
         print(f"\n  {'':44} {'':5} {'ms per request':>17} {'':7} {'CPU ms/request':>13}")
         print(f"  {'':44} {header} {'errors':>6} {'mixed':>6}")
-        baseline = [User(i, args.requests) for i in range(args.users)]
+        baseline = [User(0, 10)]
         with Phase(server) as phase:
-            for user in baseline:
-                run_user(user, server.url, page, deadline, False)
-        row("baseline: 1 user, every request in turn", baseline, phase)
-        opening = [User(i, 1) for i in range(args.users)]
+            run_user(baseline[0], server.url, page, deadline, False)
+        row("baseline: 1 student, 10 requests in turn", baseline, phase)
+        opening = [User(i, 1) for i in range(args.students)]
         with Phase(server) as phase:
             together(open_page, opening, deadline, server.url)
-        row(f"open: {args.users} users load the page at once", opening, phase)
-        burst = [User(i, args.requests) for i in range(args.users)]
-        with Phase(server) as phase:
-            together(run_user, burst, deadline, server.url, page, deadline, False)
-        p95, errors, mixed = row(f"burst: {args.users} users, back to back", burst, phase)
-        paced = [User(i, args.requests) for i in range(args.users)]
-        with Phase(server) as phase:
-            together(run_user, paced, deadline, server.url, page, deadline, True)
-        paced_p95, paced_errors, paced_mixed = row(
-            f"paced: {args.users} users, 0.5–1.5 s apart", paced, phase
+        row(f"open: {args.students} students load the page at once", opening, phase)
+
+        results = {}
+        for label, heavy_count in (("class", 0), ("class + heavy", args.heavy)):
+            students = [User(i, requests) for i in range(args.students)]
+            heavies = [Heavy(i) for i in range(heavy_count)]
+            until = time.perf_counter() + args.seconds
+            threads = [threading.Thread(target=run_heavy, args=(h, server.url, page, until)) for h in heavies]
+            with Phase(server) as phase:
+                for thread in threads:
+                    thread.start()
+                together(run_user, students, deadline, server.url, page, deadline, True, until)
+                for thread in threads:
+                    thread.join(REQUEST_TIMEOUT_S + 10)
+            name = f"{label}: {args.students} students" + (
+                f", {heavy_count} heavy users" if heavy_count else ""
+            )
+            results[label] = row(name, students, phase)
+            if heavies:
+                formulas = [t for h in heavies for t in h.formulas]
+                maps = [t for h in heavies for t in h.maps]
+                print(
+                    f"    heavy users: {len(formulas)} slow formulas (p50 {np.median(formulas):.2f} s), "
+                    f"{len(maps)} largest maps (p50 {np.median(maps):.2f} s), "
+                    f"{sum(len(h.errors) for h in heavies)} unexpected answers"
+                )
+                for problem in [p for h in heavies for p in h.errors][:3]:
+                    print(f"    {problem[:150]}")
+            details([u for u in students if u.errors or u.mixed])
+        details([u for u in baseline + opening if u.errors or u.mixed])
+        errors = sum(r[1] for r in results.values()) + sum(len(u.errors) for u in baseline + opening)
+        mixed = sum(r[2] for r in results.values()) + sum(len(u.mixed) for u in baseline)
+        p95, heavy_p95 = results["class"][0], results["class + heavy"][0]
+        ok = verdict(p95 <= TARGET_P95_S)
+        print(f"\n  target: class p95 ≤ {TARGET_P95_S * 1e3:g} ms: {ok} ({p95 * 1e3:.0f} ms)")
+        print(
+            f"  target: with heavy users p95 ≤ {TARGET_HEAVY_P95_S * 1e3:g} ms: "
+            f"{verdict(heavy_p95 <= TARGET_HEAVY_P95_S)} ({heavy_p95 * 1e3:.0f} ms)"
         )
-        broken = [u for group in (baseline, opening, burst, paced) for u in group if u.errors or u.mixed]
-        details(broken)
-        errors_total = errors + paced_errors + sum(len(u.errors) for u in baseline + opening)
-        mixed_total = mixed + paced_mixed + sum(len(u.mixed) for u in baseline)
-        target = f"burst p95 ≤ {TARGET_P95_S * 1e3:g} ms"
-        print(f"\n  target: {target}: {verdict(p95 <= TARGET_P95_S)} ({p95 * 1e3:.0f} ms)")
-        print(f"  (paced p95: {paced_p95 * 1e3:.0f} ms: {verdict(paced_p95 <= TARGET_P95_S)})")
-        print(f"  target: 0 errors: {verdict(errors_total == 0)} ({errors_total})")
-        print(f"  target: 0 mixed-up answers: {verdict(mixed_total == 0)} ({mixed_total})")
+        print(f"  target: 0 errors: {verdict(errors == 0)} ({errors})")
+        print(f"  target: 0 cross-talk (each answer its own request's): {verdict(mixed == 0)} ({mixed})")
         print(f"\nload average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-        return 1 if errors_total or mixed_total else 0
+        return 1 if errors or mixed else 0
     finally:
         server.stop()
 

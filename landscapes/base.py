@@ -94,14 +94,7 @@ class Landscape:
         point is inside the window, one point per minimum. A valley of minima (a curve, not points)
         gives none of its points: they are not isolated.
         """
-        xs, ys, z = self.grid(n)
-        inner = z[1:-1, 1:-1]
-        lowest = np.isfinite(inner)
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                lowest &= inner <= z[1 + di : n - 1 + di, 1 + dj : n - 1 + dj]
-        i, j = np.nonzero(lowest)
-        x, y = xs[j + 1], ys[i + 1]
+        x, y = self.grid_minima(n)
         with np.errstate(all="ignore"):
             for _ in range(iterations):
                 (gx, gy), (hxx, hxy, hyy) = self.gradient(x, y), self.hessian(x, y)
@@ -113,19 +106,42 @@ class Landscape:
             keep = np.isfinite(value) & (np.hypot(gx, gy) < 1e-8) & (hxx > 0) & (hxx * hyy - hxy * hxy > 0)
             keep &= (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1)
         points, values = np.column_stack([x[keep], y[keep]]), value[keep]
-        order = np.argsort(values, kind="stable")
-        found: list[np.ndarray] = []
-        span = max(x1 - x0, y1 - y0)
-        for point in points[order]:
-            if all(np.hypot(*(point - other)) > 1e-6 * span for other in found):
-                found.append(point)
-        return np.array(found, dtype=np.float64).reshape(-1, 2)
+        return _distinct(points[np.argsort(values, kind="stable")], 1e-6 * max(x1 - x0, y1 - y0))
+
+    def grid_minima(self, n: int = 121) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)``: the inner points of the ``n × n`` grid no higher than their eight neighbours."""
+        xs, ys, z = self.grid(n)
+        inner = z[1:-1, 1:-1]
+        lowest = np.isfinite(inner)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                lowest &= inner <= z[1 + di : n - 1 + di, 1 + dj : n - 1 + dj]
+        i, j = np.nonzero(lowest)
+        return xs[j + 1], ys[i + 1]
 
     def max_curvature(self, x, y):
         """λ_max of the Hessian at (x, y): plain gradient descent is stable near here for lr < 2/λ_max."""
         hxx, hxy, hyy = (np.asarray(h, dtype=np.float64) for h in self.hessian(x, y))
         mean = 0.5 * (hxx + hyy)
         return mean + np.hypot(0.5 * (hxx - hyy), hxy)  # hypot: no overflow for very sharp curvature
+
+
+def _distinct(points: np.ndarray, radius: float) -> np.ndarray:
+    """``points`` ``(m, 2)`` without each one within ``radius`` of an earlier kept one, in order.
+
+    Near-linear: kept points are filed by their cell of a grid of side ``radius``, so only the 3 × 3
+    cells around a point can hold one that close (comparing with every kept point was quadratic:
+    19 s for the 3 000 minima of sin(60x) + sin(60y)).
+    """
+    cells: dict[tuple[int, int], list[np.ndarray]] = {}
+    kept = []
+    for point in points:
+        ci, cj = (int(c) for c in np.floor(point / radius))
+        near = (q for di in (-1, 0, 1) for dj in (-1, 0, 1) for q in cells.get((ci + di, cj + dj), ()))
+        if all(np.hypot(*(point - q)) > radius for q in near):
+            cells.setdefault((ci, cj), []).append(point)
+            kept.append(point)
+    return np.array(kept, dtype=np.float64).reshape(-1, 2)
 
 
 _FLOAT64 = np.dtype(np.float64)

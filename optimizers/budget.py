@@ -1,0 +1,115 @@
+"""How much CPU a computation will take, measured before it runs, and the refusal past the limit.
+
+One server serves a whole class, so every request's work is bounded: ``LIMIT_SECONDS`` of CPU,
+estimated from a short probe of the same work on this machine (the cost of a step differs 50-fold
+between surfaces, optimizers and machines, so it is measured, not guessed). The probes time the
+calling thread's CPU (``time.thread_time``), not the clock: a busy server does not refuse work that
+an idle one accepts.
+
+    >>> seconds = estimate_seconds("rosenbrock", "adam", runs=8, steps=1000)
+    >>> refuse_over(seconds, steps=1000)  # raises WorkTooLargeError past 2 s: "at most N steps fit"
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+import landscapes
+from landscapes.base import Landscape
+from optimizers import registry
+from optimizers.base import Optimizer
+from optimizers.run import run
+
+#: The most one request may compute for, in CPU seconds.
+LIMIT_SECONDS = 2.0
+#: ``estimate_seconds`` times a probe of at most this many runs × ``PROBE_STEPS`` steps.
+PROBE_RUNS = 1024
+PROBE_STEPS = 8
+#: ``minima_search_seconds`` times one Newton iteration on at most this many points.
+PROBE_POINTS = 256
+
+
+class WorkTooLargeError(ValueError):
+    """A computation refused before it started; the message says what to change."""
+
+
+def estimate_seconds(
+    landscape: str | Landscape, optimizer: str | Optimizer, runs: int, steps: int, start=None, **settings: Any
+) -> float:
+    """CPU seconds of ``runs`` runs of ``steps`` steps of ``optimizer`` on this machine.
+
+    A probe of ``min(runs, PROBE_RUNS)`` runs × ``PROBE_STEPS`` steps is timed and scaled. It starts
+    from ``start`` (one point, for every probe run) or else from random points over the window, with
+    ``settings`` (``optimizers.run``'s keywords: hyperparameters, batch size, noise, ``record_state``;
+    a schedule is left out, its cost is negligible; no per-run lists, their length is the runs').
+    A probe smaller than the real call over-estimates (fixed costs per step weigh more), which errs
+    on the safe side.
+    """
+    land, opt = _landscape(landscape), _optimizer(optimizer)
+    k = max(1, min(int(runs), PROBE_RUNS))
+    (x0, x1), (y0, y1) = land.bounds
+    if start is None:
+        rng = np.random.default_rng(0)
+        starts = np.column_stack([rng.uniform(x0, x1, k), rng.uniform(y0, y1, k)])
+    else:
+        starts = np.broadcast_to(np.asarray(start, dtype=np.float64), (k, 2))
+    # A schedule only scales the learning rate (its cost is negligible), and its options are checked
+    # against the real step count, so the probe runs without it.
+    options = {k: v for k, v in settings.items() if k not in ("scheduler", "scheduler_options")}
+    began = time.thread_time()
+    run(land, opt, starts, PROBE_STEPS, **options)
+    per_step_run = (time.thread_time() - began) / (k * PROBE_STEPS)
+    return per_step_run * runs * steps
+
+
+def minima_search_seconds(landscape: str | Landscape, n: int = 121, iterations: int = 40) -> float:
+    """CPU seconds of ``landscape.local_minima(n, iterations)`` on this machine.
+
+    The search evaluates an ``n × n`` grid, then polishes each of its discrete local minima with
+    ``iterations`` Newton steps (a gradient and a Hessian each): the grid is evaluated here (the
+    count of minima is known only then), and one Newton step is timed on a sample of them.
+    """
+    land = _landscape(landscape)
+    began = time.thread_time()
+    x, y = land.grid_minima(n)
+    m = len(x)
+    if m == 0:
+        return time.thread_time() - began
+    grid_seconds = time.thread_time() - began
+    sample = slice(0, min(m, PROBE_POINTS))
+    began = time.thread_time()
+    with np.errstate(all="ignore"):
+        land.gradient(x[sample], y[sample])
+        land.hessian(x[sample], y[sample])
+    newton = (time.thread_time() - began) * m / len(x[sample])
+    return grid_seconds * 2 + newton * (iterations + 1)  # the grid again, and the final check
+
+
+def refuse_over(
+    seconds: float, steps: int, limit: float = LIMIT_SECONDS, fixed: float = 0.0, more: str = ""
+) -> None:
+    """``WorkTooLargeError`` if ``seconds`` (of which ``fixed`` do not depend on ``steps``) exceed ``limit``.
+
+    The message says how many steps would fit (``more``: what else would help, e.g. "or a smaller
+    grid").
+    """
+    if seconds <= limit:
+        return
+    per_step = max(seconds - fixed, 1e-12) / max(int(steps), 1)
+    fit = int(max(limit - fixed, 0.0) / per_step)
+    advice = f"at most {fit} steps fit" if fit >= 1 else "even one step does not fit"
+    raise WorkTooLargeError(
+        f"That is about {seconds:.1f} s of work on this server (the limit is {limit:g} s): "
+        f"{advice}{', ' + more if more else ''}."
+    )
+
+
+def _landscape(landscape) -> Landscape:
+    return landscapes.get(landscape) if isinstance(landscape, str) else landscape
+
+
+def _optimizer(optimizer) -> Optimizer:
+    return registry.get(optimizer) if isinstance(optimizer, str) else optimizer
