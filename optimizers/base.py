@@ -54,7 +54,8 @@ class Hyperparameter:
         ui: ``(min, max)`` of the UI slider (inside the allowed range).
         choices: the allowed strings of a ``"choice"`` hyperparameter (``None`` may be one).
         integer: a whole number (``"int"``), as torch's ``max_iter``.
-        none: for one that may be ``None`` (or a pair whose first may be), what ``None`` means.
+        none: for one that may be ``None`` (or a pair whose first may be), what ``None`` means;
+            ``none_value`` is that number, where one is needed (in a list of per-run pairs).
         infinite: +inf is allowed (Prodigy's ``growth_rate``).
     """
 
@@ -71,6 +72,7 @@ class Hyperparameter:
     choices: tuple[str | None, ...] | None = None
     integer: bool = False
     none: str = ""
+    none_value: float | None = None
     infinite: bool = False
 
     @property
@@ -236,6 +238,8 @@ def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
             raise ValueError(f"{h.name} must be a pair of numbers, got {value!r}")
         _check_range(h, second.reshape(1), f"{h.label} at index 1")
         return (None, float(second)), None
+    if h.none_value is not None and isinstance(value, (list, tuple)):
+        value = [_none_as_value(h, pair) for pair in value]
     arr = _as_float_array(h, value)
     if arr.shape == (2,):
         for i in range(2):
@@ -246,6 +250,13 @@ def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
             _check_range(h, arr[:, i], f"{h.label} at index {i}")
         return (arr[:, :1].copy(), arr[:, 1:].copy()), arr.shape[0]
     raise ValueError(f"{h.name} must be a pair of numbers or a list of pairs, got {value!r}")
+
+
+def _none_as_value(h: Hyperparameter, pair: Any) -> Any:
+    """A per-run pair with ``None`` first, as the number ``None`` stands for."""
+    if isinstance(pair, (list, tuple)) and pair and pair[0] is None:
+        return (h.none_value, *pair[1:])
+    return pair
 
 
 def _as_float_array(h: Hyperparameter, value: Any) -> np.ndarray:

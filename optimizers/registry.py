@@ -5,16 +5,19 @@ from __future__ import annotations
 import reprlib
 
 from optimizers.adadelta import ADADELTA
+from optimizers.adafactor import ADAFACTOR
 from optimizers.adagrad import ADAGRAD
 from optimizers.adam import ADAM
 from optimizers.adamax import ADAMAX
 from optimizers.adamw import ADAMW
+from optimizers.asgd import ASGD
 from optimizers.base import Optimizer
 from optimizers.lion import LION
 from optimizers.nadam import NADAM
 from optimizers.newton import NEWTON
 from optimizers.radam import RADAM
 from optimizers.rmsprop import RMSPROP
+from optimizers.rprop import RPROP
 from optimizers.sgd import SGD
 
 _OPTIMIZERS: dict[str, Optimizer] = {
@@ -29,6 +32,9 @@ _OPTIMIZERS: dict[str, Optimizer] = {
         NADAM,
         RADAM,
         ADAMAX,
+        RPROP,
+        ASGD,
+        ADAFACTOR,
         LION,
         NEWTON,
     )

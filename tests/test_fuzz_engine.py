@@ -126,6 +126,8 @@ def test_any_setup_gives_a_clean_trajectory_or_a_value_error_naming_the_paramete
             event("refused")
             if str(error).startswith("Nesterov momentum requires"):  # SGD's check between its settings
                 assert optimizer.name == "sgd" and hp.get("nesterov") is True
+            elif str(error).startswith("Invalid eta values"):  # Rprop's: 0 < etaminus < 1 < etaplus
+                assert optimizer.name == "rprop" and "etas" in hp
             else:
                 assert bad, f"a setup inside every range was refused: {error}"
                 assert _names(str(error), bad), f"{error!s:.300} does not name one of {bad}"
