@@ -211,14 +211,23 @@ def _parse_bool(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
 
 
 def _parse_choice(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
-    """A choice is one value for every run (it picks code, not numbers)."""
+    """One of the choices, or a list of them (one per run, as a ``(K, 1)`` object array)."""
+    if isinstance(value, (list, tuple)) and value:
+        for v in value:
+            _parse_choice(h, v)
+        return np.array(value, dtype=object).reshape(-1, 1), len(value)
     if isinstance(value, (str, type(None))) and value in h.choices:
         return value, None
     raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
 
 
 def _parse_int(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
-    """A whole number, the same for every run (it sets how many times code runs)."""
+    """A whole number (or ``None`` where the spec allows it), or a list of them, one per run: a
+    ``(K, 1)`` int64 array, or an object array where some are ``None``."""
+    if isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1 and len(value) > 0:
+        values = [None if v is None and h.none else _parse_int(h, v)[0] for v in value]
+        dtype = object if any(v is None for v in values) else np.int64
+        return np.array(values, dtype=dtype).reshape(-1, 1), len(values)
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)) or value is None:
         raise ValueError(f"{h.name} must be a whole number, got {value!r}")
     try:
@@ -229,6 +238,17 @@ def _parse_int(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
         raise ValueError(f"Invalid {h.label or h.name}: {value!r} ({h.allowed()})")
     _check_range(h, np.array([number]), h.label or h.name)
     return int(number), None
+
+
+def run_value(value: Any, k: int) -> Any:
+    """Run k's value of a hyperparameter: a scalar as it is, a per-run ``(K, 1)`` array's row k as a
+    Python value (for update rules that go run by run)."""
+    if isinstance(value, np.ndarray):
+        item = value[k, 0]
+        return item.item() if isinstance(item, np.generic) else item
+    if isinstance(value, tuple):
+        return tuple(run_value(v, k) for v in value)
+    return value
 
 
 def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:

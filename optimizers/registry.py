@@ -12,6 +12,7 @@ from optimizers.adamax import ADAMAX
 from optimizers.adamw import ADAMW
 from optimizers.asgd import ASGD
 from optimizers.base import Optimizer
+from optimizers.lbfgs import LBFGS
 from optimizers.lion import LION
 from optimizers.nadam import NADAM
 from optimizers.newton import NEWTON
@@ -35,6 +36,7 @@ _OPTIMIZERS: dict[str, Optimizer] = {
         RPROP,
         ASGD,
         ADAFACTOR,
+        LBFGS,
         LION,
         NEWTON,
     )

@@ -30,6 +30,10 @@ def _inside(h: Hyperparameter) -> st.SearchStrategy:
     """Values the spec allows, up to the extremes of float64 where the range is open-ended."""
     if h.kind == "bool":
         return st.booleans()
+    if h.kind == "choice":
+        return st.sampled_from(h.choices)
+    if h.kind == "int":  # up to the UI's limit: a whole number counts loops (L-BFGS's max_iter)
+        return st.integers(int(h.low), int(h.ui[1]))
     low = h.low if math.isfinite(h.low) else -1e308
     high = h.high if math.isfinite(h.high) else 1e308
     number = st.floats(low, high, exclude_min=h.low_open, exclude_max=h.high_open, allow_nan=False)
@@ -42,6 +46,12 @@ def _outside(h: Hyperparameter) -> st.SearchStrategy:
     """Values the spec refuses: below or above the range, non-finite, the wrong type or shape."""
     if h.kind == "bool":
         return st.sampled_from([1, 0.5, "yes", "", [], {}, [[True]]])
+    if h.kind == "choice":
+        return st.sampled_from(["fast", 1, [], {}, [[None]]])
+    if h.kind == "int":
+        return st.one_of(
+            st.sampled_from([2.5, "3", math.nan, math.inf]), st.integers(max_value=int(h.low) - 1)
+        )
     out = [NON_FINITE, NOT_A_NUMBER]
     if math.isfinite(h.low):
         out.append(

