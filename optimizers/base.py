@@ -55,7 +55,8 @@ class Hyperparameter:
         choices: the allowed strings of a ``"choice"`` hyperparameter (``None`` may be one).
         integer: a whole number (``"int"``), as torch's ``max_iter``.
         none: for one that may be ``None`` (or a pair whose first may be), what ``None`` means;
-            ``none_value`` is that number, where one is needed (in a list of per-run pairs).
+            ``none_value`` is that number, where one is needed (in a list of per-run pairs). Per-run
+            numbers with some ``None`` are NaN there.
         infinite: +inf is allowed (Prodigy's ``growth_rate``).
     """
 
@@ -192,6 +193,8 @@ def _parse(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
         return None, None
     if h.kind == "int":
         return _parse_int(h, value)
+    if h.none and isinstance(value, (list, tuple)) and any(v is None for v in value):
+        return _parse_floats_or_none(h, value)
     arr = _as_float_array(h, value)
     if arr.ndim > 1:
         raise ValueError(f"{h.name} must be a number or a list of numbers, got shape {arr.shape}")
@@ -208,6 +211,15 @@ def _parse_bool(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     if arr.ndim == 1 and arr.size > 0 and arr.dtype == bool:
         return arr.reshape(-1, 1), arr.shape[0]
     raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
+
+
+def _parse_floats_or_none(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    """Per-run numbers some of which are ``None``: a ``(K, 1)`` array, NaN where ``None`` was given
+    (the update rule reads NaN as ``None``)."""
+    given = [v for v in value if v is not None]
+    if given:
+        _parse(h, given)
+    return np.array([np.nan if v is None else float(v) for v in value]).reshape(-1, 1), len(value)
 
 
 def _parse_choice(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:

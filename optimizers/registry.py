@@ -16,9 +16,11 @@ from optimizers.lbfgs import LBFGS
 from optimizers.lion import LION
 from optimizers.nadam import NADAM
 from optimizers.newton import NEWTON
+from optimizers.prodigy import PRODIGY
 from optimizers.radam import RADAM
 from optimizers.rmsprop import RMSPROP
 from optimizers.rprop import RPROP
+from optimizers.schedulefree import ADAMW_SCHEDULE_FREE, SGD_SCHEDULE_FREE
 from optimizers.sgd import SGD
 
 _OPTIMIZERS: dict[str, Optimizer] = {
@@ -38,6 +40,9 @@ _OPTIMIZERS: dict[str, Optimizer] = {
         ADAFACTOR,
         LBFGS,
         LION,
+        SGD_SCHEDULE_FREE,
+        ADAMW_SCHEDULE_FREE,
+        PRODIGY,
         NEWTON,
     )
 }

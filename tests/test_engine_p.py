@@ -292,9 +292,21 @@ def test_sub_steps_are_evaluations_of_the_problem_padded_with_nan(name):
 
 
 @pytest.mark.parametrize("name", closure_optimizers())
-def test_closure_optimizers_need_exact_losses(name):
-    with pytest.raises(ValueError, match="needs the exact loss: use no batch_size and no noise"):
-        optimizers.run("bowl", name, noise=0.1)
+def test_evaluations_within_a_step_use_the_steps_batch_and_noise(name):
+    problem = LeastSquares()
+    trajectory = optimizers.run(problem, name, start=np.zeros(4), steps=3, batch_size=3, noise=0.1, seed=4)
+    # Sub-step i of step 0 lies on the line the step searches along, and the step's gradient is the
+    # batch gradient plus noise: with the same batch and noise at every evaluation, torch's closure over
+    # one batch, the first inner point is start − t · g₀ for one t.
+    first = trajectory.substeps[0, 0]
+    direction = first - trajectory.points[0]
+    g0 = trajectory.gradients[0]
+    np.testing.assert_allclose(direction / np.linalg.norm(direction), -g0 / np.linalg.norm(g0), rtol=1e-12)
+    found = np.isfinite(trajectory.substep_losses)
+    losses = problem.value(trajectory.substeps[found])  # a BLAS product: rows may round differently in bulk
+    np.testing.assert_allclose(trajectory.substep_losses[found], losses, rtol=1e-13)
+    again = optimizers.run(problem, name, start=np.zeros(4), steps=3, batch_size=3, noise=0.1, seed=4)
+    np.testing.assert_array_equal(again.substeps, trajectory.substeps)  # the seed fixes them
 
 
 def test_lbfgs_with_a_line_search_solves_a_quadratic_in_p_dimensions():

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
 import landscapes
@@ -172,6 +172,9 @@ def assert_clean(trajectory, steps: int) -> None:
 )
 def test_runs_in_a_batch_are_each_clean(landscape, optimizer, lrs, start, steps):
     """One learning rate per run (the compare view's batch): each run keeps the contract alone."""
+    assume(
+        all(optimizers.get(optimizer).spec("lr").in_range(np.float64(lr)) for lr in lrs)
+    )  # Prodigy: 0 < lr
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trajectory = optimizers.run(landscape, optimizer, start, steps, lr=lrs)
