@@ -9,7 +9,7 @@ from dash import dcc, html
 import landscapes
 import optimizers
 from app import ids, lessons, maps_view
-from app.state import COLOR_NAMES, CUSTOM, PALETTE, RunSpec, format_number, parse_surface
+from app.state import COLOR_NAMES, CUSTOM, NONE_CHOICE, PALETTE, RunSpec, format_number, parse_surface
 from optimizers import schedules
 from optimizers.base import Hyperparameter
 
@@ -351,11 +351,20 @@ def _labelled(label: str, control) -> html.Label:
     return html.Label(className="field", children=[html.Span(label, className="field-label"), control])
 
 
-def _number(component_id, value, step="any", class_name="number-input") -> dcc.Input:
+def _number(component_id, value, step="any", class_name="number-input", placeholder=None) -> dcc.Input:
     """A number box. No min/max: the browser would send an out-of-range number as null (so the
-    message would say "empty"); the server's check names the value and the allowed range instead."""
+    message would say "empty"); the server's check names the value and the allowed range instead.
+    An infinite value (Prodigy's growth_rate) is shown as text, which a number box cannot hold."""
+    if isinstance(value, float) and math.isinf(value):
+        return dcc.Input(id=component_id, type="text", value=str(value), debounce=0.6, className=class_name)
     return dcc.Input(
-        id=component_id, type="number", value=value, step=step, debounce=0.6, className=class_name
+        id=component_id,
+        type="number",
+        value=value,
+        step=step,
+        debounce=0.6,
+        className=class_name,
+        placeholder=placeholder,
     )
 
 
@@ -428,13 +437,20 @@ def gradient_controls(run, options: dict) -> html.Div:
             _option(run, "noise", options.get("noise", 0.0), "noise σ", NOISE_HELP),
             _option(run, "seed", options.get("seed", 0), "seed", SEED_HELP, step=1),
         ],
-    )  # fmt: skip
+    )
 
 
 def _option(run, name: str, value, label: str, help_text: str, step="any") -> html.Label:
     placeholder = "full batch" if name == "batch_size" else ""
-    control = dcc.Input(id=ids.run_option(run, name), type="number", value=value, step=step,
-                        debounce=0.6, className="number-input", placeholder=placeholder)  # fmt: skip
+    control = dcc.Input(
+        id=ids.run_option(run, name),
+        type="number",
+        value=value,
+        step=step,
+        debounce=0.6,
+        className="number-input",
+        placeholder=placeholder,
+    )
     return html.Label(
         className="field", title=help_text, children=[html.Span(label, className="field-label"), control]
     )
@@ -448,15 +464,23 @@ def schedule_controls(run, options: dict) -> html.Div:
         children=[
             html.Div("Learning-rate schedule", className="subhead"),
             dcc.Dropdown(
-                id=ids.run_option(run, "scheduler"), value=name, clearable=True, searchable=False,
+                id=ids.run_option(run, "scheduler"),
+                value=name,
+                clearable=True,
+                searchable=False,
                 placeholder="constant (no schedule)",
                 options=[{"label": schedules.get(n).title, "value": n} for n in schedules.names()],
             ),
             html.Div(id=ids.schedule_options(run), children=schedule_option_controls(run, name, options)),
-            dcc.Graph(id=ids.lr_plot(run), figure={}, config={"staticPlot": True}, className="lr-plot",
-                      style={"display": "block" if name else "none"}),
+            dcc.Graph(
+                id=ids.lr_plot(run),
+                figure={},
+                config={"staticPlot": True},
+                className="lr-plot",
+                style={"display": "block" if name else "none"},
+            ),
         ],
-    )  # fmt: skip
+    )
 
 
 def schedule_option_controls(run, name, options: dict) -> list:
@@ -480,17 +504,32 @@ def _schedule_option(run, option, value) -> html.Label:
             id=component_id, options=[{"label": " on", "value": "on"}], value=["on"] if value else []
         )
     elif option.kind == "choice":
-        control = dcc.Dropdown(id=component_id, value=value, clearable=False, searchable=False,
-                               options=[{"label": c, "value": c} for c in option.choices])  # fmt: skip
+        control = dcc.Dropdown(
+            id=component_id,
+            value=value,
+            clearable=False,
+            searchable=False,
+            options=[{"label": c, "value": c} for c in option.choices],
+        )
     elif option.kind == "ints":
         text = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
         control = dcc.Input(id=component_id, type="text", value=text, debounce=0.6, className="text-input")
     else:
         step = 1 if option.kind == "int" else "any"
-        control = dcc.Input(id=component_id, type="number", value=value, step=step,
-                            debounce=0.6, className="number-input", placeholder="auto")  # fmt: skip
-    return html.Label(className="field", title=option.help,
-                      children=[html.Span(option.name, className="field-label"), control])  # fmt: skip
+        control = dcc.Input(
+            id=component_id,
+            type="number",
+            value=value,
+            step=step,
+            debounce=0.6,
+            className="number-input",
+            placeholder="auto",
+        )
+    return html.Label(
+        className="field",
+        title=option.help,
+        children=[html.Span(option.name, className="field-label"), control],
+    )
 
 
 def lr_control(run, lr: float) -> html.Div:
@@ -538,8 +577,24 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
         return html.Label(
             className="field", title=h.help, children=[html.Span(h.name, className="field-label"), control]
         )
+    if h.kind == "choice":
+        control = dcc.Dropdown(
+            id=ids.hp(run, h.name),
+            value=NONE_CHOICE if value is None else value,
+            clearable=False,
+            searchable=False,
+            options=[{"label": str(c), "value": NONE_CHOICE if c is None else c} for c in h.choices],
+        )
+        return html.Label(
+            className="field", title=h.help, children=[html.Span(h.name, className="field-label"), control]
+        )
+    placeholder = h.none or None  # an empty box means None: say what that is
+    step = 1 if h.kind == "int" else "any"
     if h.kind == "pair":
-        boxes = [_number(ids.hp(run, f"{h.name}.{i}"), value[i]) for i in range(2)]
+        boxes = [
+            _number(ids.hp(run, f"{h.name}.{i}"), value[i], placeholder=placeholder if i == 0 else None)
+            for i in range(2)
+        ]
         return html.Label(
             className="field",
             title=h.help,
@@ -548,5 +603,8 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
     return html.Label(
         className="field",
         title=h.help,
-        children=[html.Span(h.name, className="field-label"), _number(ids.hp(run, h.name), value)],
+        children=[
+            html.Span(h.name, className="field-label"),
+            _number(ids.hp(run, h.name), value, step=step, placeholder=placeholder),
+        ],
     )

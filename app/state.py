@@ -73,7 +73,9 @@ DEFAULT_COMPARE_LRS = "0.0003, 0.001, 0.002, 0.0025"
 
 def _format_value(value) -> str:
     if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(format_number(v) for v in value) + ")"
+        return "(" + ", ".join("None" if v is None else format_number(v) for v in value) + ")"
+    if value is None or isinstance(value, str):
+        return str(value)  # a choice (L-BFGS's line_search_fn) or a None the spec allows
     return format_number(value)
 
 
@@ -156,14 +158,41 @@ def parse_run(optimizer_name, values: dict[str, Any], color=None) -> RunSpec:
         if h.kind == "pair":
             keys = [f"{h.name}.{i}" for i in range(2)]
             if any(key in values for key in keys):
-                pair = [_number_or_raise(values.get(key), f"{h.name}[{i}]", h) for i, key in enumerate(keys)]
+                pair = [
+                    _number_or_none(values.get(key), f"{h.name}[{i}]", h, none=i == 0 and bool(h.none))
+                    for i, key in enumerate(keys)
+                ]
                 given[h.name] = tuple(pair)
         elif h.name in values:
             value = values[h.name]
-            given[h.name] = _as_bool(value) if h.kind == "bool" else _number_or_raise(value, h.name, h)
+            if h.kind == "bool":
+                given[h.name] = _as_bool(value)
+            elif h.kind == "choice":
+                given[h.name] = _choice(value, h)
+            else:
+                given[h.name] = _number_or_none(value, h.name, h, none=bool(h.none))
     hp, _ = validate(optimizer, given)
     hp = {name: list(v) if isinstance(v, tuple) else v for name, v in hp.items()}
     return RunSpec(optimizer.name, hp, color if color in PALETTE else PALETTE[0])
+
+
+#: How a choice that is ``None`` (L-BFGS's line_search_fn) travels through a dropdown.
+NONE_CHOICE = "None"
+
+
+def _choice(value, spec):
+    """One of a ``choice`` hyperparameter's values; the dropdown sends ``None`` as ``"None"``."""
+    value = None if value == NONE_CHOICE else value
+    if (value is not None and not isinstance(value, str)) or value not in spec.choices:
+        raise ValueError(f"Invalid {spec.name}: {reprlib.repr(value)} ({spec.allowed()})")
+    return value
+
+
+def _number_or_none(value, name: str, spec, *, none: bool):
+    """A number, or ``None`` from an empty box where the spec gives ``None`` a meaning (``spec.none``)."""
+    if none and (value is None or (isinstance(value, str) and not value.strip())):
+        return None
+    return _number_or_raise(value, name, spec)
 
 
 def _number_or_raise(value, name: str, spec=None) -> float:
@@ -372,12 +401,18 @@ def run_from_json(data) -> RunSpec:
     if not isinstance(hp, dict):
         raise ValueError("a run's hyperparameters must be a JSON object")
     values = {}
+    specs = {h.name: h for h in optimizers.get(name).hyperparameters} if name in optimizers.names() else {}
     for key, value in hp.items():
-        if key == "betas" and isinstance(value, list) and len(value) == 2:
-            values["betas.0"], values["betas.1"] = value
+        spec = specs.get(key)
+        if (key == "betas" or (spec and spec.kind == "pair")) and isinstance(value, list) and len(value) == 2:
+            values[f"{key}.0"], values[f"{key}.1"] = value
         elif isinstance(value, bool):
             values[key] = ["on"] if value else []
         elif isinstance(value, (int, float)):
+            values[key] = value
+        elif spec and (
+            (value is None and spec.none) or (spec.kind == "choice" and isinstance(value, (str, type(None))))
+        ):
             values[key] = value
         else:
             raise ValueError(f"{key} must be a number or true/false, got {str(value)[:20]!r}")
