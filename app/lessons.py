@@ -118,6 +118,61 @@ LESSONS: tuple[Lesson, ...] = (
         },
     ),
     Lesson(
+        "sign-only",
+        "Only the sign: Rprop and Lion",
+        "SGD's step is the slope times the learning rate, so on the flat floor of a ravine it crawls. "
+        "Rprop and Lion look only at the sign of each slope: Lion moves every coordinate by exactly the "
+        "learning rate each step; Rprop gives each coordinate its own step, growing it ×1.2 while the "
+        "sign holds and halving it when the sign flips.",
+        "After 40 steps Rprop sits in the centre; SGD is still far out on the floor; Lion marches at a "
+        "constant pace and then zig-zags around the minimum, a learning rate at a time.",
+        {
+            "surface": "ravine",
+            "steps": 150,
+            "mode": "explore",
+            "runs": [_run("sgd", RED, lr=0.05), _run("rprop", ORANGE, lr=0.05), _run("lion", CYAN, lr=0.05)],
+        },
+    ),
+    Lesson(
+        "lbfgs",
+        "L-BFGS: curvature from the path so far",
+        "L-BFGS remembers its last steps and how the gradient changed along them, and from these "
+        "pairs builds an estimate of the curvature (the inverse Hessian) without ever computing it. "
+        "Each of its steps is several iterations, each with a line search along the estimated "
+        "Newton direction: the extra points it evaluates are its sub-steps.",
+        "L-BFGS reaches (1, 1) within 10 steps, about five evaluations each; SGD with momentum is still "
+        "on its way along the banana valley after 30.",
+        {
+            "surface": "rosenbrock",
+            "steps": 30,
+            "mode": "explore",
+            "runs": [
+                _run("sgd", RED, lr=0.002, momentum=0.9),
+                _run("lbfgs", CYAN, max_iter=5, line_search_fn="strong_wolfe"),
+            ],
+        },
+    ),
+    Lesson(
+        "schedule-free",
+        "Schedule-free: no schedule needed",
+        "With noisy gradients a constant learning rate keeps SGD jumping around the minimum, and a "
+        "schedule that lowers it calms the run down. Schedule-Free SGD keeps the rate constant and "
+        "averages instead: z takes plain SGD steps, x is the running average of the z's, and the "
+        "gradient is taken at y, between them (the step inspector shows z and x).",
+        "Over the last 50 steps constant-rate SGD's loss jitters about twenty times more than the "
+        "schedule-free run's, which is as calm as cosine annealing without any schedule.",
+        {
+            "surface": "linear_regression",
+            "steps": 200,
+            "mode": "explore",
+            "runs": [
+                _run("sgd", RED, {"batch_size": 1, "seed": 1}, lr=0.1),
+                _run("sgd", ORANGE, {"batch_size": 1, "seed": 1, "scheduler": "cosineannealinglr"}, lr=0.1),
+                _run("sgdschedulefree", CYAN, {"batch_size": 1, "seed": 1}, lr=0.1),
+            ],
+        },
+    ),
+    Lesson(
         "local-minima",
         "Local minima",
         "A loss can have several valleys. Gradient descent stops in the first one it rolls into, "

@@ -54,7 +54,9 @@ class Hyperparameter:
         ui: ``(min, max)`` of the UI slider (inside the allowed range).
         choices: the allowed strings of a ``"choice"`` hyperparameter (``None`` may be one).
         integer: a whole number (``"int"``), as torch's ``max_iter``.
-        none: for one that may be ``None`` (or a pair whose first may be), what ``None`` means.
+        none: for one that may be ``None`` (or a pair whose first may be), what ``None`` means;
+            ``none_value`` is that number, where one is needed (in a list of per-run pairs). Per-run
+            numbers with some ``None`` are NaN there.
         infinite: +inf is allowed (Prodigy's ``growth_rate``).
     """
 
@@ -71,6 +73,7 @@ class Hyperparameter:
     choices: tuple[str | None, ...] | None = None
     integer: bool = False
     none: str = ""
+    none_value: float | None = None
     infinite: bool = False
 
     @property
@@ -190,6 +193,8 @@ def _parse(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
         return None, None
     if h.kind == "int":
         return _parse_int(h, value)
+    if h.none and isinstance(value, (list, tuple)) and any(v is None for v in value):
+        return _parse_floats_or_none(h, value)
     arr = _as_float_array(h, value)
     if arr.ndim > 1:
         raise ValueError(f"{h.name} must be a number or a list of numbers, got shape {arr.shape}")
@@ -208,15 +213,33 @@ def _parse_bool(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
 
 
+def _parse_floats_or_none(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
+    """Per-run numbers some of which are ``None``: a ``(K, 1)`` array, NaN where ``None`` was given
+    (the update rule reads NaN as ``None``)."""
+    given = [v for v in value if v is not None]
+    if given:
+        _parse(h, given)
+    return np.array([np.nan if v is None else float(v) for v in value]).reshape(-1, 1), len(value)
+
+
 def _parse_choice(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
-    """A choice is one value for every run (it picks code, not numbers)."""
+    """One of the choices, or a list of them (one per run, as a ``(K, 1)`` object array)."""
+    if isinstance(value, (list, tuple)) and value:
+        for v in value:
+            _parse_choice(h, v)
+        return np.array(value, dtype=object).reshape(-1, 1), len(value)
     if isinstance(value, (str, type(None))) and value in h.choices:
         return value, None
     raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
 
 
 def _parse_int(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
-    """A whole number, the same for every run (it sets how many times code runs)."""
+    """A whole number (or ``None`` where the spec allows it), or a list of them, one per run: a
+    ``(K, 1)`` int64 array, or an object array where some are ``None``."""
+    if isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1 and len(value) > 0:
+        values = [None if v is None and h.none else _parse_int(h, v)[0] for v in value]
+        dtype = object if any(v is None for v in values) else np.int64
+        return np.array(values, dtype=dtype).reshape(-1, 1), len(values)
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)) or value is None:
         raise ValueError(f"{h.name} must be a whole number, got {value!r}")
     try:
@@ -229,6 +252,17 @@ def _parse_int(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     return int(number), None
 
 
+def run_value(value: Any, k: int) -> Any:
+    """Run k's value of a hyperparameter: a scalar as it is, a per-run ``(K, 1)`` array's row k as a
+    Python value (for update rules that go run by run)."""
+    if isinstance(value, np.ndarray):
+        item = value[k, 0]
+        return item.item() if isinstance(item, np.generic) else item
+    if isinstance(value, tuple):
+        return tuple(run_value(v, k) for v in value)
+    return value
+
+
 def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     if h.none and isinstance(value, (tuple, list)) and len(value) == 2 and value[0] is None:
         second = _as_float_array(h, value[1])
@@ -236,6 +270,8 @@ def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
             raise ValueError(f"{h.name} must be a pair of numbers, got {value!r}")
         _check_range(h, second.reshape(1), f"{h.label} at index 1")
         return (None, float(second)), None
+    if h.none_value is not None and isinstance(value, (list, tuple)):
+        value = [_none_as_value(h, pair) for pair in value]
     arr = _as_float_array(h, value)
     if arr.shape == (2,):
         for i in range(2):
@@ -246,6 +282,13 @@ def _parse_pair(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
             _check_range(h, arr[:, i], f"{h.label} at index {i}")
         return (arr[:, :1].copy(), arr[:, 1:].copy()), arr.shape[0]
     raise ValueError(f"{h.name} must be a pair of numbers or a list of pairs, got {value!r}")
+
+
+def _none_as_value(h: Hyperparameter, pair: Any) -> Any:
+    """A per-run pair with ``None`` first, as the number ``None`` stands for."""
+    if isinstance(pair, (list, tuple)) and pair and pair[0] is None:
+        return (h.none_value, *pair[1:])
+    return pair
 
 
 def _as_float_array(h: Hyperparameter, value: Any) -> np.ndarray:

@@ -192,6 +192,17 @@ def _scalar_power(base: float, exponent: float) -> float:
     return float(np.power(base, exponent))
 
 
+def column_power(base, exponent, k: int):
+    """``base ** exponent`` as a ``(K, 1)`` column, by NumPy's array-by-array ``pow`` whatever mix of
+    scalars and columns comes in: a scalar exponent takes shortcuts (2.0 squares) that an array does
+    not, so a run gets the same bits alone or in a batch."""
+    shape = (k, 1)
+    return np.power(
+        np.broadcast_to(np.asarray(base, dtype=np.float64), shape),
+        np.broadcast_to(np.asarray(exponent, dtype=np.float64), shape),
+    )
+
+
 def bias_correction(beta, step):
     """1 − βᵗ: what the running average of t zero-initialised steps lacks."""
     return 1 - power(beta, step)

@@ -140,11 +140,6 @@ def run(
     starts, k_start = _parse_start(_default_start(problem, seeds) if start is None else start, p)
     noise = _check_noise(noise)
     batch_size = _check_batch_size(batch_size, problem)
-    if opt.needs_closure and (batch_size is not None or noise):
-        raise ValueError(
-            f"{opt.title} evaluates the loss several times per step, so it needs the exact loss: "
-            "use no batch_size and no noise"
-        )
     k = _count_runs((k_start, "start points"), (k_hp, "hyperparameter values"), (k_seed, "seeds"))
     schedule, options = _resolve_schedule(scheduler, scheduler_options, steps)
     lrs, momenta, step_hp = _scheduled(schedule, options, opt, hp, steps)
@@ -206,7 +201,11 @@ def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
     every = _check_every(max(1, k * p // 2))
     if step_hp is not None:
         hp = dict(hp)  # the loop's own copy: each step's values are written into it
-    closure = _Closure(problem, k) if opt.needs_closure else None
+    closure = (
+        _Closure(problem, k, getattr(evaluate, "inner", problem.value_and_gradient))
+        if opt.needs_closure
+        else None
+    )
     # Diverging runs overflow and turn NaN, also in the few steps they take before a check sees them.
     with np.errstate(all="ignore"):
         state = opt.init(params, hp)
@@ -249,12 +248,13 @@ class _Closure:
     """What an optimizer with ``needs_closure`` calls for more evaluations within a step.
 
     ``closure(points, runs)``: points ``(n, P)`` of the runs ``runs`` (``(n,)`` ints) -> ``(loss (n,),
-    gradient (n, P))``, the problem's exact values. Every evaluation is kept as a sub-step of its run
-    and step, in order, for the path and the step inspector (``arrays``).
+    gradient (n, P))``: the loss, and the gradient of the step's own mini-batch and noise (as a torch
+    closure over one batch gives), exact without them. Every evaluation is kept as a sub-step of its
+    run and step, in order, for the path and the step inspector (``arrays``).
     """
 
-    def __init__(self, problem, k: int):
-        self.problem, self.k = problem, k
+    def __init__(self, problem, k: int, value_and_gradient):
+        self.problem, self.k, self.value_and_gradient = problem, k, value_and_gradient
         self.log: list[list[tuple[int, np.ndarray, np.ndarray]]] = []
 
     def next_step(self) -> None:
@@ -262,7 +262,7 @@ class _Closure:
 
     def __call__(self, points, runs):
         points = np.asarray(points, dtype=np.float64).reshape(len(runs), -1)
-        loss, gradient = self.problem.value_and_gradient(points)
+        loss, gradient = self.value_and_gradient(points, np.asarray(runs))
         self.log[-1].append((np.asarray(runs), points.copy(), np.asarray(loss, dtype=np.float64)))
         return loss, gradient
 
@@ -431,21 +431,37 @@ def _gradient_source(problem, seeds: list[int], k: int, batch_size: int | None, 
     """
     exact = _exact_source(problem)
     if batch_size is None and noise == 0:
+        exact.inner = lambda points, runs: problem.value_and_gradient(points)
         return exact
     seeds = seeds * k if len(seeds) == 1 else seeds
     batches = None if batch_size is None else _batch_indices(problem.n_examples, batch_size, seeds)
     noises = None if noise == 0 else _standard_normals(seeds, problem.n_params)
+
+    step = {}  # this step's batch and noise, for evaluations within the step (``inner``)
 
     def evaluate(params, out):
         if batches is None:
             loss = exact(params, out)
         else:
             loss = problem.value(params)
-            out[...] = problem.batch_gradient(params, next(batches))
+            step["idx"] = next(batches)
+            out[...] = problem.batch_gradient(params, step["idx"])
         if noises is not None:
-            out += noise * next(noises)
+            step["z"] = next(noises)
+            out += noise * step["z"]
         return loss
 
+    def inner(points, runs):
+        """The loss and the gradient of this step's batch and noise, at other points of some runs."""
+        if batches is None:
+            loss, gradient = problem.value_and_gradient(points)
+        else:
+            loss, gradient = problem.value(points), problem.batch_gradient(points, step["idx"][runs])
+        if noises is not None:
+            gradient = gradient + noise * step["z"][runs]
+        return loss, gradient
+
+    evaluate.inner = inner
     return evaluate
 
 

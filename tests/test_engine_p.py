@@ -110,25 +110,20 @@ def test_problem_gradients_and_hessians_match_finite_differences(problem):
 
 
 def _examples(name):
-    """Per-run hyperparameters from the optimizer's own examples (its defaults if it has none)."""
+    """Per-run hyperparameters from the optimizer's own examples: one run per set, every value per run."""
     optimizer = optimizers.get(name)
-    sets = [{**optimizer.defaults, **hp} for hp in (optimizer.examples or ({},))]
+    sets = [{**optimizer.defaults, **hp} for hp in optimizer.examples]
     for i, hp in enumerate(sets):
         hp["lr"] *= 1 + 0.1 * i
-    return sets, {
-        h.name: [hp[h.name] for hp in sets]
-        for h in optimizer.hyperparameters
-        if h.kind not in ("int", "choice")
-    }
+    return sets, {h.name: [hp[h.name] for hp in sets] for h in optimizer.hyperparameters}
 
 
 @pytest.mark.parametrize("name", optimizers.names())
 def test_a_batch_on_p_parameters_equals_its_runs_one_by_one(name):
     problem = Rosenbrock(7)
     sets, per_run = _examples(name)
-    shared = {k: v for k, v in sets[0].items() if k not in per_run}
     starts = 1.0 + np.random.default_rng(0).uniform(-0.3, 0.3, (len(sets), 7))
-    batch = optimizers.run(problem, name, start=starts, steps=15, record_state=True, **per_run, **shared)
+    batch = optimizers.run(problem, name, start=starts, steps=15, record_state=True, **per_run)
     assert batch.points.shape == (len(sets), 16, 7) and batch.gradients.shape == (len(sets), 16, 7)
     for i, hp in enumerate(sets):
         single = optimizers.run(problem, name, start=starts[i], steps=15, record_state=True, **hp)
@@ -272,3 +267,54 @@ def test_fixture_hyperparameters_validate_as_given():
     # The hyperparameters a fixture case gives are accepted by the spec as they are.
     for case in P_CASES:
         validate(optimizers.get(case["optimizer"]), case["hyperparameters"])
+
+
+# ------------------------------------------------------------------------------ closures (sub-steps)
+
+
+def closure_optimizers():
+    return [n for n in optimizers.names() if optimizers.get(n).needs_closure]
+
+
+@pytest.mark.parametrize("name", closure_optimizers())
+def test_sub_steps_are_evaluations_of_the_problem_padded_with_nan(name):
+    problem = Rosenbrock(4)
+    starts = problem.init(0) + np.array([[0.0], [0.3], [-0.2]])
+    trajectory = optimizers.run(problem, name, start=starts, steps=4)
+    k, steps, e, p = trajectory.substeps.shape
+    assert (k, steps, p) == (3, 4, 4) and e >= 1
+    found = np.isfinite(trajectory.substeps[..., 0])
+    counts = found.sum(axis=2)
+    assert (found == (np.arange(e) < counts[..., None])).all()  # each step's evaluations first, then NaN
+    assert len(set(counts.reshape(-1).tolist())) > 1  # runs and steps take different numbers of them
+    losses = problem.value(trajectory.substeps[found])
+    np.testing.assert_array_equal(trajectory.substep_losses[found], losses)
+
+
+@pytest.mark.parametrize("name", closure_optimizers())
+def test_evaluations_within_a_step_use_the_steps_batch_and_noise(name):
+    problem = LeastSquares()
+    trajectory = optimizers.run(problem, name, start=np.zeros(4), steps=3, batch_size=3, noise=0.1, seed=4)
+    # Sub-step i of step 0 lies on the line the step searches along, and the step's gradient is the
+    # batch gradient plus noise: with the same batch and noise at every evaluation, torch's closure over
+    # one batch, the first inner point is start − t · g₀ for one t.
+    first = trajectory.substeps[0, 0]
+    direction = first - trajectory.points[0]
+    g0 = trajectory.gradients[0]
+    np.testing.assert_allclose(direction / np.linalg.norm(direction), -g0 / np.linalg.norm(g0), rtol=1e-12)
+    found = np.isfinite(trajectory.substep_losses)
+    losses = problem.value(trajectory.substeps[found])  # a BLAS product: rows may round differently in bulk
+    np.testing.assert_allclose(trajectory.substep_losses[found], losses, rtol=1e-13)
+    again = optimizers.run(problem, name, start=np.zeros(4), steps=3, batch_size=3, noise=0.1, seed=4)
+    np.testing.assert_array_equal(again.substeps, trajectory.substeps)  # the seed fixes them
+
+
+def test_lbfgs_with_a_line_search_solves_a_quadratic_in_p_dimensions():
+    problem = Quadratic.random(12, condition=50.0, seed=4)
+    trajectory = optimizers.run(
+        problem, "lbfgs", start=problem.init(0), steps=3, line_search_fn="strong_wolfe"
+    )
+    # 3 steps of up to 20 iterations: a step stops once the loss changes by < tolerance_change (1e-9).
+    np.testing.assert_allclose(trajectory.points[-1], problem.minimum(), atol=1e-5)
+    lowest = problem.value(problem.minimum()[None])[0]
+    assert trajectory.losses[-1] - lowest < 1e-9 < trajectory.losses[0] - lowest

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
 import landscapes
@@ -30,6 +30,10 @@ def _inside(h: Hyperparameter) -> st.SearchStrategy:
     """Values the spec allows, up to the extremes of float64 where the range is open-ended."""
     if h.kind == "bool":
         return st.booleans()
+    if h.kind == "choice":
+        return st.sampled_from(h.choices)
+    if h.kind == "int":  # up to the UI's limit: a whole number counts loops (L-BFGS's max_iter)
+        return st.integers(int(h.low), int(h.ui[1]))
     low = h.low if math.isfinite(h.low) else -1e308
     high = h.high if math.isfinite(h.high) else 1e308
     number = st.floats(low, high, exclude_min=h.low_open, exclude_max=h.high_open, allow_nan=False)
@@ -42,6 +46,12 @@ def _outside(h: Hyperparameter) -> st.SearchStrategy:
     """Values the spec refuses: below or above the range, non-finite, the wrong type or shape."""
     if h.kind == "bool":
         return st.sampled_from([1, 0.5, "yes", "", [], {}, [[True]]])
+    if h.kind == "choice":
+        return st.sampled_from(["fast", 1, [], {}, [[None]]])
+    if h.kind == "int":
+        return st.one_of(
+            st.sampled_from([2.5, "3", math.nan, math.inf]), st.integers(max_value=int(h.low) - 1)
+        )
     out = [NON_FINITE, NOT_A_NUMBER]
     if math.isfinite(h.low):
         out.append(
@@ -126,6 +136,8 @@ def test_any_setup_gives_a_clean_trajectory_or_a_value_error_naming_the_paramete
             event("refused")
             if str(error).startswith("Nesterov momentum requires"):  # SGD's check between its settings
                 assert optimizer.name == "sgd" and hp.get("nesterov") is True
+            elif str(error).startswith("Invalid eta values"):  # Rprop's: 0 < etaminus < 1 < etaplus
+                assert optimizer.name == "rprop" and "etas" in hp
             else:
                 assert bad, f"a setup inside every range was refused: {error}"
                 assert _names(str(error), bad), f"{error!s:.300} does not name one of {bad}"
@@ -160,6 +172,9 @@ def assert_clean(trajectory, steps: int) -> None:
 )
 def test_runs_in_a_batch_are_each_clean(landscape, optimizer, lrs, start, steps):
     """One learning rate per run (the compare view's batch): each run keeps the contract alone."""
+    assume(
+        all(optimizers.get(optimizer).spec("lr").in_range(np.float64(lr)) for lr in lrs)
+    )  # Prodigy: 0 < lr
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trajectory = optimizers.run(landscape, optimizer, start, steps, lr=lrs)

@@ -109,7 +109,7 @@ def test_hyperparameter_specs_are_complete(name):
         assert all(h.in_range(np.float64(v)) for v in defaults), h.name
         assert h.ui is not None and h.ui[0] < h.ui[1], h.name
         assert all(h.in_range(np.float64(v)) for v in h.ui), h.name
-        assert all(h.ui[0] <= v <= h.ui[1] for v in defaults), h.name
+        assert all(h.ui[0] <= v <= h.ui[1] for v in defaults if not (h.infinite and v == math.inf)), h.name
         if h.log:
             assert h.ui[0] > 0, h.name
 
@@ -267,7 +267,8 @@ class Negated(Landscape):
 def test_recorded_state_has_one_entry_per_step_and_field(name):
     optimizer = optimizers.get(name)
     starts = starts_near_minimum("bowl", 3)
-    fields = optimizer.init(starts, validate(optimizer, {})[0])._fields
+    state = optimizer.init(starts, validate(optimizer, {})[0])
+    fields = [f for f in state._fields if f not in getattr(type(state), "unrecorded", ())]
     batch = optimizers.run("bowl", name, start=starts, steps=7, record_state=True)
     assert list(batch.states) == list(fields)
     for field in fields:
@@ -278,12 +279,27 @@ def test_recorded_state_has_one_entry_per_step_and_field(name):
     assert optimizers.run("bowl", name, steps=7).states is None
 
 
+#: State fields that torch (or the reference package) does not start at zero, by field name: what they
+#: start at, given the run's start point and hyperparameters. Every other field starts at zero.
+INITIAL_STATE = {
+    "mu_product": lambda start, hp: 1.0,  # NAdam's running product of momenta
+    "mu": lambda start, hp: 1.0,  # ASGD's averaging weight
+    "eta": lambda start, hp: hp["lr"],  # ASGD's step size
+    "step_size": lambda start, hp: hp["lr"],  # Rprop's per-coordinate step
+    "z": lambda start, hp: start,  # schedule-free's base sequence starts at the start
+    "x": lambda start, hp: start,  # and so does its average
+    "d": lambda start, hp: hp["d0"],  # Prodigy's step-size estimate
+    "h_diag": lambda start, hp: 1.0,  # L-BFGS's initial inverse-Hessian scale
+}
+
+
 @by_name(NAMES)
 def test_state_starts_as_torch_initialises_it(name):
-    states = optimizers.run("bowl", name, steps=2, record_state=True).states
-    for field, values in states.items():
-        expected = 1.0 if field == "mu_product" else 0.0
-        np.testing.assert_array_equal(values[0], expected, err_msg=field)
+    trajectory = optimizers.run("bowl", name, steps=2, record_state=True)
+    hp = optimizers.get(name).defaults
+    for field, values in trajectory.states.items():
+        expected = INITIAL_STATE.get(field, lambda start, hp: 0.0)(trajectory.points[0], hp)
+        np.testing.assert_array_equal(values[0], np.broadcast_to(expected, (2,)), err_msg=field)
 
 
 def test_adagrad_sum_starts_at_the_initial_accumulator_value():
@@ -444,8 +460,12 @@ def test_newton_with_a_singular_system_diverges_without_warnings():
 def test_every_optimizer_survives_a_blow_up(name):
     trajectory = optimizers.run("saddle", name, start=[[1.0, 0.5], [0.5, 0.5]], steps=300, lr=[1e3, 1e-3])
     stop = trajectory.diverged_at[0]
-    assert stop > 0 and trajectory.diverged_at[1] == -1
-    assert np.isnan(trajectory.points[0, stop:]).all() and np.isfinite(trajectory.points[1]).all()
+    assert stop > 0 and np.isnan(trajectory.points[0, stop:]).all()
+    # The careful run is untouched by its neighbour's blow-up (Rprop's and Adafactor's steps grow on
+    # their own, so it may leave the saddle too, later, as it does alone).
+    alone = optimizers.run("saddle", name, start=[0.5, 0.5], steps=300, lr=1e-3)
+    np.testing.assert_array_equal(trajectory.points[1], alone.points)
+    assert trajectory.diverged_at[1] == -1 or trajectory.diverged_at[1] > stop
 
 
 # ------------------------------------------------------------------------------ validation
@@ -454,7 +474,7 @@ def test_every_optimizer_survives_a_blow_up(name):
 @by_name(NAMES)
 def test_out_of_range_numbers_are_rejected_naming_the_value_and_range(name):
     for h in float_specs(name):
-        bad_values = [math.nan, math.inf, -math.inf]
+        bad_values = [math.nan, -math.inf] + ([] if h.infinite else [math.inf])
         if h.low > -math.inf:
             bad_values.append(h.low if h.low_open else h.low - 1.0)
         if h.high < math.inf:
@@ -475,7 +495,8 @@ def test_lr_message_reads_like_torchs():
 @by_name(NAMES)
 def test_non_numbers_are_rejected(name):
     for h in optimizers.get(name).hyperparameters:
-        for bad in ("fast", None, b"1", {"a": 1}):
+        allows_none = bool(h.none) or (h.choices is not None and None in h.choices)
+        for bad in ("fast", *([] if allows_none else [None]), b"1", {"a": 1}):
             with pytest.raises(ValueError, match=re.escape(h.name)):
                 optimizers.run("bowl", name, steps=1, **{h.name: bad})
 
