@@ -96,12 +96,18 @@ def run_from_json(data) -> RunSpec:
     if not isinstance(hp, dict):
         raise ValueError("a run's hyperparameters must be a JSON object")
     values = {}
+    specs = {h.name: h for h in optimizers.get(name).hyperparameters} if name in optimizers.names() else {}
     for key, value in hp.items():
-        if key == "betas" and isinstance(value, list) and len(value) == 2:
-            values["betas.0"], values["betas.1"] = value
+        spec = specs.get(key)
+        if (key == "betas" or (spec and spec.kind == "pair")) and isinstance(value, list) and len(value) == 2:
+            values[f"{key}.0"], values[f"{key}.1"] = value
         elif isinstance(value, bool):
             values[key] = ["on"] if value else []
         elif isinstance(value, (int, float)):
+            values[key] = value
+        elif spec and (
+            (value is None and spec.none) or (spec.kind == "choice" and isinstance(value, (str, type(None))))
+        ):
             values[key] = value
         else:
             raise ValueError(f"{key} must be a number or true/false, got {str(value)[:20]!r}")

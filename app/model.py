@@ -72,7 +72,9 @@ DEFAULT_COMPARE_LRS = "0.0003, 0.001, 0.002, 0.0025"
 
 def _format_value(value) -> str:
     if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(format_number(v) for v in value) + ")"
+        return "(" + ", ".join("None" if v is None else format_number(v) for v in value) + ")"
+    if value is None or isinstance(value, str):
+        return str(value)  # a choice (L-BFGS's line_search_fn) or a None the spec allows
     return format_number(value)
 
 

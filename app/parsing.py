@@ -112,14 +112,41 @@ def parse_run(optimizer_name, values: dict[str, Any], color=None) -> RunSpec:
         if h.kind == "pair":
             keys = [f"{h.name}.{i}" for i in range(2)]
             if any(key in values for key in keys):
-                pair = [_number_or_raise(values.get(key), f"{h.name}[{i}]", h) for i, key in enumerate(keys)]
+                pair = [
+                    _number_or_none(values.get(key), f"{h.name}[{i}]", h, none=i == 0 and bool(h.none))
+                    for i, key in enumerate(keys)
+                ]
                 given[h.name] = tuple(pair)
         elif h.name in values:
             value = values[h.name]
-            given[h.name] = _as_bool(value) if h.kind == "bool" else _number_or_raise(value, h.name, h)
+            if h.kind == "bool":
+                given[h.name] = _as_bool(value)
+            elif h.kind == "choice":
+                given[h.name] = _choice(value, h)
+            else:
+                given[h.name] = _number_or_none(value, h.name, h, none=bool(h.none))
     hp, _ = validate(optimizer, given)
     hp = {name: list(v) if isinstance(v, tuple) else v for name, v in hp.items()}
     return RunSpec(optimizer.name, hp, color if color in PALETTE else PALETTE[0])
+
+
+#: How a choice that is ``None`` (L-BFGS's line_search_fn) travels through a dropdown.
+NONE_CHOICE = "None"
+
+
+def _choice(value, spec):
+    """One of a ``choice`` hyperparameter's values; the dropdown sends ``None`` as ``"None"``."""
+    value = None if value == NONE_CHOICE else value
+    if (value is not None and not isinstance(value, str)) or value not in spec.choices:
+        raise ValueError(f"Invalid {spec.name}: {reprlib.repr(value)} ({spec.allowed()})")
+    return value
+
+
+def _number_or_none(value, name: str, spec, *, none: bool):
+    """A number, or ``None`` from an empty box where the spec gives ``None`` a meaning (``spec.none``)."""
+    if none and (value is None or (isinstance(value, str) and not value.strip())):
+        return None
+    return _number_or_raise(value, name, spec)
 
 
 def _number_or_raise(value, name: str, spec=None) -> float:

@@ -120,3 +120,29 @@ def test_default_settings_are_valid_and_every_run_parses():
         parsed = parsing.parse_run(spec.optimizer, spec.hyperparameters, spec.color)
         assert parsed.hyperparameters | spec.hyperparameters == parsed.hyperparameters
     parsing.parse_lr_list(settings["compare_lrs"])
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_every_optimizer_survives_a_share_link_and_builds_its_card(name):
+    """Each registry entry, its spec's kinds included (int, choice, None, inf), reaches a link and a card."""
+    import json
+
+    import plotly.io
+
+    from app import links
+    from app.components import run_card
+
+    spec = parsing.parse_run(name, {})
+    choices = [h for h in optimizers.get(name).hyperparameters if h.kind == "choice"]
+    if choices:  # a non-default choice, so the link must carry it
+        h = choices[0]
+        other = next(c for c in h.choices if c != spec.hyperparameters[h.name])
+        spec = parsing.parse_run(name, {h.name: parsing.NONE_CHOICE if other is None else other})
+    settings = {**model.default_settings(), "runs": [spec]}
+    back = links.decode_settings(links.encode_settings(settings))
+    assert back["runs"][0].optimizer == name
+    assert back["runs"][0].hyperparameters == spec.hyperparameters
+    controls = run_card.hyperparameter_controls("r0", spec)
+    text = plotly.io.json.to_json_plotly([c.to_plotly_json() for c in controls])
+    assert "Infinity" not in text and "NaN" not in text
+    json.loads(text)

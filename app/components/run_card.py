@@ -20,7 +20,7 @@ from app import ids
 from app.components.controls import number
 from app.figures_common import FONT, rounded
 from app.model import COLOR_NAMES, PALETTE, RunSpec, format_number
-from app.parsing import parse_start, parse_surface
+from app.parsing import NONE_CHOICE, parse_start, parse_surface
 from app.runs import RunResult
 from landscapes.base import Landscape
 from optimizers import maps, schedules
@@ -274,8 +274,27 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
         return html.Label(
             className="field", title=h.help, children=[html.Span(h.name, className="field-label"), control]
         )
+    if h.kind == "choice":
+        control = dcc.Dropdown(
+            id=RunCard.ids.hp(run, h.name),
+            value=NONE_CHOICE if value is None else value,
+            clearable=False,
+            searchable=False,
+            options=[{"label": str(c), "value": NONE_CHOICE if c is None else c} for c in h.choices],
+        )
+        return html.Label(
+            className="field", title=h.help, children=[html.Span(h.name, className="field-label"), control]
+        )
+    placeholder = h.none or ""  # an empty box means None: say what that is
     if h.kind == "pair":
-        boxes = [number(RunCard.ids.hp(run, f"{h.name}.{i}"), value[i]) for i in range(2)]
+        boxes = [
+            number(
+                RunCard.ids.hp(run, f"{h.name}.{i}"),
+                _shown(value[i]),
+                placeholder=placeholder if i == 0 else "",
+            )
+            for i in range(2)
+        ]
         return html.Label(
             className="field",
             title=h.help,
@@ -284,8 +303,20 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
     return html.Label(
         className="field",
         title=h.help,
-        children=[html.Span(h.name, className="field-label"), number(RunCard.ids.hp(run, h.name), value)],
+        children=[
+            html.Span(h.name, className="field-label"),
+            number(RunCard.ids.hp(run, h.name), _shown(value), placeholder=placeholder),
+        ],
     )
+
+
+def _shown(value):
+    """A hyperparameter's value as its box shows it: None empty, an infinity as text (JSON has none)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        return str(value)
+    return value
 
 
 def stability_hint(landscape: Landscape, start) -> str:
