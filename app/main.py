@@ -8,7 +8,7 @@ from pathlib import Path
 import dash
 import flask
 
-from app import callbacks, figures, layout, requests, state, views
+from app import callbacks, classroom, figures, layout, requests, state, views
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -43,6 +43,7 @@ def create_app() -> dash.Dash:
     # Every component id, without the first figures (Dash would otherwise embed them in every page).
     app.validation_layout = layout.page(state.default_settings(), {}, {})
     callbacks.register(app)
+    classroom.register(app)
     app.server.before_request(lambda: _refuse_malformed(app))
     app.server.add_url_rule(f"{figures.IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
     return app
