@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 
 import flask
@@ -331,3 +332,34 @@ def test_create_app_serves_the_api(monkeypatch, database_url):
     attempt(client, code)
     assert len(teacher_attempts(client, code, key)) == 1
     store_module.store_for(database_url).engine.dispose()
+
+
+def test_the_same_request_sent_twice_at_once_is_stored_once(database_url, client, store):
+    """Two workers (two stores) get the same retried request at the same moment."""
+    code, _ = new_class(client)
+    token = attempt(client, code)["student_token"]
+    later()
+    workers = [Store(database_url) for _ in range(2)]
+    clients = []
+    for i, worker in enumerate(workers):
+        server = flask.Flask(f"worker-{i}")
+        classroom.register(server, worker)
+        clients.append(server.test_client())
+    answers = []
+    go = threading.Barrier(len(clients))
+
+    def send(c):
+        go.wait()
+        body = {"name": "Ann", **SGD, "request_id": "same-request"}
+        answers.append(c.post(f"/api/classes/{code}/attempts", json=body, headers=bearer(token)))
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(r.status_code for r in answers) == [200, 201]
+    assert answers[0].json["id"] == answers[1].json["id"]
+    assert store.count_attempts(store.get_class(code)) == 2
+    for worker in workers:
+        worker.engine.dispose()

@@ -245,45 +245,30 @@ class Store:
         if not token:
             return None
         with self.engine.begin() as c:
-            return c.execute(
-                select(students.c.id).where(
-                    students.c.token_hash == _hash(token), students.c.class_id == found.id
-                )
-            ).scalar()
+            return _student(c, found, token)
 
     def join(self, found: Class, now: float | None = None) -> tuple[int, str]:
         """A new student of this class: ``(id, token)``; the token is only stored hashed."""
-        now = time.time() if now is None else now
-        token = secrets.token_urlsafe(24)
         with self.engine.begin() as c:
-            count = c.execute(
-                select(func.count()).select_from(students).where(students.c.class_id == found.id)
-            ).scalar_one()
-            if count >= MAX_STUDENTS:
-                raise ClassroomError(f"this class is full ({MAX_STUDENTS} students)", 409)
-            student_id = c.execute(
-                insert(students).values(class_id=found.id, token_hash=_hash(token), created_at=now)
-            ).inserted_primary_key[0]
-        return student_id, token
+            return _join(c, found, time.time() if now is None else now)
 
-    def add_attempt(
+    def submit(
         self,
         found: Class,
-        student_id: int,
+        token: str | None,
         name: str,
         answer: dict,
         result: dict,
         request_id: str | None = None,
         now: float | None = None,
-    ) -> tuple[dict, bool]:
-        """Store an attempt: ``(attempt, created)``. The same ``request_id`` again returns the stored
-        attempt with ``created`` false. 429 within a second of the student's last attempt; 423 while
-        the class is locked, 409 once it has ended (checked in the same transaction)."""
+    ) -> tuple[dict, str, bool]:
+        """Store an attempt in one transaction: ``(attempt, student token, created)``.
+
+        Without a token the student joins here. The same ``request_id`` again returns the stored
+        attempt with ``created`` false. 403 for a token not of this class, 429 within a second of
+        the student's last attempt, 423 while the class is locked, 409 once it has ended.
+        """
         now = time.time() if now is None else now
-        if request_id is not None:
-            stored = self._by_request(student_id, request_id)
-            if stored is not None:
-                return stored, False
         try:
             with self.engine.begin() as c:
                 state = c.execute(
@@ -293,6 +278,16 @@ class Store:
                     raise ClassroomError("this class has ended: no more attempts", 409)
                 if state.locked:
                     raise ClassroomError("the teacher has locked submissions for now", 423)
+                if token is None:
+                    student_id, token = _join(c, found, now)
+                else:
+                    student_id = _student(c, found, token)
+                    if student_id is None:
+                        raise ClassroomError("that student token is not from this class", 403)
+                if request_id is not None:
+                    stored = _by_request(c, student_id, request_id)
+                    if stored is not None:
+                        return stored, token, False
                 allowed = c.execute(
                     update(students)
                     .where(students.c.id == student_id)
@@ -319,14 +314,18 @@ class Store:
                     "created_at": now,
                 }
                 row["id"] = c.execute(insert(attempts).values(row)).inserted_primary_key[0]
-        except IntegrityError:
-            if request_id is None:
+        except (IntegrityError, ClassroomError) as error:
+            # The same request sent twice at once: the other copy won (unique request id, or the
+            # rate limit it just set). Answer with its attempt.
+            if request_id is None or token is None or getattr(error, "status", 429) != 429:
                 raise
-            stored = self._by_request(student_id, request_id)  # the same request, sent twice at once
+            with self.engine.begin() as c:
+                student_id = _student(c, found, token)
+                stored = None if student_id is None else _by_request(c, student_id, request_id)
             if stored is None:
                 raise
-            return stored, False
-        return _attempt(row), True
+            return stored, token, False
+        return _attempt(row), token, True
 
     def attempts(self, found: Class, student_id: int | None = None) -> list[dict]:
         """The class's attempts in the order they came (only ``student_id``'s if given)."""
@@ -349,19 +348,6 @@ class Store:
             return c.execute(
                 select(func.count()).select_from(attempts).where(attempts.c.class_id == found.id)
             ).scalar_one()
-
-    def _by_request(self, student_id: int, request_id: str) -> dict | None:
-        with self.engine.begin() as c:
-            row = (
-                c.execute(
-                    select(attempts).where(
-                        attempts.c.student_id == student_id, attempts.c.request_id == request_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return None if row is None else _attempt(row)
 
 
 def migrate(engine: Engine) -> int:
@@ -419,6 +405,30 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _join(c: Connection, found: Class, now: float) -> tuple[int, str]:
+    count = c.execute(
+        select(func.count()).select_from(students).where(students.c.class_id == found.id)
+    ).scalar_one()
+    if count >= MAX_STUDENTS:
+        raise ClassroomError(f"this class is full ({MAX_STUDENTS} students)", 409)
+    token = secrets.token_urlsafe(24)
+    row = {"class_id": found.id, "token_hash": _hash(token), "created_at": now}
+    return c.execute(insert(students).values(row)).inserted_primary_key[0], token
+
+
+def _student(c: Connection, found: Class, token: str) -> int | None:
+    query = select(students.c.id).where(
+        students.c.token_hash == _hash(token), students.c.class_id == found.id
+    )
+    return c.execute(query).scalar()
+
+
+def _by_request(c: Connection, student_id: int, request_id: str) -> dict | None:
+    query = select(attempts).where(attempts.c.student_id == student_id, attempts.c.request_id == request_id)
+    row = c.execute(query).mappings().first()
+    return None if row is None else _attempt(row)
 
 
 def _hash(token: str) -> str:
