@@ -70,13 +70,15 @@ def free_port() -> int:
 class Server:
     """``gunicorn app:server -w N`` on a free loopback port with ``DESCENT_DATABASE_URL`` set."""
 
-    def __init__(self, database_url: str, workers: int = 2):
+    def __init__(self, database_url: str, workers: int = 2, preload: bool = False):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile("w+", prefix="descent-classroom-", suffix=".log")
         command = [
             sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "--no-control-socket",
             "-b", f"{HOST}:{self.port}", "--timeout", "30", "--graceful-timeout", "5",
         ]  # fmt: skip
+        if preload:  # workers fork from a loaded master: a replacement starts at once
+            command.append("--preload")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DESCENT_DATABASE_URL": database_url}
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
@@ -155,6 +157,7 @@ class Student:
     token: str | None = None
     accepted: dict[str, int] = field(default_factory=dict)  # request id -> attempt id
     latencies_ms: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # time.monotonic() of each answered request
     retries: int = 0
     refused: list[str] = field(default_factory=list)
 
@@ -185,6 +188,7 @@ class Student:
                     time.sleep(0.3)
                     continue
                 self.latencies_ms.append(1000 * (time.perf_counter() - began))
+                self.sent_at.append(time.monotonic())
                 if status in (200, 201):
                     self.token = answer["student_token"]
                     self.accepted[request_id] = answer["id"]
@@ -215,6 +219,7 @@ class Outcome:
     retries: int
     killed: int | None
     latencies_ms: list[float]
+    after_kill_ms: list[float]  # the requests in the 10 s after the kill (a worker boots meanwhile)
     after_restart: int
     accepted_after_restart: bool
     seconds: float
@@ -223,8 +228,8 @@ class Outcome:
     def exactly_once(self) -> bool:
         return self.accepted == self.stored_sql == self.stored_api and self.ids_match and not self.duplicates
 
-    def p(self, q: float) -> float:
-        values = sorted(self.latencies_ms)
+    def p(self, q: float, values: list[float] | None = None) -> float:
+        values = sorted(self.latencies_ms if values is None else values)
         return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
     @property
@@ -266,16 +271,20 @@ def count_in_database(url: str, code: str) -> tuple[int, int]:
     return len(rows), len({r.request_id for r in rows})
 
 
-def session(database_url: str, students: int, attempts: int, window: float, kill: bool = True) -> Outcome:
+def session(
+    database_url: str, students: int, attempts: int, window: float, kill: bool = True, preload: bool = False
+) -> Outcome:
     """Run one class against a fresh gunicorn; see the module docstring."""
     began = time.monotonic()
-    server = Server(database_url)
+    server = Server(database_url, preload=preload)
     try:
         server.wait_ready()
         status, created = request(server.port, "POST", "/api/classes", CHALLENGE)
         if status != 201:
             raise RuntimeError(f"creating the class answered {status}: {created}")
         code, key = created["code"], created["teacher_key"]
+        for _ in range(8):  # both workers open their database pool before the class starts
+            request(server.port, "GET", f"/api/classes/{code}")
         crowd = [Student(i, attempts) for i in range(students)]
         start = time.monotonic()
         deadline = start + window * 3  # bounded: nobody waits for ever
@@ -288,10 +297,10 @@ def session(database_url: str, students: int, attempts: int, window: float, kill
         ]
         for t in threads:
             t.start()
-        killed = None
+        killed, killed_at = None, float("inf")
         if kill:
             time.sleep(window / 3)
-            killed = server.kill_a_worker()
+            killed, killed_at = server.kill_a_worker(), time.monotonic()
         for t in threads:
             t.join(timeout=max(1.0, deadline - time.monotonic() + REQUEST_TIMEOUT_S))
         accepted = {i for s in crowd for i in s.accepted.values()}
@@ -301,7 +310,7 @@ def session(database_url: str, students: int, attempts: int, window: float, kill
         stored_sql, distinct = count_in_database(database_url, code)
     finally:
         server.stop()
-    restarted = Server(database_url)
+    restarted = Server(database_url, preload=preload)
     try:
         restarted.wait_ready()
         status, listed = request(restarted.port, "GET", f"/api/classes/{code}/attempts", token=key)
@@ -321,6 +330,12 @@ def session(database_url: str, students: int, attempts: int, window: float, kill
         retries=sum(s.retries for s in crowd),
         killed=killed,
         latencies_ms=[v for s in crowd for v in s.latencies_ms],
+        after_kill_ms=[
+            v
+            for s in crowd
+            for v, t in zip(s.latencies_ms, s.sent_at, strict=True)
+            if 0 <= t - killed_at <= 10
+        ],
         after_restart=after,
         accepted_after_restart=status_new == 201,
         seconds=time.monotonic() - began,
@@ -343,6 +358,7 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=30.0, help="seconds the class takes")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL, not SQLite")
     parser.add_argument("--no-kill", action="store_true", help="do not SIGKILL a worker")
+    parser.add_argument("--preload", action="store_true", help="gunicorn --preload (workers fork)")
     args = parser.parse_args()
     students, attempts = min(args.students, 500), min(args.attempts, 10)
     with tempfile.TemporaryDirectory(prefix="descent-bench-") as folder:
@@ -350,17 +366,27 @@ def main() -> int:
             from app.classroom.throwaway_postgres import ThrowawayPostgres
 
             with ThrowawayPostgres() as pg:
-                outcome = session(pg.new_database(), students, attempts, args.window, not args.no_kill)
+                outcome = session(
+                    pg.new_database(), students, attempts, args.window, not args.no_kill, args.preload
+                )
         else:
             url = f"sqlite:///{Path(folder) / 'descent.sqlite3'}"
-            outcome = session(url, students, attempts, args.window, not args.no_kill)
+            outcome = session(url, students, attempts, args.window, not args.no_kill, args.preload)
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"machine: {machine()}, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"{backend}, gunicorn -w 2, {students} students × {attempts} attempts within {args.window:g} s")
+    flags = " --preload" if args.preload else ""
+    print(
+        f"{backend}, gunicorn -w 2{flags}, {students} students × {attempts} attempts within {args.window:g} s"
+    )
     slowest = max(outcome.latencies_ms, default=0)
     print(
         f"requests: {len(outcome.latencies_ms)} answered, {outcome.retries} retried; latency p50 "
         f"{outcome.p(0.5):.0f} ms, p95 {outcome.p(0.95):.0f} ms, max {slowest:.0f} ms"
+    )
+    rest = [v for v in outcome.latencies_ms if v not in outcome.after_kill_ms]
+    print(
+        f"  in the 10 s after the kill: {len(outcome.after_kill_ms)} requests, p95 "
+        f"{outcome.p(0.95, outcome.after_kill_ms):.0f} ms; the others: p95 {outcome.p(0.95, rest):.0f} ms"
     )
     print(f"p95 ≤ {P95_TARGET_MS:g} ms: {'PASS' if outcome.p(0.95) <= P95_TARGET_MS else 'FAIL'}")
     print(
