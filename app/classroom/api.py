@@ -87,12 +87,7 @@ def remove_attempt(code: str, attempt_id: int):
 @blueprint.get("/<code>/attempts.csv")
 def attempts_csv(code: str):
     found = _as_teacher(code)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for a in store().attempts(found):
-        writer.writerow([_cell(v) for v in _csv_row(found, a)])
-    response = flask.Response(out.getvalue(), mimetype="text/csv")
+    response = flask.Response(csv_text(found, store().attempts(found)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="descent-class-{found.code}.csv"'
     return response
 
@@ -174,6 +169,16 @@ CSV_COLUMNS = (
     "id", "time_utc", "name", "optimizer", "lr", "hyperparameters", "final_loss", "steps_to_target",
     "reached", "diverged_at", "choice", "point_x", "point_y", "correct", "distance",
 )  # fmt: skip
+
+
+def csv_text(found: Class, attempts: list[dict]) -> str:
+    """The class's attempts as CSV, one row each, names kept as text (``_cell``)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for a in attempts:
+        writer.writerow([_cell(v) for v in _csv_row(found, a)])
+    return out.getvalue()
 
 
 def _csv_row(found: Class, a: dict) -> list:
