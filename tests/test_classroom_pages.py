@@ -78,6 +78,10 @@ def test_a_teacher_and_three_students(browser, base_url):
     code_box = teacher.locator("#t-code-text")
     expect(code_box).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
     code = code_box.inner_text()
+    expect(teacher.locator("#t-link")).to_contain_text(f"{base_url}/class/join?code={code}")
+    qr = teacher.locator("#t-qr")
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    assert qr.evaluate("img => img.complete && img.naturalWidth") >= 200  # scannable from afar
 
     names = ["Ann", "<b>Bob</b>", "=cmd()"]
     rates = ["0.0005", "0.001", "0.5"]  # the last one diverges on Rosenbrock from (-1.5, 2)
@@ -102,6 +106,12 @@ def test_a_teacher_and_three_students(browser, base_url):
     teacher.wait_for_function(
         "() => document.querySelector('#t-map .js-plotly-plot')?.data?.length === 5"
     )  # contour, start, three paths
+    teacher.wait_for_function(  # the spread of learning rates: one dot per attempt
+        """() => {
+            const data = document.querySelector('#t-lrs .js-plotly-plot')?.data;
+            return data && data.reduce((n, trace) => n + (trace.x || []).length, 0) === 3;
+        }"""
+    )
 
     # each student sees only their own attempts
     for page in students:

@@ -15,8 +15,10 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import dash
+import flask
 import numpy as np
 import plotly.graph_objects as go
+import segno
 from dash import Input, Output, State, dcc, html
 
 import landscapes
@@ -91,6 +93,7 @@ def teacher_page() -> html.Div:
                         style={"fontSize": "64px", "fontWeight": "bold", "letterSpacing": "0.1em"},
                     ),
                     html.Div(id="t-link", style={"fontSize": "24px"}),
+                    html.Img(id="t-qr", alt="QR code of the join link", style={"width": "240px"}),
                     html.Div(
                         [
                             html.Button("Hide names", id="t-names"),
@@ -110,7 +113,13 @@ def teacher_page() -> html.Div:
                     ),
                     dcc.Download(id="t-download"),
                     html.Div(id="t-status"),
-                    dcc.Graph(id="t-map", style={"height": "520px"}),
+                    html.Div(
+                        [
+                            dcc.Graph(id="t-map", style={"height": "520px", "flex": "3"}),
+                            dcc.Graph(id="t-lrs", style={"height": "520px", "flex": "2"}),
+                        ],
+                        style={"display": "flex"},
+                    ),
                     html.Table(id="t-board"),
                 ],
                 id="t-class",
@@ -187,6 +196,41 @@ def map_figure(found, attempts: list[dict]) -> go.Figure:
     return figure
 
 
+def lr_figure(found, attempts: list[dict]) -> go.Figure:
+    """The spread of the chosen learning rates (log scale), one dot per attempt coloured by its
+    outcome, against the stable limit 2/λ_max of plain gradient descent at the start."""
+    figure = go.Figure()
+    for outcome, color in COLORS.items():
+        chosen = [a for a in attempts if _outcome(a["result"]) == outcome]
+        figure.add_scatter(
+            x=[a["answer"]["hyperparameters"]["lr"] for a in chosen],
+            y=[a["answer"]["optimizer"] for a in chosen],
+            mode="markers",
+            marker={"color": color, "size": 12, "opacity": 0.8},
+            name=outcome,
+        )
+    limit = found.challenge.get("lr_limit")
+    if limit is not None:
+        figure.add_vline(x=limit, line_dash="dash", annotation_text=f"2/λ_max = {limit:.3g}")
+    figure.update_layout(
+        xaxis={"type": "log", "title": "learning rate"},
+        margin={"l": 60, "r": 10, "t": 30, "b": 40},
+        uirevision=found.code,
+    )
+    return figure
+
+
+def join_link(code: str) -> str:
+    """The students' link, on the address the teacher opened the page with (on a classroom network
+    that is the one students can reach)."""
+    return f"{flask.request.host_url.rstrip('/')}{PREFIX}join?code={code}"
+
+
+def qr_code(text: str) -> str:
+    """A QR code of ``text`` as an SVG data URI, big enough to scan from the back of the room."""
+    return segno.make(text, error="m").svg_data_uri(scale=10, border=2)
+
+
 def board(found, attempts: list[dict]) -> list:
     """The leaderboard: reached first (fewest steps), then by final loss; diverged last."""
 
@@ -239,6 +283,7 @@ def _callbacks(pages: dash.Dash) -> None:
         Output("t-code", "data"),
         Output("t-code-text", "children"),
         Output("t-link", "children"),
+        Output("t-qr", "src"),
         Output("t-tick", "disabled"),
         Output("t-class", "hidden"),
         Output("t-error", "children"),
@@ -255,9 +300,9 @@ def _callbacks(pages: dash.Dash) -> None:
             )
             found, key = store().create_class(challenge)
         except (ValueError, ClassroomError) as error:
-            return (dash.no_update,) * 6 + (str(error),)
-        link = f"Students: open {PREFIX}join?code={found.code}"
-        return key, found.code, found.code, link, False, False, ""
+            return (dash.no_update,) * 7 + (str(error),)
+        link = join_link(found.code)
+        return key, found.code, found.code, f"Students: open {link}", qr_code(link), False, False, ""
 
     @pages.callback(
         Output("t-version", "data"),
@@ -294,6 +339,7 @@ def _callbacks(pages: dash.Dash) -> None:
 
     @pages.callback(
         Output("t-map", "figure"),
+        Output("t-lrs", "figure"),
         Output("t-board", "children"),
         Output("t-status", "children"),
         Output("t-names", "children"),
@@ -309,13 +355,14 @@ def _callbacks(pages: dash.Dash) -> None:
         try:
             found = _teacher_class(code, key)
         except ClassroomError as error:
-            return (dash.no_update,) * 2 + (str(error),) + (dash.no_update,) * 3
+            return (dash.no_update,) * 3 + (str(error),) + (dash.no_update,) * 3
         every = store().attempts(found)
         reached = sum(a["result"]["reached"] for a in every)
         state = "ended" if found.ended else "locked" if found.locked else "open"
         status = f"{len(every)} attempts, {reached} reached the target; the class is {state}"
         return (
             map_figure(found, every),
+            lr_figure(found, every),
             board(found, every),
             status,
             "Show names" if found.names_hidden else "Hide names",
