@@ -331,6 +331,10 @@ def test_create_app_serves_the_api(monkeypatch, database_url):
     code, key = new_class(client)
     attempt(client, code)
     assert len(teacher_attempts(client, code, key)) == 1
+    assert client.get("/class/").status_code == 200 and client.get("/class/join?code=X").status_code == 200
+    for body in (b"{", b"[]", b'{"output": "page.children", "inputs": 3}'):
+        answer = client.post("/class/_dash-update-component", data=body, content_type="application/json")
+        assert answer.status_code == 400, answer.get_data(as_text=True)[:200]
     store_module.store_for(database_url).engine.dispose()
 
 
