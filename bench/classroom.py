@@ -48,6 +48,8 @@ HOST = "127.0.0.1"  # loopback only
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 RETRIES = 6
+#: How long after the window a student may still be sending (a busy machine, a worker booting): a bound.
+SLACK_S = 90.0
 P95_TARGET_MS = 300.0
 CHALLENGE = {
     "kind": "target",
@@ -287,7 +289,7 @@ def session(
             request(server.port, "GET", f"/api/classes/{code}")
         crowd = [Student(i, attempts) for i in range(students)]
         start = time.monotonic()
-        deadline = start + window * 3  # bounded: nobody waits for ever
+        deadline = start + window + SLACK_S  # bounded: nobody waits for ever
         threads = [
             threading.Thread(
                 target=s.run,

@@ -30,7 +30,7 @@ def database_url(request, tmp_path):
 def test_exactly_once_through_a_worker_kill_and_a_restart(database_url):
     outcome = session(database_url, STUDENTS, ATTEMPTS, window=6.0, kill=True)
     assert outcome.killed is not None
-    assert outcome.refused == []
+    assert outcome.refused == [], outcome
     assert outcome.accepted == STUDENTS * ATTEMPTS  # every student's every attempt got in
     assert outcome.stored_sql == outcome.stored_api == outcome.accepted
     assert outcome.ids_match and outcome.duplicates == 0
