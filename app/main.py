@@ -10,7 +10,7 @@ from pathlib import Path
 import dash
 import flask
 
-from app import requests
+from app import classroom, requests
 from app.figures_common import IMAGE_ROUTE, contour_png
 from app.model import default_settings
 from app.outcome import compute
@@ -60,6 +60,7 @@ def create_app() -> dash.Dash:
     callbacks.register(app)  # the shell's, the compute of Explore and Compare, the run cards'
     for view in VIEWS:
         view.register(app)
+    classroom.register(app)  # the live classroom: its JSON API and its pages under /class/
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # bodies streamed without a length
     app.server.before_request(_refuse_large)  # first: before anything reads the body
     app.server.before_request(lambda: _refuse_malformed(app))

@@ -1,0 +1,446 @@
+"""Classes, students and attempts in a real database (SQLAlchemy 2 Core).
+
+SQLite by default: ``<instance>/descent.sqlite3``, where the instance folder is ``$DESCENT_INSTANCE``
+or ``instance/`` at the top of the project, created on first use. PostgreSQL (or any SQLAlchemy URL)
+when ``DESCENT_DATABASE_URL`` is set; a plain ``postgresql://`` URL uses the psycopg 3 driver.
+
+The schema is versioned: ``descent_schema`` holds one row, the version; ``MIGRATIONS`` are ordered
+functions, and ``migrate`` applies the missing ones in one transaction under a lock, so several
+workers starting at once migrate once. A database newer than this code is refused.
+
+Every write is one short transaction. The per-student rate limit lives in the database (the student
+row's ``last_attempt_at``, updated only if a second has passed), so it holds across gunicorn
+workers and hosts. An attempt may carry a ``request_id``: sending it again (a retry after a lost
+answer) returns the stored attempt instead of storing it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+DATABASE_URL_ENV = "DESCENT_DATABASE_URL"
+INSTANCE_ENV = "DESCENT_INSTANCE"
+DEFAULT_INSTANCE = Path(__file__).resolve().parents[2] / "instance"
+LIFETIME_S = 24 * 3600.0
+MIN_INTERVAL_S = 1.0  # per student: about one attempt a second
+MAX_STUDENTS = 500  # per class: a join code cannot be used to fill the database
+MAX_ATTEMPTS = 5000  # per class
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
+CODE_LENGTH = 6
+
+metadata = MetaData()
+schema = Table("descent_schema", metadata, Column("version", Integer, nullable=False))
+classes = Table(
+    "classroom_classes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("teacher_key_hash", String(64), nullable=False),
+    Column("challenge", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("names_hidden", Boolean, nullable=False, default=False),
+    Column("locked", Boolean, nullable=False, default=False),
+    Column("revealed", Boolean, nullable=False, default=False),
+    Column("ended", Boolean, nullable=False, default=False),
+)
+students = Table(
+    "classroom_students",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "class_id",
+        Integer,
+        ForeignKey("classroom_classes.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_attempt_at", Float, nullable=True),
+)
+attempts = Table(
+    "classroom_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "class_id",
+        Integer,
+        ForeignKey("classroom_classes.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("student_id", Integer, ForeignKey("classroom_students.id", ondelete="CASCADE"), nullable=False),
+    Column("request_id", String(64), nullable=True),
+    Column("name", String(40), nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("student_id", "request_id", name="one_attempt_per_request"),
+)
+
+
+def _v1(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[classes, students, attempts])
+
+
+#: Version n is reached by running ``MIGRATIONS[n - 1]``; append, never edit or reorder.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+VERSION = len(MIGRATIONS)
+
+
+class ClassroomError(Exception):
+    """A request the classroom refuses, with its HTTP status and a short reason."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+@dataclass(frozen=True)
+class Class:
+    id: int
+    code: str
+    teacher_key_hash: str
+    challenge: dict
+    created_at: float
+    expires_at: float
+    names_hidden: bool
+    locked: bool
+    revealed: bool
+    ended: bool
+
+    def teacher(self, key: str | None) -> bool:
+        """Is ``key`` this class's teacher key? (Constant-time comparison of the hashes.)"""
+        return key is not None and hmac.compare_digest(_hash(key), self.teacher_key_hash)
+
+    def flags(self) -> dict[str, bool]:
+        return {k: getattr(self, k) for k in ("names_hidden", "locked", "revealed", "ended")}
+
+
+def database_url() -> str:
+    """``$DESCENT_DATABASE_URL``, or the SQLite file in the instance folder (created here)."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        return url
+    folder = Path(os.environ.get(INSTANCE_ENV) or DEFAULT_INSTANCE)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'descent.sqlite3'}"
+
+
+@cache
+def store_for(url: str) -> Store:
+    """One ``Store`` (one connection pool) per URL and process."""
+    return Store(url)
+
+
+def default_store() -> Store:
+    return store_for(database_url())
+
+
+class Store:
+    """The classroom's database. Every method is one transaction; ``now`` (seconds since the epoch)
+    defaults to the clock and lets a caller say when something happened."""
+
+    def __init__(self, url: str):
+        self.engine = _engine(url)
+        migrate(self.engine)
+
+    # -- classes -------------------------------------------------------------------------------
+
+    def create_class(self, challenge: dict, now: float | None = None) -> tuple[Class, str]:
+        """A new class with a fresh join code; returns it and its teacher key (only hashed here).
+        Classes past their 24 h are deleted on the way."""
+        now = time.time() if now is None else now
+        key = secrets.token_urlsafe(32)
+        self.purge_expired(time.time())
+        for _ in range(10):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            row = {
+                "code": code,
+                "teacher_key_hash": _hash(key),
+                "challenge": challenge,
+                "created_at": now,
+                "expires_at": now + LIFETIME_S,
+                "names_hidden": False,
+                "locked": False,
+                "revealed": False,
+                "ended": False,
+            }
+            try:
+                with self.engine.begin() as c:
+                    c.execute(insert(classes).values(row))
+            except IntegrityError:
+                continue  # that code is taken: draw another
+            return self.get_class(code, now), key
+        raise ClassroomError("could not find a free join code; try again", 503)
+
+    def get_class(self, code: Any, now: float | None = None) -> Class:
+        """The class with this join code; 404 if there is none, 410 once it has expired."""
+        if not isinstance(code, str) or not code.isascii() or not code.isalnum() or len(code) > 16:
+            raise ClassroomError("no class has that code", 404)
+        with self.engine.begin() as c:
+            row = c.execute(select(classes).where(classes.c.code == code.upper())).mappings().first()
+        if row is None:
+            raise ClassroomError("no class has that code", 404)
+        found = Class(**row)
+        if found.expires_at <= (time.time() if now is None else now):
+            raise ClassroomError("this class has expired (classes last 24 hours)", 410)
+        return found
+
+    def set_flags(self, class_id: int, **flags: bool) -> None:
+        """Set any of ``names_hidden``, ``locked``, ``revealed``, ``ended``."""
+        with self.engine.begin() as c:
+            c.execute(update(classes).where(classes.c.id == class_id).values(**flags))
+
+    def purge_expired(self, now: float) -> int:
+        """Delete the classes past their lifetime, with their students and attempts."""
+        with self.engine.begin() as c:
+            gone = select(classes.c.id).where(classes.c.expires_at <= now)
+            c.execute(delete(attempts).where(attempts.c.class_id.in_(gone)))
+            c.execute(delete(students).where(students.c.class_id.in_(gone)))
+            return c.execute(delete(classes).where(classes.c.expires_at <= now)).rowcount
+
+    # -- students and attempts -----------------------------------------------------------------
+
+    def student(self, found: Class, token: str | None) -> int | None:
+        """The id of the student of this class holding ``token``, or ``None``."""
+        if not token:
+            return None
+        with self.engine.begin() as c:
+            return _student(c, found, token)
+
+    def join(self, found: Class, now: float | None = None) -> tuple[int, str]:
+        """A new student of this class: ``(id, token)``; the token is only stored hashed."""
+        with self.engine.begin() as c:
+            return _join(c, found, time.time() if now is None else now)
+
+    def submit(
+        self,
+        found: Class,
+        token: str | None,
+        name: str,
+        answer: dict,
+        result: dict,
+        request_id: str | None = None,
+        now: float | None = None,
+    ) -> tuple[dict, str, bool]:
+        """Store an attempt in one transaction: ``(attempt, student token, created)``.
+
+        Without a token the student joins here. The same ``request_id`` again returns the stored
+        attempt with ``created`` false. 403 for a token not of this class, 429 within a second of
+        the student's last attempt, 423 while the class is locked, 409 once it has ended.
+        """
+        now = time.time() if now is None else now
+        try:
+            with self.engine.begin() as c:
+                state = c.execute(
+                    select(classes.c.locked, classes.c.ended).where(classes.c.id == found.id)
+                ).first()
+                if state is None or state.ended:
+                    raise ClassroomError("this class has ended: no more attempts", 409)
+                if state.locked:
+                    raise ClassroomError("the teacher has locked submissions for now", 423)
+                if token is None:
+                    student_id, token = _join(c, found, now)
+                else:
+                    student_id = _student(c, found, token)
+                    if student_id is None:
+                        raise ClassroomError("that student token is not from this class", 403)
+                if request_id is not None:
+                    stored = _by_request(c, student_id, request_id)
+                    if stored is not None:
+                        return stored, token, False
+                allowed = c.execute(
+                    update(students)
+                    .where(students.c.id == student_id)
+                    .where(
+                        (students.c.last_attempt_at.is_(None))
+                        | (students.c.last_attempt_at <= now - MIN_INTERVAL_S)
+                    )
+                    .values(last_attempt_at=now)
+                ).rowcount
+                if not allowed:
+                    raise ClassroomError("one attempt a second, please: try again in a moment", 429)
+                count = c.execute(
+                    select(func.count()).select_from(attempts).where(attempts.c.class_id == found.id)
+                ).scalar_one()
+                if count >= MAX_ATTEMPTS:
+                    raise ClassroomError(f"this class has {MAX_ATTEMPTS} attempts, the most it keeps", 409)
+                row = {
+                    "class_id": found.id,
+                    "student_id": student_id,
+                    "request_id": request_id,
+                    "name": name,
+                    "answer": answer,
+                    "result": result,
+                    "created_at": now,
+                }
+                row["id"] = c.execute(insert(attempts).values(row)).inserted_primary_key[0]
+        except (IntegrityError, ClassroomError) as error:
+            # The same request sent twice at once: the other copy won (unique request id, or the
+            # rate limit it just set). Answer with its attempt.
+            if request_id is None or token is None or getattr(error, "status", 429) != 429:
+                raise
+            with self.engine.begin() as c:
+                student_id = _student(c, found, token)
+                stored = None if student_id is None else _by_request(c, student_id, request_id)
+            if stored is None:
+                raise
+            return stored, token, False
+        return _attempt(row), token, True
+
+    def attempts(self, found: Class, student_id: int | None = None) -> list[dict]:
+        """The class's attempts in the order they came (only ``student_id``'s if given)."""
+        query = select(attempts).where(attempts.c.class_id == found.id).order_by(attempts.c.id)
+        if student_id is not None:
+            query = query.where(attempts.c.student_id == student_id)
+        with self.engine.begin() as c:
+            return [_attempt(r) for r in c.execute(query).mappings()]
+
+    def remove_attempt(self, found: Class, attempt_id: int) -> bool:
+        with self.engine.begin() as c:
+            return bool(
+                c.execute(
+                    delete(attempts).where(attempts.c.id == attempt_id, attempts.c.class_id == found.id)
+                ).rowcount
+            )
+
+    def count_attempts(self, found: Class) -> int:
+        with self.engine.begin() as c:
+            return c.execute(
+                select(func.count()).select_from(attempts).where(attempts.c.class_id == found.id)
+            ).scalar_one()
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the schema to ``VERSION``; returns the version found before. Refuses a newer one."""
+    with engine.begin() as c:
+        if c.dialect.name == "postgresql":
+            c.execute(text("SELECT pg_advisory_xact_lock(7301)"))  # one migrating worker at a time
+        metadata.create_all(c, tables=[schema])
+        found = c.execute(select(schema.c.version)).scalar()
+        if found is None:
+            c.execute(insert(schema).values(version=0))
+            found = 0
+        if found > VERSION:
+            raise RuntimeError(
+                f"the database's schema is version {found}, newer than this Descent's ({VERSION}): "
+                "upgrade Descent or use another database"
+            )
+        for version in range(found + 1, VERSION + 1):
+            MIGRATIONS[version - 1](c)
+        c.execute(update(schema).values(version=VERSION))
+    return found
+
+
+def schema_version(engine: Engine) -> int:
+    with engine.begin() as c:
+        return c.execute(select(schema.c.version)).scalar_one()
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    # A forked worker must not share its parent's connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return engine
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy emits BEGIN itself (below): IMMEDIATE takes the write lock at once, so concurrent
+    # workers wait for each other (busy timeout) instead of failing on a lock upgrade.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against a killed process
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _join(c: Connection, found: Class, now: float) -> tuple[int, str]:
+    count = c.execute(
+        select(func.count()).select_from(students).where(students.c.class_id == found.id)
+    ).scalar_one()
+    if count >= MAX_STUDENTS:
+        raise ClassroomError(f"this class is full ({MAX_STUDENTS} students)", 409)
+    token = secrets.token_urlsafe(24)
+    row = {"class_id": found.id, "token_hash": _hash(token), "created_at": now}
+    return c.execute(insert(students).values(row)).inserted_primary_key[0], token
+
+
+def _student(c: Connection, found: Class, token: str) -> int | None:
+    query = select(students.c.id).where(
+        students.c.token_hash == _hash(token), students.c.class_id == found.id
+    )
+    return c.execute(query).scalar()
+
+
+def _by_request(c: Connection, student_id: int, request_id: str) -> dict | None:
+    query = select(attempts).where(attempts.c.student_id == student_id, attempts.c.request_id == request_id)
+    row = c.execute(query).mappings().first()
+    return None if row is None else _attempt(row)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _attempt(row) -> dict:
+    return {
+        "id": row["id"],
+        "student_id": row["student_id"],
+        "name": row["name"],
+        "answer": row["answer"],
+        "result": row["result"],
+        "created_at": row["created_at"],
+    }

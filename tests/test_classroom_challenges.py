@@ -1,0 +1,164 @@
+"""Classroom challenges, pure: parsing with short reasons, and results checked against the maths of
+plain gradient descent on the bowl L = x² + y² (each step multiplies the point by 1 − 2·lr)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import optimizers
+from app.classroom import challenges
+
+BOWL = {"kind": "target", "surface": "bowl", "start": [2.0, 1.0], "steps": 60, "target_loss": 1e-3}
+
+
+def target(**changes) -> dict:
+    return challenges.parse_challenge({**BOWL, **changes})
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.1, 0.3, 0.45])
+def test_steps_to_target_and_final_loss_follow_the_closed_form(lr):
+    challenge = target()
+    attempt = challenges.parse_attempt(challenge, {"optimizer": "sgd", "hyperparameters": {"lr": lr}})
+    result = challenges.result(challenge, attempt)
+    first_loss = 2.0**2 + 1.0**2
+    factor = (1 - 2 * lr) ** 2  # the loss shrinks by this each step
+    expected_steps = math.ceil(math.log(1e-3 / first_loss) / math.log(factor))
+    expected_steps = expected_steps if expected_steps <= 60 else None
+    assert result["steps_to_target"] == expected_steps
+    assert result["reached"] is (expected_steps is not None)
+    assert result["final_loss"] == pytest.approx(first_loss * factor**60, rel=1e-9, abs=1e-300)
+    assert not result["diverged"] and result["diverged_at"] is None
+    assert result["path"][0] == [2.0, 1.0] and len(result["path"]) == 61
+
+
+def test_a_diverging_run_says_so_and_keeps_only_valid_points():
+    challenge = target(steps=500)
+    attempt = challenges.parse_attempt(challenge, {"optimizer": "sgd", "hyperparameters": {"lr": 1.5}})
+    result = challenges.result(challenge, attempt)
+    engine = optimizers.run("bowl", "sgd", (2.0, 1.0), 500, lr=1.5)
+    assert result["diverged"] and result["diverged_at"] == engine.diverged_at > 0
+    assert result["final_loss"] is None and result["steps_to_target"] is None
+    assert len(result["path"]) == engine.diverged_at and all(
+        math.isfinite(v) for p in result["path"] for v in p
+    )
+    assert challenge["lr_limit"] == pytest.approx(1.0)  # 2/λ_max with λ_max = 2
+
+
+def test_long_paths_are_thinned_but_keep_start_and_end():
+    challenge = target(steps=1000)
+    attempt = challenges.parse_attempt(challenge, {"optimizer": "adam", "hyperparameters": {"lr": 0.01}})
+    result = challenges.result(challenge, attempt)
+    engine = optimizers.run("bowl", "adam", (2.0, 1.0), 1000, lr=0.01)
+    assert len(result["path"]) == challenges.PATH_POINTS
+    assert result["path"][-1] == pytest.approx(list(engine.points[-1]), rel=1e-5)
+    assert result["final_loss"] == engine.losses[-1]
+
+
+@pytest.mark.parametrize(
+    ("attempt", "words"),
+    [
+        ({"optimizer": "sgd", "hyperparameters": {"lr": -1}}, "Invalid learning rate"),
+        ({"optimizer": "sgd", "hyperparameters": {"lr": [0.1, 0.2]}}, "lr must be a number"),
+        ({"optimizer": "sgd", "hyperparameters": {"lr": "0.1"}}, "lr must be a number"),
+        ({"optimizer": "sgd", "hyperparameters": {"lr": True}}, "lr must be a number"),
+        ({"optimizer": "sgd", "hyperparameters": {"speed": 1}}, "no hyperparameter 'speed'"),
+        ({"optimizer": "adam", "hyperparameters": {"betas": [0.9]}}, "betas must be a pair"),
+        ({"optimizer": "adam", "hyperparameters": {"betas": [0.9, 1.5]}}, "beta"),
+        ({"optimizer": "sgd", "hyperparameters": {"nesterov": 1}}, "nesterov must be true or false"),
+        ({"optimizer": "sgd", "hyperparameters": []}, "must be an object"),
+        ({"optimizer": "nope"}, "Unknown optimizer"),
+        ({"optimizer": ["sgd"]}, "Unknown optimizer"),
+    ],
+)
+def test_bad_attempts_are_refused_with_the_registry_words(attempt, words):
+    with pytest.raises(ValueError, match=words):
+        challenges.parse_attempt(target(), attempt)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"kind": "quiz"}, "kind must be one of"),
+        ({"surface": "moon"}, "Unknown landscape"),
+        ({"steps": 1001}, "steps must be from 1 to 1000"),
+        ({"steps": 2.5}, "whole number"),
+        ({"start": [1.0]}, r"start must be \[x, y\]"),
+        ({"start": [1e7, 0]}, "start x must be from"),
+        ({"target_loss": None}, "target_loss must be a number"),
+        ({"kind": "choice", "question": "?", "choices": ["only one"]}, "2 to 6 choices"),
+        ({"kind": "choice", "question": "", "choices": ["a", "b"]}, "question is empty"),
+        (
+            {"kind": "choice", "question": "q", "choices": ["a", "b"], "answer": 2},
+            "answer must be from 0 to 1",
+        ),
+        ({"kind": "point", "question": "q"}, "run must be a JSON object"),
+    ],
+)
+def test_bad_challenges_are_refused(changes, words):
+    with pytest.raises(ValueError, match=words):
+        challenges.parse_challenge({**BOWL, **changes})
+
+
+def test_a_choice_challenge_computes_each_choice_run_and_scores_answers():
+    challenge = challenges.parse_challenge(
+        {
+            "kind": "choice",
+            "surface": "bowl",
+            "question": "Which learning rate diverges?",
+            "choices": [
+                {"label": "0.1", "run": {"optimizer": "sgd", "hyperparameters": {"lr": 0.1}}},
+                {"label": "1.2", "run": {"optimizer": "sgd", "hyperparameters": {"lr": 1.2}}},
+            ],
+            "answer": 1,
+        }
+    )
+    runs = challenge["reveal"]["runs"]
+    assert [r["diverged"] for r in runs] == [False, True]  # 1.2 > 2/λ_max = 1
+    assert "reveal" not in challenges.public(challenge, revealed=False)
+    assert challenges.public(challenge, revealed=True)["reveal"] == challenge["reveal"]
+    right = challenges.parse_attempt(challenge, {"choice": 1})
+    assert challenges.score(challenge, right) == {"correct": True}
+    assert challenges.score(challenge, challenges.parse_attempt(challenge, {"choice": 0})) == {
+        "correct": False
+    }
+    with pytest.raises(ValueError, match="choice must be from 0 to 1"):
+        challenges.parse_attempt(challenge, {"choice": 2})
+
+
+def test_a_point_challenge_scores_the_distance_to_where_the_ball_stops():
+    challenge = challenges.parse_challenge(
+        {
+            "kind": "point",
+            "surface": "bowl",
+            "start": [2.0, 1.0],
+            "steps": 3,
+            "question": "Where will the ball stop?",
+            "run": {"optimizer": "sgd", "hyperparameters": {"lr": 0.25}},
+        }
+    )
+    end = challenge["reveal"]["run"]["end"]
+    assert end == pytest.approx([2.0 * 0.5**3, 1.0 * 0.5**3])  # each step halves the point
+    guess = challenges.parse_attempt(challenge, {"point": [0.25, 0.125 + 3.0]})
+    assert challenges.score(challenge, guess)["distance"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("x" * 41, "at most 40 characters"),
+        ("a\u0000b", "control characters"),
+        ("a\u202eb", "control"),
+        (7, "text"),
+    ],
+)
+def test_display_names_are_short_plain_text(name, words):
+    with pytest.raises(ValueError, match=words):
+        challenges.display_name(name)
+
+
+def test_display_names_up_to_forty_characters_are_kept_as_typed():
+    assert challenges.display_name("  Zoë <b>&amp;  ") == "Zoë <b>&amp;"
+    assert challenges.display_name("x" * 40) == "x" * 40
+    assert challenges.display_name(None) == ""
