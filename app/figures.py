@@ -28,7 +28,8 @@ IMAGE_ROUTE = "/surface-image"
 CUSTOM = "custom"  # the surface a teacher types as a formula (landscapes.formula)
 COLORSCALE = "Viridis"
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=15, color="#1d2433")
-#: Projector mode: the figures' type and their legends' (assets/playback.js figureFonts has both sizes).
+LEGEND_SIZE = 13  # the loss chart's legend
+#: Projector mode: the figures' type and their legends' (sent to the browser by app/client_config.py).
 PRESENT_FONT = {"font": 20, "legend": 17}
 GHOST_OPACITY = 0.35
 #: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
@@ -403,7 +404,7 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
             y=0.98,
             xanchor="right",
             x=0.99,
-            font={"size": 13},
+            font={"size": LEGEND_SIZE},
             bgcolor="rgba(255,255,255,0.85)",
         ),
         hovermode="closest",

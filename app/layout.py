@@ -16,7 +16,7 @@ from optimizers.base import Hyperparameter
 FORMULA_HELP = "x, y, numbers, + − × ÷ ^, ( ), sin cos tan exp log sqrt abs tanh; plotted over −3 … 3."
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
 LR_SLIDER_RANGE = (-5.0, 1.0)  # log10 of the learning rate
-SPEEDS = ((5, "slow"), (15, "½×"), (30, "1×"), (60, "2×"), (120, "4×"))
+SPEEDS = ((7.5, "¼×"), (15, "½×"), (30, "1×"), (60, "2×"), (120, "4×"), (480, "16×"))  # steps per second
 
 
 def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:

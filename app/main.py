@@ -8,7 +8,7 @@ from pathlib import Path
 import dash
 import flask
 
-from app import callbacks, figures, layout, requests, state, views
+from app import callbacks, client_config, figures, layout, requests, state, views
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -38,7 +38,9 @@ def create_app() -> dash.Dash:
         update_title=None,
         serve_locally=True,
         eager_loading=True,  # dropdowns and sliders must not wait behind the animation for their code
+        compress=True,  # flask-compress: brotli or gzip, ~10 MB of JavaScript becomes ~2 MB
     )
+    client_config.install(app)  # the browser's configuration in the page; no unused scripts
     app.layout = initial_page
     # Every component id, without the first figures (Dash would otherwise embed them in every page).
     app.validation_layout = layout.page(state.default_settings(), {}, {})

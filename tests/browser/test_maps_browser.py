@@ -6,7 +6,7 @@ import json
 
 from app import ids, maps_view
 
-WAIT_MS = 20_000
+WAIT_MS = 60_000  # generous: a slow, busy CI machine
 
 # The heatmap's cells: rows × columns of trace 0 (the loss layer) of the hyperparameter map.
 CELLS_JS = """() => {
