@@ -25,7 +25,8 @@ COLORSCALE = "Viridis"
 
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=15, color="#1d2433")
 
-#: Projector mode: the figures' type and their legends' (assets/playback.js figureFonts has both sizes).
+LEGEND_SIZE = 13  # the loss chart's legend
+#: Projector mode: the figures' type and their legends' (sent to the browser by app/client_config.py).
 PRESENT_FONT = {"font": 20, "legend": 17}
 
 GHOST_OPACITY = 0.35

@@ -10,7 +10,7 @@ from pathlib import Path
 import dash
 import flask
 
-from app import classroom, requests
+from app import classroom, client_config, requests
 from app.figures_common import IMAGE_ROUTE, contour_png
 from app.model import default_settings
 from app.outcome import compute
@@ -53,7 +53,9 @@ def create_app() -> dash.Dash:
         update_title=None,
         serve_locally=True,
         eager_loading=True,  # dropdowns and sliders must not wait behind the animation for their code
+        compress=True,  # flask-compress: brotli or gzip, ~10 MB of JavaScript becomes ~2 MB
     )
+    client_config.install(app)  # the browser's configuration in the page; no unused scripts
     app.layout = initial_page
     # Every component id, without the first figures (Dash would otherwise embed them in every page).
     app.validation_layout = layout.page(default_settings(), {}, {})

@@ -1,120 +1,25 @@
 /*
- * Descent: animation in the browser, no server round-trip per frame.
- *
- * The server sends each run's whole path as a faint "ghost" trace; `render` slices it up to the
- * current step into the "path" trace and puts the "ball" at the current point, with a Dash Patch
- * (so the surface itself is never touched). Which traces those are comes from the runs-data store
- * (`views`: figure -> [[ghost, path, ball], ...], built by app/figures.py:views_index).
+ * Descent's Dash clientside callbacks (window.dash_clientside.descent), the step inspector, clicks on
+ * the contour map and the keyboard. The animation itself is the player's (assets/player.js): these
+ * callbacks only tell it what the person did and show what it has drawn.
  */
 (function () {
   "use strict";
-
-  const FIGURES = ["surface", "contour", "compare", "loss"];
-  const TICK_FPS = 30;
-  /* As app/figures.py: FONT and PRESENT_FONT. */
-  const FIGURE_FONTS = { normal: { font: 15, legend: 13 }, present: { font: 20, legend: 17 } };
+  const descent = (window.descent = window.descent || {});
+  const clamp = (v, lo, hi) => descent.clamp(v, lo, hi);
+  const settle = (promise) => descent.settle(promise);
 
   function noUpdate() {
     return window.dash_clientside.no_update;
   }
 
-  function triggered(prefix) {
+  function ids() {
+    return descent.config().ids;
+  }
+
+  function triggered(id) {
     const list = (window.dash_clientside.callback_context || {}).triggered || [];
-    return list.some((t) => t.prop_id && t.prop_id.startsWith(prefix));
-  }
-
-  function clamp(value, lo, hi) {
-    return Math.min(Math.max(value, lo), hi);
-  }
-
-  const GRAPH_IDS = { surface: "surface-3d", contour: "contour", compare: "compare", loss: "loss" };
-  const INSTANT = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
-
-  /*
-   * Move one figure to `frame`: for each run, path = ghost[0..frame], ball = ghost[frame].
-   * Plotly is called directly on the graph (not through the figure prop): 2D plots take the
-   * `animate` path that redraws only the moving traces; 3D has no such path, so it restyles them.
-   */
-  function drawFrame(name, runs, frame, extra) {
-    const gd = document.querySelector("#" + GRAPH_IDS[name] + " .js-plotly-plot");
-    if (!gd || !gd.data || !gd._fullLayout || !window.Plotly) {
-      return;
-    }
-    const traces = [];
-    const updates = [];
-    for (const [ghostIndex, pathIndex, ballIndex] of runs) {
-      const ghost = gd.data[ghostIndex];
-      if (!ghost || !Array.isArray(ghost.x) || ghost.x.length === 0) {
-        continue;
-      }
-      const f = clamp(frame, 0, ghost.x.length - 1);
-      const axes = Array.isArray(ghost.z) ? ["x", "y", "z"] : ["x", "y"];
-      const path = {};
-      const ball = {};
-      for (const axis of axes) {
-        path[axis] = ghost[axis].slice(0, f + 1);
-        ball[axis] = [ghost[axis][f]];
-      }
-      if (pathIndex !== null) {
-        traces.push(pathIndex);
-        updates.push(path);
-      }
-      traces.push(ballIndex);
-      updates.push(ball);
-    }
-    if (extra) {
-      traces.push(...extra.traces);
-      updates.push(...extra.updates);
-    }
-    if (traces.length === 0) {
-      return;
-    }
-    if (name === "surface") {
-      const columns = {};
-      for (const axis of ["x", "y", "z"]) {
-        columns[axis] = updates.map((u) => u[axis]);
-      }
-      drawSurface(gd, columns, traces);
-    } else {
-      settle(window.Plotly.animate(gd, { data: updates, traces: traces }, INSTANT));
-    }
-  }
-
-  /*
-   * The 3D view redraws its whole WebGL scene on every restyle: a few ms on a GPU, far more with
-   * software WebGL (a school PC, a VM). So it is drawn at most once per three times its last draw
-   * took (and at most 30 times a second); a frame that comes sooner is kept and drawn when the time
-   * is up, so the last frame, where a run stops or the user paused, is always drawn. The 2D views,
-   * the loss chart and the inspector never wait for it.
-   */
-  const surfaceDraw = { cost: 0, last: -Infinity, timer: null, pending: null };
-
-  function drawSurface(gd, columns, traces) {
-    surfaceDraw.pending = [gd, columns, traces];
-    if (surfaceDraw.timer !== null) {
-      return;
-    }
-    const wait = surfaceDraw.last + Math.max(1000 / TICK_FPS, 3 * surfaceDraw.cost) - performance.now();
-    if (wait > 0) {
-      surfaceDraw.timer = setTimeout(flushSurface, wait);
-    } else {
-      flushSurface();
-    }
-  }
-
-  function flushSurface() {
-    surfaceDraw.timer = null;
-    const [gd, columns, traces] = surfaceDraw.pending;
-    surfaceDraw.pending = null;
-    const began = performance.now();
-    surfaceDraw.last = began;
-    settle(window.Plotly.restyle(gd, columns, traces));
-    // WebGL draws in the next animation frame: the cost is the time until the page is free again.
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        surfaceDraw.cost = performance.now() - began;
-      }, 0)
-    );
+    return list.some((t) => t.prop_id && t.prop_id.startsWith(id + "."));
   }
 
   function fmt(v) {
@@ -137,7 +42,7 @@
    * The step inspector: the update from step `frame` to the next, with the numbers plugged in, and the
    * arrows for the contour map (the step taken, and −α·∂L/∂w).
    */
-  function inspect(data, frame) {
+  descent.inspect = function (data, frame) {
     const points = data.points;
     const n = points.length;
     const k = clamp(frame, 0, n - 1);
@@ -146,19 +51,19 @@
     lines.push(line("w      = " + vec(p) + "    L(w) = " + fmt(data.losses[k])));
     if (k >= n - 1) {
       lines.push(line("This is the last point of the run."));
-      return { lines: lines, arrows: [{ x: [], y: [] }, { x: [], y: [] }] };
+      return { lines: lines, arrows: [null, null] };
     }
     const g = data.gradients[k];
     const lr = data.lrs[k];
     const q = points[k + 1];
     const step = [q[0] - p[0], q[1] - p[1]];
-    const descent = [-lr * g[0], -lr * g[1]];
+    const down = [-lr * g[0], -lr * g[1]];
     lines.push(line("∂L/∂w  = " + vec(g) + "    α = " + fmt(lr)));
     // Plain gradient descent keeps no state and steps by −α·∂L/∂w. The numbers come rounded to 6
     // significant digits, so w and the step are compared at that precision (of w, not of the step).
     const stateless = Object.keys(data.states || {}).length === 0;
-    const slack = 2e-5 * (Math.hypot(...p) + Math.hypot(...q)) + 1e-5 * Math.hypot(...descent) + 1e-300;
-    const plain = stateless && Math.hypot(step[0] - descent[0], step[1] - descent[1]) <= slack;
+    const slack = 2e-5 * (Math.hypot(...p) + Math.hypot(...q)) + 1e-5 * Math.hypot(...down) + 1e-300;
+    const plain = stateless && Math.hypot(step[0] - down[0], step[1] - down[1]) <= slack;
     if (plain) {
       lines.push(line("w ← w − α·∂L/∂w", "rule"));
       lines.push(line("  = " + vec(p) + " − " + fmt(lr) + " × " + vec(g)));
@@ -166,7 +71,7 @@
     } else {
       lines.push(line("w ← w + Δw   (Δw from the optimizer's state)", "rule"));
       lines.push(line("Δw     = " + vec(step) + "  →  w = " + vec(q)));
-      lines.push(line("−α·∂L/∂w would be " + vec(descent)));
+      lines.push(line("−α·∂L/∂w would be " + vec(down)));
       const gnorm = Math.hypot(...g);
       if (gnorm > 0) {
         lines.push(line("effective step size |Δw|/|∂L/∂w| = " + fmt(Math.hypot(...step) / gnorm)));
@@ -176,22 +81,15 @@
       }
     }
     const arrows = [
-      { x: [p[0], q[0]], y: [p[1], q[1]] },
-      { x: [p[0], p[0] + descent[0]], y: [p[1], p[1] + descent[1]] },
+      [p[0], p[1], q[0], q[1]],
+      [p[0], p[1], p[0] + down[0], p[1] + down[1]],
     ];
     return { lines: lines, arrows: arrows };
-  }
-
-  /* A newer frame interrupts an unfinished one: Plotly then rejects the older promise, as designed. */
-  function settle(promise) {
-    if (promise && typeof promise.catch === "function") {
-      promise.catch(() => undefined);
-    }
-  }
+  };
 
   /* A click anywhere on the contour map starts the runs there (Plotly only reports clicks on points). */
   function listenForStartClicks() {
-    const gd = document.querySelector("#contour .js-plotly-plot");
+    const gd = descent.graph("contour");
     if (!gd || gd.dataset.startClicks || !gd._fullLayout) {
       return;
     }
@@ -211,8 +109,8 @@
       if (!(x >= Math.min(x0, x1) && x <= Math.max(x0, x1) && y >= Math.min(y0, y1) && y <= Math.max(y0, y1))) {
         return;
       }
-      window.dash_clientside.set_props("start-x", { value: Number(x.toFixed(3)) });
-      window.dash_clientside.set_props("start-y", { value: Number(y.toFixed(3)) });
+      window.dash_clientside.set_props(ids().startX, { value: Number(x.toFixed(3)) });
+      window.dash_clientside.set_props(ids().startY, { value: Number(y.toFixed(3)) });
     });
   }
 
@@ -223,20 +121,53 @@
     if (typing || event.altKey || event.ctrlKey || event.metaKey) {
       return;
     }
-    const buttons = { " ": "play", ArrowLeft: "step-back", ArrowRight: "step-forward", r: "reset" };
-    const button = document.getElementById(buttons[event.key]);
+    const buttons = { " ": "play", ArrowLeft: "back", ArrowRight: "forward", r: "reset" };
+    const button = buttons[event.key] && document.getElementById(ids()[buttons[event.key]]);
     if (button) {
       event.preventDefault();
       button.click();
     }
   });
 
+  /*
+   * The figure of a 2D view as drawn now, for a picture: the live graph's traces with each run's path
+   * and ball (and the inspector's arrows) filled in at the player's step, as the overlay draws them.
+   */
+  function figureNow(name, gd) {
+    const player = descent.player;
+    const views = (player.data && player.data.views) || {};
+    const k = player.step();
+    const data = gd.data.map((trace) => Object.assign({}, trace));
+    for (const [ghostIndex, pathIndex, ballIndex] of views[name] || []) {
+      const ghost = gd.data[ghostIndex];
+      if (!ghost || !Array.isArray(ghost.x) || ghost.x.length === 0) {
+        continue;
+      }
+      let f = clamp(k, 0, ghost.x.length - 1);
+      while (f > 0 && (ghost.x[f] === null || ghost.y[f] === null)) {
+        f -= 1; // a run that diverged: its ball stays on the last point it reached
+      }
+      if (pathIndex !== null) {
+        data[pathIndex] = Object.assign({}, data[pathIndex], { x: ghost.x.slice(0, f + 1), y: ghost.y.slice(0, f + 1) });
+      }
+      data[ballIndex] = Object.assign({}, data[ballIndex], { x: [ghost.x[f]], y: [ghost.y[f]] });
+    }
+    const chosen = player.inspected();
+    if (name === "contour" && chosen && views.arrows) {
+      descent.inspect(chosen, k).arrows.forEach((a, i) => {
+        const xy = a ? { x: [a[0], a[2]], y: [a[1], a[3]] } : { x: [], y: [] };
+        data[views.arrows[i]] = Object.assign({}, data[views.arrows[i]], xy);
+      });
+    }
+    return { data: data, layout: gd.layout };
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     descent: {
       /* Learning-rate slider (log10) and exact number box stay in step. */
       syncLearningRate: function (position, lr) {
         const list = (window.dash_clientside.callback_context || {}).triggered || [];
-        if (list.some((t) => (t.prop_id || "").includes('"lr-slider"'))) {
+        if (list.some((t) => (t.prop_id || "").includes(JSON.stringify(descent.config().types.lrSlider)))) {
           if (typeof position !== "number") {
             return [noUpdate(), noUpdate()];
           }
@@ -268,19 +199,21 @@
         return window.location.origin + window.location.pathname + query;
       },
 
-      /* PNG of what is on screen: the contour map (or the panels) and the loss chart, with Plotly. */
+      /* PNG of what is on screen, balls and paths at the current step included. */
       downloadPicture: function (clicks, mode, surface) {
-        const names = mode === "compare" ? ["compare", "loss"] : ["surface-3d", "contour", "loss"];
-        const drawn = names
-          .map((name) => [name, document.querySelector("#" + name + " .js-plotly-plot")])
-          .filter(([, gd]) => gd && gd._fullLayout);
-        if (!window.Plotly || drawn.length < names.length) {
+        const names = mode === "compare" ? ["compare", "loss"] : ["surface", "contour", "loss"];
+        const drawn = names.map((name) => [name, descent.graph(name)]).filter(([, gd]) => gd && gd._fullLayout);
+        if (!window.Plotly || drawn.length < names.length || !descent.player.state().ready) {
           // Right after the page opens the figures may not be drawn yet: say so, never do nothing.
-          window.dash_clientside.set_props("status", { children: "The views are still being drawn: try the picture again in a moment." });
+          window.dash_clientside.set_props(ids().status, {
+            children: "The views are still being drawn: try the picture again in a moment.",
+          });
           return noUpdate();
         }
         for (const [name, gd] of drawn) {
-          settle(window.Plotly.downloadImage(gd, { format: "png", scale: 2, filename: "descent-" + surface + "-" + name }));
+          const what = name === "surface" ? gd : figureNow(name, gd);
+          const filename = "descent-" + surface + "-" + descent.config().graphs[name];
+          settle(window.Plotly.downloadImage(what, { format: "png", scale: 2, filename: filename }));
         }
         return "Download the current views as PNG pictures";
       },
@@ -295,77 +228,63 @@
 
       /* Projector mode enlarges the figures' type too (the server sends whole figures at that size). */
       figureFonts: function (present) {
-        const large = Array.isArray(present) && present.length > 0;
+        const fonts = descent.config().fonts[Array.isArray(present) && present.length > 0 ? "present" : "normal"];
         const patch = new window.dash_clientside.Patch();
-        patch.assign(["layout", "font", "size"], large ? FIGURE_FONTS.present.font : FIGURE_FONTS.normal.font);
-        patch.assign(["layout", "legend", "font", "size"], large ? FIGURE_FONTS.present.legend : FIGURE_FONTS.normal.legend);
+        patch.assign(["layout", "font", "size"], fonts.font);
+        patch.assign(["layout", "legend", "font", "size"], fonts.legend);
         const built = patch.build();
-        return FIGURES.map(() => built);
+        return Object.keys(descent.config().graphs).map(() => built);
       },
 
+      /* The speed menu's value is steps per second; the player reads it (no timer to set). */
       speed: function (stepsPerSecond) {
-        return Math.round(1000 / Math.min(stepsPerSecond || TICK_FPS, TICK_FPS));
+        descent.player.setSpeed(stepsPerSecond);
+        return noUpdate();
       },
 
-      /* Play / pause, a tick, step buttons, reset, and new runs (which start playing from step 0). */
+      /*
+       * Play / pause, step buttons, reset, and new runs (which play from step 0, or open paused at the
+       * step of a link or lesson). Returns the scrubber's value, the (always idle) ticker, the play
+       * button's label and the pending step. The player draws; nothing here runs per frame.
+       */
       playback: function (play, tick, back, forward, reset, data, frame, last, paused, speed, pending) {
-        frame = typeof frame === "number" ? frame : 0;
-        last = typeof last === "number" ? last : 0;
-        const label = (isPaused) => (isPaused ? "▶ Play" : "‖ Pause");
+        const player = descent.player;
         const list = (window.dash_clientside.callback_context || {}).triggered || [];
         const initial = list.length === 0 || list.every((t) => t.prop_id === ".");
-        if (initial || triggered("runs-data.")) {
+        let done = noUpdate();
+        if (initial || triggered(ids().runsData)) {
+          player.setData(data);
           if (typeof pending === "number") {
-            // A link or a lesson opens paused at its step.
-            return [clamp(pending, 0, last), true, label(true), null];
+            player.pause();
+            player.seek(pending);
+            done = null;
           }
-          return [0, false, label(false), noUpdate()];
+        } else if (triggered(ids().play)) {
+          player.toggle();
+        } else if (triggered(ids().back)) {
+          player.stepBy(-1);
+        } else if (triggered(ids().forward)) {
+          player.stepBy(1);
+        } else if (triggered(ids().reset)) {
+          player.pause();
+          player.seek(0);
+        } else {
+          return [noUpdate(), true, noUpdate(), noUpdate()];
         }
-        if (triggered("play.")) {
-          if (!paused) {
-            return [frame, true, label(true), noUpdate()];
-          }
-          return [frame >= last ? 0 : frame, false, label(false), noUpdate()];
-        }
-        if (triggered("ticker.")) {
-          if (paused) {
-            return [noUpdate(), noUpdate(), noUpdate(), noUpdate()];
-          }
-          const stride = Math.max(1, Math.round((speed || TICK_FPS) / TICK_FPS));
-          const next = Math.min(frame + stride, last);
-          return next >= last ? [last, true, label(true), noUpdate()] : [next, false, label(false), noUpdate()];
-        }
-        if (triggered("step-back.")) {
-          return [clamp(frame - 1, 0, last), true, label(true), noUpdate()];
-        }
-        if (triggered("step-forward.")) {
-          return [clamp(frame + 1, 0, last), true, label(true), noUpdate()];
-        }
-        if (triggered("reset.")) {
-          return [0, true, label(true), noUpdate()];
-        }
-        return [noUpdate(), noUpdate(), noUpdate(), noUpdate()];
+        return [player.step(), true, player.playLabel(), done];
       },
 
-      /* Draw the current step on every figure of the current mode; returns the step label. */
+      /* The step label and the inspector for the player's step; a dragged scrubber moves the player. */
       render: function (frame, data, which) {
-        frame = typeof frame === "number" ? frame : 0;
+        const player = descent.player;
         listenForStartClicks();
-        const views = (data && data.views) || {};
-        const runs = (data && Array.isArray(data.inspector) && data.inspector) || [];
-        const chosen = runs[clamp(typeof which === "number" ? which : 0, 0, runs.length - 1)];
-        const inspected = chosen ? inspect(chosen, frame) : null;
-        for (const name of FIGURES) {
-          if (views[name]) {
-            const extra =
-              name === "contour" && inspected && views.arrows
-                ? { traces: views.arrows, updates: inspected.arrows }
-                : null;
-            drawFrame(name, views[name], frame, extra);
-          }
+        player.setData(data);
+        player.setWhich(typeof which === "number" ? which : 0);
+        if (triggered(ids().frame)) {
+          player.scrubbedTo(frame);
         }
-        const steps = data && typeof data.steps === "number" ? data.steps : frame;
-        return ["step " + frame + " / " + steps, inspected ? inspected.lines : ""];
+        const chosen = player.inspected();
+        return [player.label(), chosen ? descent.inspect(chosen, player.step()).lines : ""];
       },
     },
   });

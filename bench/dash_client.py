@@ -29,10 +29,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 UPDATE_URL = "/_dash-update-component"
-#: What a browser sends; the app does not compress (Dash's ``compress=False``), so bytes are wire bytes.
+#: What a browser sends. The app compresses (brotli or gzip): replies are decoded, ``Reply.wire`` is
+#: the size as sent.
 HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate, br"}
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 PATCH_KEY = "__dash_patch_update"
+
+Coding = str | None  # a reply's Content-Encoding
 
 #: ``(component id, property, new value)``: one changed prop of a request.
 Change = tuple[Any, str, Any]
@@ -210,6 +213,7 @@ class Reply:
     status: int
     data: bytes
     seconds: float
+    wire: int = -1  # bytes as sent (compressed), -1 if unknown
 
     @property
     def response(self) -> dict:
@@ -220,13 +224,26 @@ class Reply:
         return self.data[:limit].decode(errors="replace")
 
 
+def decoded(data: bytes, encoding: str | None) -> bytes:
+    """A body as the browser reads it: brotli or gzip undone."""
+    if encoding == "gzip":
+        return gzip.decompress(data)
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(data)
+    if encoding in (None, "", "identity"):
+        return data
+    raise ValueError(f"unexpected Content-Encoding {encoding!r}")
+
+
 class _TestTransport:
     def __init__(self, flask_app):
         self.client = flask_app.test_client()
 
-    def request(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+    def request(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes, Coding]:
         response = self.client.open(url, method=method, data=body, headers=headers)
-        return response.status_code, response.get_data()
+        return response.status_code, response.get_data(), response.headers.get("Content-Encoding")
 
     def close(self) -> None:
         pass
@@ -242,7 +259,7 @@ class _HTTPTransport:
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
         self.prefix = parts.path.rstrip("/")
 
-    def request(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+    def request(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes, Coding]:
         reused = self.connection.sock is not None
         try:
             response, data = self._exchange(method, url, body, headers)
@@ -253,9 +270,7 @@ class _HTTPTransport:
             # The server closed the idle keep-alive connection as the request went out: a browser
             # sends it again on a new connection, and so does this client (once).
             response, data = self._exchange(method, url, body, headers)
-        if response.getheader("Content-Encoding") == "gzip":
-            data = gzip.decompress(data)
-        return response.status, data
+        return response.status, data, response.getheader("Content-Encoding")
 
     def _exchange(self, method, url, body, headers):
         try:
@@ -292,8 +307,8 @@ class DashClient:
 
     def _send(self, method: str, url: str, body: bytes | None, headers: dict) -> Reply:
         start = time.perf_counter()
-        status, data = self.transport.request(method, url, body, {**self.headers, **headers})
-        return Reply(status, data, time.perf_counter() - start)
+        status, data, encoding = self.transport.request(method, url, body, {**self.headers, **headers})
+        return Reply(status, decoded(data, encoding), time.perf_counter() - start, len(data))
 
     def close(self) -> None:
         self.transport.close()

@@ -13,7 +13,7 @@ from dash import Patch
 
 from app.compare import figures as compare_figures
 from app.explore import figures as explore_figures
-from app.figures_common import FONT, ball, enlarge, ghost, on_white, rounded
+from app.figures_common import FONT, LEGEND_SIZE, ball, enlarge, ghost, on_white, rounded
 from app.outcome import Outcome
 from app.runs import RunResult
 from landscapes.base import Landscape
@@ -41,14 +41,13 @@ def loss_figure(landscape: Landscape, results: list[RunResult], log: bool) -> go
 
 
 #: The legend sits right of the plot, never on the curves: one compact line per run (eight fit in the
-#: chart's height; more scroll), and the plot area gives up the width it needs. (13 px: the size
-#: assets/playback.js figureFonts restores after projector mode.)
+#: chart's height; more scroll), and the plot area gives up the width it needs.
 LEGEND = dict(
     x=1.01,
     xanchor="left",
     y=1.0,
     yanchor="top",
-    font={"size": 13},
+    font={"size": LEGEND_SIZE},
     itemwidth=30,
     tracegroupgap=0,
     bgcolor="rgba(0,0,0,0)",

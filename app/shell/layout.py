@@ -15,7 +15,7 @@ from app.shell import ids
 from app.shell.views import VIEWS
 
 FORMULA_HELP = "x, y, numbers, + − × ÷ ^, ( ), sin cos tan exp log sqrt abs tanh; plotted over −3 … 3."
-SPEEDS = ((5, "slow"), (15, "½×"), (30, "1×"), (60, "2×"), (120, "4×"))
+SPEEDS = ((7.5, "¼×"), (15, "½×"), (30, "1×"), (60, "2×"), (120, "4×"), (480, "16×"))  # steps per second
 
 
 def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:

@@ -7,6 +7,7 @@ only ignores messages that contain one of the texts.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+# Every wait and action may take this long: what takes a second on a quiet machine can take tens of
+# seconds on a slow CI machine with both cores busy. Tests wait on drawn state, never a fixed time.
+DEFAULT_TIMEOUT_MS = 60_000
+# DESCENT_CPU_THROTTLE=4 runs every page on a CPU four times slower (Chromium's own throttling, as
+# DevTools does it): a check that the tests pass on a slow, busy machine.
+CPU_THROTTLE = float(os.environ.get("DESCENT_CPU_THROTTLE", "1"))
 HERE = Path(__file__).resolve().parent
 
 # Rendered: the layout has arrived (no "Loading..." placeholder) and no callback is pending.
@@ -158,20 +165,29 @@ def console() -> ConsoleLog:
 def page(browser, console) -> Iterator[Page]:
     """A blank page in its own browser context (1400×900); its console is recorded in ``console``."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
+    throttle(page)
     console.attach(page)
     yield page
     context.close()
 
 
-def wait_for_dash(page: Page, timeout: float = 15_000, callbacks: bool = True) -> None:
+def throttle(page: Page) -> None:
+    """Slow the page's CPU by ``DESCENT_CPU_THROTTLE`` (nothing if unset)."""
+    if CPU_THROTTLE > 1:
+        session = page.context.new_cdp_session(page)
+        session.send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
+
+
+def wait_for_dash(page: Page, timeout: float = DEFAULT_TIMEOUT_MS, callbacks: bool = True) -> None:
     """Wait until Dash has rendered the layout and, if ``callbacks``, no callback is pending."""
     page.wait_for_function(DASH_READY_JS, arg=callbacks, timeout=timeout)
 
 
 @pytest.fixture(name="wait_for_dash")
 def wait_for_dash_fixture():
-    """``wait_for_dash(page, timeout=15_000, callbacks=True)``, for tests (they cannot import conftest)."""
+    """``wait_for_dash(page, timeout=60_000, callbacks=True)``, for tests (they cannot import conftest)."""
     return wait_for_dash
 
 

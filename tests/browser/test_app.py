@@ -13,7 +13,8 @@ from app.components.run_card import RunCard
 from app.explore import ids as explore_ids
 from app.shell import ids as shell_ids
 
-WAIT_MS = 15_000
+# Generous: what takes a second on a quiet machine can take tens of seconds on a slow, busy one.
+WAIT_MS = 60_000
 
 # The data of trace `index` of the Plotly graph inside component `component_id`.
 TRACE_JS = """([componentId, index]) => {
@@ -30,8 +31,21 @@ def trace(page, component_id: str, index: int):
 
 
 def ball(page, component_id: str, index: int):
+    """The ball of a 3D view's trace ``index`` as Plotly drew it (the 3D view is restyled)."""
     data = trace(page, component_id, index)
     return None if data is None or not data["x"] else (data["x"][0], data["y"][0])
+
+
+def player(page) -> dict:
+    """What the player has drawn: ``window.descent.player.state()`` (see assets/player.js)."""
+    return page.evaluate("() => window.descent.player.state()")
+
+
+def drawn_ball(page, view: str, run: int):
+    """Run ``run``'s ball on a 2D view's overlay, in data coordinates, and its path's point count."""
+    balls = player(page)["views"].get(view) or []
+    found = balls[run] if run < len(balls) else None
+    return None if found is None else ((found["x"], found["y"]), found["path"])
 
 
 def by_id(page, component_id: dict):
@@ -55,11 +69,21 @@ def choose(page, dropdown_id: str, option: str) -> None:
 
 
 def wait_for_first_frame(page) -> None:
+    """The views are drawn and the player has drawn a ball on the contour map."""
     page.wait_for_function(
-        "() => { const gd = document.querySelector('#contour .js-plotly-plot');"
-        " return gd && gd.data && gd.data[4] && Array.isArray(gd.data[4].x) && gd.data[4].x.length === 1; }",
+        "() => { const s = window.descent && window.descent.player && window.descent.player.state();"
+        " return !!(s && s.ready && s.views.contour && s.views.contour[0]); }",
         timeout=WAIT_MS,
     )
+
+
+def wait_until_drawn_still(page) -> int:
+    """Paused: wait until the 3D view has drawn the player's step too; returns the step."""
+    page.wait_for_function(
+        "() => { const s = window.descent.player.state(); return !s.playing && s.surfaceStep === s.step; }",
+        timeout=WAIT_MS,
+    )
+    return player(page)["step"]
 
 
 def test_page_shows_surface_runs_and_loss(app_page):
@@ -79,7 +103,8 @@ def test_play_moves_the_ball_on_both_views(app_page):
     app_page.wait_for_function(
         f"() => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step 0 ')"
     )
-    at_start_2d = ball(app_page, explore_ids.CONTOUR, 4)
+    assert wait_until_drawn_still(app_page) == 0
+    at_start_2d = drawn_ball(app_page, "contour", 0)
     at_start_3d = ball(app_page, explore_ids.SURFACE_3D, 4)
     app_page.click(f"#{shell_ids.PLAY}")
     app_page.wait_for_function(
@@ -87,14 +112,28 @@ def test_play_moves_the_ball_on_both_views(app_page):
         timeout=WAIT_MS,
     )
     pause(app_page)
-    app_page.wait_for_timeout(300)
-    assert ball(app_page, explore_ids.CONTOUR, 4) != at_start_2d
+    step = wait_until_drawn_still(app_page)
+    assert step >= 5
+    app_page.wait_for_function(
+        f"(s) => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step ' + s + ' ')",
+        arg=step,
+        timeout=WAIT_MS,
+    )
+    assert drawn_ball(app_page, "contour", 0) != at_start_2d
     assert ball(app_page, explore_ids.SURFACE_3D, 4) != at_start_3d
-    step = int(step_label(app_page).split()[1])
-    # The ball sits on the ghost path at the current step, in both views.
-    for component, ghost_index in ((explore_ids.CONTOUR, 2), (explore_ids.SURFACE_3D, 2)):
-        ghost = trace(app_page, component, ghost_index)
-        assert ball(app_page, component, ghost_index + 2) == (ghost["x"][step], ghost["y"][step])
+    # Each ball sits on its run's trajectory at the current step, its path drawn up to it, in both views.
+    for run in (0, 1):
+        ghost = trace(app_page, explore_ids.CONTOUR, 2 + 3 * run)
+        assert drawn_ball(app_page, "contour", run) == ((ghost["x"][step], ghost["y"][step]), step + 1)
+        ghost_3d = trace(app_page, explore_ids.SURFACE_3D, 2 + 3 * run)
+        assert ball(app_page, explore_ids.SURFACE_3D, 4 + 3 * run) == (
+            ghost_3d["x"][step],
+            ghost_3d["y"][step],
+        )
+    # The loss chart's cursor is at the same step on each run's loss curve.
+    for run in (0, 1):
+        line = trace(app_page, shell_ids.LOSS, 2 * run)
+        assert drawn_ball(app_page, "loss", run)[0] == (step, line["y"][step])
 
 
 def test_step_buttons_move_one_step(app_page):
@@ -110,8 +149,9 @@ def test_step_buttons_move_one_step(app_page):
     app_page.wait_for_function(
         f"() => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step 1 ')"
     )
-    path = trace(app_page, explore_ids.CONTOUR, 3)
-    assert len(path["x"]) == 2
+    assert wait_until_drawn_still(app_page) == 1
+    ghost = trace(app_page, explore_ids.CONTOUR, 2)
+    assert drawn_ball(app_page, "contour", 0) == ((ghost["x"][1], ghost["y"][1]), 2)
 
 
 def test_changing_the_surface_changes_the_plot(app_page):

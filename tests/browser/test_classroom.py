@@ -15,7 +15,7 @@ from app.explore import ids as explore_ids
 from app.shell import export
 from app.shell import ids as shell_ids
 
-WAIT_MS = 20_000
+WAIT_MS = 60_000  # generous: a slow, busy CI machine
 
 
 def step_of(page) -> int:

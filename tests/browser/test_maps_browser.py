@@ -11,7 +11,7 @@ from app.maps import ids as maps_ids
 from app.maps import settings as maps_settings
 from app.shell import ids as shell_ids
 
-WAIT_MS = 20_000
+WAIT_MS = 60_000  # generous: a slow, busy CI machine
 
 # The heatmap's cells: rows × columns of trace 0 (the loss layer) of the hyperparameter map.
 CELLS_JS = """() => {

@@ -1,0 +1,110 @@
+"""What the browser's scripts (assets/*.js) need from Python, sent once with the page.
+
+``client_config()`` is built from the Python constants themselves (component ids, figure fonts,
+colours, the player's limits), so nothing is typed twice; ``index_string`` embeds it in the page as
+``<script id="descent-config" type="application/json">``, which the scripts read when first needed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from app import ids
+from app.components.run_card import RunCard
+from app.explore import ids as explore_ids
+from app.figures_common import FONT, LEGEND_SIZE, PRESENT_FONT
+from app.shell import ids as shell_ids
+
+CONFIG_ELEMENT = "descent-config"
+#: Dash's bundles of components the page never uses (Markdown, date pickers, uploads, code
+#: highlighting, LaTeX, DataTable): ~1 MB as sent, left out of the page. Should a later component
+#: need one, its library fetches it on demand.
+UNUSED_SCRIPTS = re.compile(
+    r'<script src="[^"]*/(?:dcc/async-(?:mathjax|datepicker|markdown|highlight|upload)|dash_table/async-\w+)'
+    r'\.[^"]*"></script>\s*'
+)
+
+#: Steps per second at 1× (the speed menu's values are steps per second).
+STEPS_PER_SECOND = 30
+#: How often, while playing, the scrubber, the step label and the inspector follow the player (Hz):
+#: each update is a round through Dash, so it is kept rare; the views are drawn every frame.
+PUBLISH_HZ = 4
+#: The 3D view redraws at most once per this many times its last draw took (2D views never wait).
+SURFACE_THROTTLE = 3
+#: The longest time one animation frame may advance the player (s): on a stalled page the balls
+#: are late rather than jumping ahead.
+MAX_FRAME_STEP_S = 0.1
+
+#: Colours of the figures per theme (light is what the figure builders draw; dark is applied in the
+#: browser with Plotly.relayout).
+THEMES = {
+    "light": {
+        "font": FONT["color"],
+        "plot": "#ffffff",
+        "grid": "#e6e9f0",
+        "grid3d": "#c9cfdb",
+        "legend": "rgba(255,255,255,0.85)",
+    },
+    "dark": {
+        "font": "#e3e8f4",
+        "plot": "#1a2030",
+        "grid": "#323a50",
+        "grid3d": "#4a5470",
+        "legend": "rgba(24,29,44,0.85)",
+    },
+}
+
+
+def client_config() -> dict:
+    """The page's configuration for assets/*.js (plain JSON data)."""
+    return {
+        "ids": {
+            "root": "root",
+            "play": shell_ids.PLAY,
+            "back": shell_ids.BACK,
+            "forward": shell_ids.FORWARD,
+            "reset": shell_ids.RESET,
+            "frame": shell_ids.FRAME,
+            "stepLabel": shell_ids.STEP_LABEL,
+            "inspector": explore_ids.INSPECTOR,
+            "startX": ids.START_X,
+            "startY": ids.START_Y,
+            "status": shell_ids.STATUS,
+            "exportPng": shell_ids.EXPORT_PNG,
+            "runsData": shell_ids.RUNS_DATA,
+        },
+        #: pattern-matching id types the scripts recognise in a callback's trigger
+        "types": {"lrSlider": RunCard.ids.lr_slider(0)["subcomponent"]},
+        #: figure name (as in runs-data "views") -> graph component id
+        "graphs": dict(shell_ids.GRAPHS),
+        "fonts": {"normal": {"font": FONT["size"], "legend": LEGEND_SIZE}, "present": dict(PRESENT_FONT)},
+        "themes": THEMES,
+        "player": {
+            "stepsPerSecond": STEPS_PER_SECOND,
+            "publishHz": PUBLISH_HZ,
+            "surfaceThrottle": SURFACE_THROTTLE,
+            "maxFrameStep": MAX_FRAME_STEP_S,
+            "labels": {"play": "▶ Play", "pause": "‖ Pause"},
+        },
+    }
+
+
+def install(app) -> None:
+    """Embed the configuration in ``app``'s page and leave out the scripts the page never uses."""
+    app.index_string = index_string(app.index_string)
+    interpolate = app.interpolate_index
+
+    def lean(**parts):
+        return interpolate(**{**parts, "scripts": UNUSED_SCRIPTS.sub("", parts["scripts"])})
+
+    app.interpolate_index = lean
+
+
+def index_string(default: str) -> str:
+    """Dash's page template with the configuration embedded before the app (``</`` escaped)."""
+    text = json.dumps(client_config(), ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    element = f'<script id="{CONFIG_ELEMENT}" type="application/json">{text}</script>'
+    if "{%app_entry%}" not in default:
+        raise ValueError("the page template has no {%app_entry%}")
+    return default.replace("{%app_entry%}", element + "\n        {%app_entry%}", 1)

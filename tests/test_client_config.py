@@ -1,0 +1,94 @@
+"""The browser's configuration (app/client_config.py): every id the scripts read is on the page, the
+scripts type none themselves, and the page carries the configuration as built in Python."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from app import client_config, figures, ids
+from app.main import create_app, initial_page
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def layout_ids() -> set:
+    page = initial_page()
+    return {
+        c.id if isinstance(c.id, str) else json.dumps(c.id, sort_keys=True)
+        for c in [page, *page._traverse_ids()]
+    }
+
+
+def test_every_id_the_scripts_read_is_an_id_of_the_layout():
+    config = client_config.client_config()
+    present = layout_ids()
+    wanted = {**config["ids"], **{f"graph {k}": v for k, v in config["graphs"].items()}}
+    missing = {key: value for key, value in wanted.items() if value not in present}
+    assert not missing, missing
+    assert config["graphs"] == ids.GRAPHS
+
+
+def test_the_pattern_types_the_scripts_match_are_the_layouts():
+    types = {json.loads(i)["type"] for i in layout_ids() if i.startswith("{")}
+    assert set(client_config.client_config()["types"].values()) <= types
+
+
+def test_the_scripts_type_no_component_id():
+    """Ids reach the scripts through the configuration only: no literal id in a DOM lookup."""
+    literal = re.compile(
+        r"""(getElementById|set_props)\(\s*["'`]([^"'`]+)|querySelector(All)?\(\s*["'`]#([\w-]+)"""
+    )
+    found = []
+    for script in sorted(ASSETS.glob("*.js")):
+        for match in literal.finditer(script.read_text()):
+            name = match.group(2) or match.group(4)
+            if name != client_config.CONFIG_ELEMENT:
+                found.append(f"{script.name}: {match.group(0)}")
+    assert not found, found
+
+
+def test_the_page_embeds_the_configuration():
+    response = create_app().server.test_client().get("/")
+    page = response.get_data(as_text=True)
+    match = re.search(
+        rf'<script id="{client_config.CONFIG_ELEMENT}" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert match, "no configuration element in the page"
+    assert json.loads(match.group(1)) == client_config.client_config()
+
+
+def test_fonts_are_the_figures():
+    fonts = client_config.client_config()["fonts"]
+    fig = figures.enlarge(figures.loss_figure(*_loss_inputs()))
+    assert (fig.layout.font.size, fig.layout.legend.font.size) == (
+        fonts["present"]["font"],
+        fonts["present"]["legend"],
+    )
+    normal = figures.loss_figure(*_loss_inputs())
+    assert (normal.layout.font.size, normal.layout.legend.font.size) == (
+        fonts["normal"]["font"],
+        fonts["normal"]["legend"],
+    )
+
+
+def test_a_closing_script_tag_cannot_end_the_element_early():
+    text = client_config.index_string("<body>{%app_entry%}</body>")
+    body = text.split('type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(body) == client_config.client_config()
+
+
+def _loss_inputs():
+    import landscapes
+
+    return landscapes.get("bowl"), [], False
+
+
+def test_the_page_is_compressed_and_leaves_out_unused_bundles():
+    client = create_app().server.test_client()
+    response = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert response.headers.get("Content-Encoding") in ("br", "gzip")
+    page = create_app().server.test_client().get("/").get_data(as_text=True)
+    assert "plotly.min.js" in page and "dash_core_components.js" in page
+    assert "async-mathjax" not in page and "dash_table/async-" not in page
