@@ -20,7 +20,7 @@
         link.remove();
       })
       .catch(function (error) {
-        window.dash_clientside.set_props("status", { children: "The picture could not be made: " + error });
+        window.dash_clientside.set_props(window.descent.config().ids.status, { children: "The picture could not be made: " + error });
       });
     return "Download one picture with the title, legend and settings";
   }
