@@ -391,7 +391,10 @@ def _callbacks(pages: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def download(_, key, code):
-        found = _teacher_class(code, key)
+        try:
+            found = _teacher_class(code, key)
+        except ClassroomError:
+            return dash.no_update
         return dcc.send_string(
             api.csv_text(found, store().attempts(found)), f"descent-class-{found.code}.csv"
         )
@@ -410,14 +413,15 @@ def _callbacks(pages: dash.Dash) -> None:
     )
     def submit(_, code, name, optimizer, lr, token):
         try:
-            found = store().get_class((code or "").strip())
-            token = token if isinstance(token, dict) and token.get("code") == found.code else None
+            found = store().get_class(code.strip() if isinstance(code, str) else code)
+            token = token if isinstance(token, dict) and token.get("code") == found.code else {}
+            token = token.get("token") if isinstance(token.get("token"), str) else None
             answer = challenges.parse_attempt(
                 found.challenge, {"optimizer": optimizer, "hyperparameters": {"lr": lr}}
             )
             result = challenges.result(found.challenge, answer)
             name = challenges.display_name(name)
-            attempt, secret, _ = store().submit(found, token and token["token"], name, answer, result)
+            attempt, secret, _ = store().submit(found, token, name, answer, result)
         except (ValueError, ClassroomError) as error:
             return dash.no_update, str(error), dash.no_update
         mine = [

@@ -149,7 +149,7 @@ class Class:
 
     def teacher(self, key: str | None) -> bool:
         """Is ``key`` this class's teacher key? (Constant-time comparison of the hashes.)"""
-        return key is not None and hmac.compare_digest(_hash(key), self.teacher_key_hash)
+        return isinstance(key, str) and hmac.compare_digest(_hash(key), self.teacher_key_hash)
 
     def flags(self) -> dict[str, bool]:
         return {k: getattr(self, k) for k in ("names_hidden", "locked", "revealed", "ended")}
@@ -242,7 +242,7 @@ class Store:
 
     def student(self, found: Class, token: str | None) -> int | None:
         """The id of the student of this class holding ``token``, or ``None``."""
-        if not token:
+        if not token or not isinstance(token, str):
             return None
         with self.engine.begin() as c:
             return _student(c, found, token)
@@ -419,6 +419,8 @@ def _join(c: Connection, found: Class, now: float) -> tuple[int, str]:
 
 
 def _student(c: Connection, found: Class, token: str) -> int | None:
+    if not isinstance(token, str):
+        return None
     query = select(students.c.id).where(
         students.c.token_hash == _hash(token), students.c.class_id == found.id
     )
