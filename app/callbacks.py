@@ -418,7 +418,13 @@ def _figures(outcome: views.Outcome, loss_log: bool, previous, present: bool) ->
 def _register_share(app) -> None:
     @app.callback(
         output={"query": Output(ids.SHARE_QUERY, "data"), "link": Output(ids.SHARE_LINK, "value")},
-        inputs={"share": Input(ids.SHARE, "n_clicks"), "classroom": Input(ids.CLASSROOM, "value")},
+        inputs={
+            "share": Input(ids.SHARE, "n_clicks"),
+            "classroom": Input(ids.CLASSROOM, "value"),
+            # New runs and play / pause: the address bar keeps the setup (assets/page.js)
+            "runs": Input(ids.RUNS_DATA, "data"),
+            "playing": Input(ids.PLAY, "children"),
+        },
         state={
             "frame": State(ids.FRAME, "value"),
             "lesson": State(ids.LESSON, "value"),
@@ -428,7 +434,7 @@ def _register_share(app) -> None:
         },
         prevent_initial_call=True,
     )
-    def make_link(share, classroom, frame, lesson, present, **values):
+    def make_link(share, classroom, runs, playing, frame, lesson, present, **values):
         """The query string of a link that reopens this view (the page adds its own address)."""
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:

@@ -70,6 +70,8 @@ def client_config() -> dict:
             "status": ids.STATUS,
             "exportPng": ids.EXPORT_PNG,
             "runsData": ids.RUNS_DATA,
+            "theme": ids.THEME,
+            "classroom": ids.CLASSROOM,
         },
         #: pattern-matching id types the scripts recognise in a callback's trigger
         "types": {"lrSlider": ids.lr_slider(0)["type"]},

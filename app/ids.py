@@ -66,6 +66,7 @@ SHARE_QUERY = "share-query"
 SHARE_COPY = "share-copy"
 CLASSROOM = "classroom"  # "classroom link" option: the link hides the controls
 PRESENT = "present"  # projector mode: larger type
+THEME = "theme-toggle"  # light / dark (assets/page.js)
 
 
 # Pattern-matching ids for the repeated run cards. ``run`` is the run's index, or "compare" for
