@@ -73,6 +73,8 @@ def client_config() -> dict:
             "status": shell_ids.STATUS,
             "exportPng": shell_ids.EXPORT_PNG,
             "runsData": shell_ids.RUNS_DATA,
+            "theme": shell_ids.THEME,
+            "classroom": shell_ids.CLASSROOM,
         },
         #: pattern-matching id types the scripts recognise in a callback's trigger
         "types": {"lrSlider": RunCard.ids.lr_slider(0)["subcomponent"]},

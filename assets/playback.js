@@ -191,11 +191,12 @@
         return classes.join(" ");
       },
 
-      /* A share link: this page's address with the settings the server encoded. */
+      /* A share link: this page's address with the settings the server encoded (kept in the address bar too). */
       shareLink: function (query) {
         if (typeof query !== "string") {
           return noUpdate();
         }
+        descent.keepInAddress(query);
         return window.location.origin + window.location.pathname + query;
       },
 

@@ -139,6 +139,9 @@ def _register_share(app) -> None:
         inputs={
             "share": Input(shell_ids.SHARE, "n_clicks"),
             "classroom": Input(shell_ids.CLASSROOM, "value"),
+            # New runs and play / pause: the address bar keeps the setup (assets/page.js)
+            "runs": Input(shell_ids.RUNS_DATA, "data"),
+            "playing": Input(shell_ids.PLAY, "children"),
         },
         state={
             "frame": State(shell_ids.FRAME, "value"),
@@ -149,7 +152,7 @@ def _register_share(app) -> None:
         },
         prevent_initial_call=True,
     )
-    def make_link(share, classroom, frame, lesson, present, **values):
+    def make_link(share, classroom, runs, playing, frame, lesson, present, **values):
         """The query string of a link that reopens this view (the page adds its own address)."""
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:

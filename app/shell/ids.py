@@ -53,3 +53,4 @@ SHARE_QUERY = "share-query"
 SHARE_COPY = "share-copy"
 CLASSROOM = "classroom"  # "classroom link" option: the link hides the controls
 PRESENT = "present"  # projector mode: larger type
+THEME = "theme-toggle"  # light / dark (assets/page.js)

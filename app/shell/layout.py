@@ -72,6 +72,9 @@ def _header(mode: str) -> html.Header:
                 options=[{"label": "Projector", "value": "on"}],
                 value=[],
             ),
+            html.Button(
+                "◐", id=ids.THEME, className="theme-toggle", title="Dark theme", **{"aria-label": "theme"}
+            ),
         ],
     )
 

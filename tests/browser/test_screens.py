@@ -1,0 +1,127 @@
+"""Every screen: graphs drawn at their containers' size, the header and the page at four window sizes,
+the dark theme, and the setup kept in the address bar across a reload."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import client_config, ids, lessons
+
+WAIT_MS = 60_000  # generous: a slow, busy CI machine
+SLACK_PX = 3
+
+# Each visible graph: its id, its container's inner size, and the size Plotly drew it at (a figure
+# with its own width or height is compared on the other side only).
+SIZES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter((gd) => gd.offsetParent !== null && gd.parentElement.clientWidth > 0 && gd._fullLayout)
+    .map((gd) => ({
+        id: gd.closest('.dash-graph').id,
+        box: [gd.parentElement.clientWidth, gd.parentElement.clientHeight],
+        drawn: [gd._fullLayout.width, gd._fullLayout.height],
+        fixed: [gd.layout.width !== undefined, gd.layout.height !== undefined],
+    }))"""
+
+MISFITS_JS = f"""() => ({SIZES_JS})().filter((g) =>
+    [0, 1].some((i) => !g.fixed[i] && Math.abs(g.box[i] - g.drawn[i]) > {SLACK_PX}))"""
+
+READY_JS = "() => !!(window.descent && window.descent.player && window.descent.player.state().ready)"
+
+
+def wait_for_views(page) -> None:
+    page.wait_for_function(READY_JS, timeout=WAIT_MS)
+
+
+def wait_until_graphs_fit(page, what: str) -> None:
+    try:
+        page.wait_for_function(f"() => ({MISFITS_JS})().length === 0", timeout=WAIT_MS)
+    except Exception as error:  # say which graphs, then fail
+        pytest.fail(
+            f"{what}: graphs not drawn at their container's size: {page.evaluate(MISFITS_JS)} ({error})"
+        )
+
+
+def test_every_lesson_draws_every_visible_graph_at_its_container_size(app_page):
+    wait_for_views(app_page)
+    wait_until_graphs_fit(app_page, "the first view")
+    for lesson in lessons.LESSONS:
+        app_page.click(f"#{ids.LESSON}")
+        app_page.get_by_role("option", name=lesson.title, exact=True).click()
+        title = json.dumps(lesson.title)
+        app_page.wait_for_function(
+            f"() => document.getElementById('{ids.LESSON_PANEL}')?.innerText.startsWith({title})",
+            timeout=WAIT_MS,
+        )
+        wait_for_views(app_page)
+        wait_until_graphs_fit(app_page, lesson.title)
+        visible = {g["id"] for g in app_page.evaluate(SIZES_JS)}
+        assert ids.LOSS in visible, (lesson.title, visible)
+        assert {ids.COMPARE} <= visible or {ids.CONTOUR, ids.SURFACE_3D} <= visible, (lesson.title, visible)
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1400, 900), (1920, 1080), (390, 844)])
+def test_the_page_fits_the_window(page, base_url, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_views(page)
+    wait_until_graphs_fit(page, f"{width}×{height}")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    for selector in (".share summary", f"#{ids.PRESENT}", f"#{ids.THEME}", f"#{ids.LESSON}"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
+    sidebar = page.locator(".sidebar").bounding_box()
+    contour = page.locator(f"#{ids.CONTOUR}").bounding_box()
+    if width < 700:  # a phone: the controls stack above the views, which keep a readable size
+        assert sidebar["y"] + sidebar["height"] <= contour["y"] + 1
+        assert contour["width"] >= 0.9 * (width - 40) and contour["height"] >= 300
+    else:
+        assert sidebar["x"] + sidebar["width"] <= contour["x"]
+        assert contour["height"] >= 250
+
+
+def test_dark_theme_follows_the_system_and_the_toggle_is_kept(browser, base_url, console):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme="dark")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    console.attach(page)
+    dark = client_config.THEMES["dark"]
+    light = client_config.THEMES["light"]
+    font = f"() => document.querySelector('#{ids.LOSS} .js-plotly-plot')._fullLayout.font.color"
+    page.goto(base_url)
+    wait_for_views(page)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    page.wait_for_function(f"(c) => ({font})() === c", arg=dark["font"], timeout=WAIT_MS)
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    dark_page = page.evaluate(background)
+    page.click(f"#{ids.THEME}")
+    page.wait_for_function(f"(c) => ({font})() === c", arg=light["font"], timeout=WAIT_MS)
+    assert page.evaluate(background) != dark_page
+    page.reload()
+    wait_for_views(page)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"  # the choice is kept
+    page.wait_for_function(f"(c) => ({font})() === c", arg=light["font"], timeout=WAIT_MS)
+    context.close()
+
+
+def test_reload_keeps_the_setup_and_the_step(app_page):
+    wait_for_views(app_page)
+    app_page.fill(f"#{ids.STEPS}", "120")
+    app_page.press(f"#{ids.STEPS}", "Enter")
+    app_page.wait_for_function("() => window.descent.player.state().last === 120", timeout=WAIT_MS)
+    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Pause')")
+    app_page.click(f"#{ids.PLAY}")  # pause: the address now holds this step
+    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    step = app_page.evaluate("() => window.descent.player.state().step")
+    app_page.wait_for_function("() => window.location.search.startsWith('?state=')", timeout=WAIT_MS)
+    length = app_page.evaluate("() => window.history.length")
+    app_page.reload()
+    wait_for_views(app_page)
+    app_page.wait_for_function(
+        "(s) => { const p = window.descent.player.state();"
+        " return p.last === 120 && p.step === s && !p.playing; }",
+        arg=step,
+        timeout=WAIT_MS,
+    )
+    assert app_page.input_value(f"#{ids.STEPS}") == "120"
+    assert app_page.evaluate("() => window.history.length") == length  # replaced, never pushed
