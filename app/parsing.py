@@ -40,6 +40,8 @@ def parse_number(value, name: str, low: float, high: float, *, integer: bool = F
         )
     try:
         number = float(value)
+    except OverflowError:  # an integer of hundreds of digits: beyond any range
+        number = math.inf
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
     if not math.isfinite(number) or not low <= number <= high:
@@ -124,6 +126,8 @@ def _number_or_raise(value, name: str, spec=None) -> float:
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
     try:
         return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{name} is too large: {reprlib.repr(value)} is beyond floating point") from None
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
 
