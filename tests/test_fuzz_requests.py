@@ -263,7 +263,9 @@ def mutate(body: dict, data) -> object:
         if flat:
             data.draw(st.sampled_from(flat))["id"] = data.draw(WRONG_IDS)
     elif kind == "property":
-        body["inputs"][0]["property"] = data.draw(WRONG_IDS)
+        first = body["inputs"][0]
+        for item in first if isinstance(first, list) else [first]:  # a pattern input is a list
+            item["property"] = data.draw(WRONG_IDS)
     elif kind == "short inputs":
         body["inputs"] = body["inputs"][:-1]
     elif kind == "extra inputs":
