@@ -158,4 +158,24 @@ def decode_settings(search) -> dict | None:
         data = json.loads(raw.decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise ValueError("this link is damaged (its state could not be read)") from None
+    except RecursionError:  # brackets inside brackets thousands deep
+        raise ValueError("this link is damaged (its state is nested too deeply)") from None
+    if _depth(data) > MAX_LINK_DEPTH:
+        raise ValueError("this link is damaged (its state is nested too deeply)")
     return settings_from_json(data)
+
+
+#: The deepest nesting of lists and objects a link's state may have (a real one has 5 levels).
+MAX_LINK_DEPTH = 12
+
+
+def _depth(data) -> int:
+    """How deeply ``data`` nests lists and dicts (1 for a flat one), without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_LINK_DEPTH:
+                stack += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return deepest

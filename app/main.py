@@ -4,13 +4,17 @@ the assets and the contour-image route."""
 from __future__ import annotations
 
 import io
+import os
+import reprlib
+import traceback
 from functools import lru_cache
 from pathlib import Path
 
 import dash
 import flask
+from werkzeug.exceptions import HTTPException
 
-from app import classroom, client_config, requests
+from app import classroom, client_config
 from app.figures_common import IMAGE_ROUTE, contour_png
 from app.model import default_settings
 from app.outcome import compute
@@ -65,7 +69,7 @@ def create_app() -> dash.Dash:
     classroom.register(app)  # the live classroom: its JSON API and its pages under /class/
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # bodies streamed without a length
     app.server.before_request(_refuse_large)  # first: before anything reads the body
-    app.server.before_request(lambda: _refuse_malformed(app))
+    app.server.register_error_handler(Exception, _unhandled)
     app.server.add_url_rule(f"{IMAGE_ROUTE}/<name>.png", "surface_image", surface_image)
     return app
 
@@ -92,15 +96,37 @@ def _refuse_large() -> flask.Response | None:
     )
 
 
-def _refuse_malformed(app: dash.Dash) -> flask.Response | None:
-    """A 400 for a callback request of a shape Dash's own renderer never sends (see ``app.requests``)."""
-    request = flask.request
-    if request.path != requests.UPDATE_PATH or request.method != "POST":
-        return None
-    problem = requests.malformed(request.get_json(silent=True), app.callback_map)
-    if problem is None:
-        return None
-    return flask.Response(f"Bad callback request: {problem}", status=400, mimetype="text/plain")
+UPDATE_PATH = "/_dash-update-component"
+#: Where our own code lives: an exception raised there is a bug of ours, not a malformed request.
+OUR_CODE = tuple(str(ASSETS.parent / package) + os.sep for package in ("app", "landscapes", "optimizers"))
+
+
+def _unhandled(error: Exception):
+    """No traceback in any response: a callback request that Dash's dispatch cannot read (missing or
+    extra outputs, ids of the wrong type, a body nested too deeply) is a 400 with a short reason; an
+    exception raised in our own code is logged with its traceback and answered a plain 500.
+
+    Nothing checks the shape of dash-renderer's private request format up front: the request is
+    refused where Dash fails to read it, so a Dash upgrade that changes the format refuses nobody.
+    """
+    if isinstance(error, HTTPException):
+        return error
+    if flask.request.path.endswith(UPDATE_PATH) and not _raised_in_our_code(error):  # /class/ too
+        reason = reprlib.repr(str(error)) if str(error) else "unreadable"
+        return flask.Response(
+            f"Bad callback request ({type(error).__name__}: {reason[:120]}).",
+            status=400,
+            mimetype="text/plain",
+        )
+    flask.current_app.logger.error(
+        "Unhandled %s on %s", type(error).__name__, flask.request.path, exc_info=error
+    )
+    return flask.Response("Internal error: it has been logged.", status=500, mimetype="text/plain")
+
+
+def _raised_in_our_code(error: BaseException) -> bool:
+    frames = traceback.walk_tb(error.__traceback__)
+    return any(frame.f_code.co_filename.startswith(OUR_CODE) for frame, _ in frames)
 
 
 def surface_image(name: str) -> flask.Response:

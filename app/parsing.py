@@ -40,6 +40,8 @@ def parse_number(value, name: str, low: float, high: float, *, integer: bool = F
         )
     try:
         number = float(value)
+    except OverflowError:  # an integer of hundreds of digits: beyond any range
+        number = math.inf
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
     if not math.isfinite(number) or not low <= number <= high:
@@ -160,7 +162,9 @@ def _number_or_raise(value, name: str, spec=None) -> float:
     if isinstance(value, (bool, list, dict)):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
     try:
-        return float(value)  # the engine refuses inf and nan in torch's words ("Invalid learning rate")
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{name} is too large: {reprlib.repr(value)} is beyond floating point") from None
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
 

@@ -23,7 +23,6 @@ from dash import Input, Output, State, dcc, html
 
 import landscapes
 import optimizers
-from app import requests
 from app.classroom import api, challenges
 from app.classroom.store import ClassroomError
 
@@ -50,19 +49,7 @@ def create(server) -> dash.Dash:
         [dcc.Location(id="where"), html.Div(id="page"), teacher_page(), student_page("")]
     )
     _callbacks(pages)
-    server.before_request(lambda: _refuse_malformed(pages))
     return pages
-
-
-def _refuse_malformed(pages: dash.Dash) -> flask.Response | None:
-    """A 400 for a callback request of a shape Dash's renderer never sends (as the main app does)."""
-    request = flask.request
-    if request.path != f"{PREFIX}_dash-update-component" or request.method != "POST":
-        return None
-    problem = requests.malformed(request.get_json(silent=True), pages.callback_map)
-    if problem is None:
-        return None
-    return flask.Response(f"Bad callback request: {problem}", status=400, mimetype="text/plain")
 
 
 def store():

@@ -40,7 +40,7 @@ def register(app) -> None:
         cards = [(run, name) for run, name in cards if run not in (None, "compare")]
         if len(cards) >= MAX_RUNS:
             return no_update
-        used = {name for _, name in cards}
+        used = {name for _, name in cards if isinstance(name, str)}  # a forged request may send lists
         optimizer = next((n for n in FAVOURITES if n not in used), "sgd")
         color = next((c for c in PALETTE if c not in colors), PALETTE[len(cards) % len(PALETTE)])
         hp = {"lr": last} if (last := _positive(lrs[-1] if lrs else None)) else {}
@@ -56,7 +56,7 @@ def register(app) -> None:
     )
     def remove_run(clicks, card_ids):
         """Remove the clicked card (the last one stays: there is always a run to watch)."""
-        runs = [c["aio_id"] for c in card_ids if c["aio_id"] != "compare"]
+        runs = [run for run in map(RunCard.run_of, card_ids) if run not in (None, "compare")]
         clicked = ctx.triggered_id
         if not isinstance(clicked, dict) or clicked.get("aio_id") not in runs or len(runs) <= 1:
             return no_update

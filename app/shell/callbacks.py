@@ -167,6 +167,8 @@ def _register_share(app) -> None:
                 "query": None,
                 "link": f"Fix the Maps settings first ({error}): a link holds only valid ones.",
             }
+        if settings.get("compare") is None or None in settings.get("runs", [None]):
+            return {"query": None, "link": "This page's run cards could not be read: reload the page."}
         frame = frame if isinstance(frame, int) and 0 <= frame <= settings["steps"] else 0
         lesson = lesson if lesson in lessons.names() else None
         extra = {"step": frame, "lesson": lesson, "classroom": bool(classroom), "present": bool(present)}

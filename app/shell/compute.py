@@ -155,7 +155,8 @@ def _by_run(items) -> dict:
     """``{run: {name: value}}`` from the values of pattern-matching controls."""
     values = defaultdict(dict)
     for item in items:
-        run, name = RunCard.run_of(item["id"]), item["id"].get("name")
+        run = RunCard.run_of(item["id"])  # None for an id of the wrong type (a forged request)
+        name = item["id"].get("name") if run is not None else None
         if run is not None and isinstance(name, str):
             values[run][name] = item["value"]
     return values
