@@ -240,7 +240,7 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
                 x=steps,
                 y=rounded(training.train_loss[i]),
                 mode="lines",
-                name=f"{lr_label(lr)} train",
+                name=lr_label(lr),
                 line={"color": color, "width": 2.5},
                 legendgroup=str(i),
             )
@@ -253,6 +253,7 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
                 name=f"{lr_label(lr)} test",
                 line={"color": color, "width": 2, "dash": "dash"},
                 legendgroup=str(i),
+                showlegend=False,  # the title says dashed is test: one legend entry per network
             )
         )
     last = training.frames[-1]
@@ -272,7 +273,7 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
     return _layout(
         fig,
         margin=dict(l=60, r=12, t=36, b=44),
-        title={"text": "Loss: train — , test - -", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title={"text": "Loss: train ——, test - - -", "font": {"size": 15}, "x": 0.01, "y": 0.98},
         xaxis=dict(title="step", gridcolor=GRID_COLOR, zeroline=False, range=[0, max(steps[-1], 1)]),
         yaxis=dict(
             title="loss (log)" if log else "loss",
@@ -280,7 +281,7 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
             gridcolor=GRID_COLOR,
             exponentformat="power",
         ),
-        legend=dict(font={"size": 12}, bgcolor="rgba(255,255,255,0.85)", x=1.0, xanchor="right", y=1.0),
+        legend=dict(font={"size": 12}, x=1.01, xanchor="left", y=1.0, tracegroupgap=2),
         uirevision=_revision(training),
     )
 
@@ -422,7 +423,7 @@ def interpolation_figure(training: Training) -> go.Figure:
                 y=rounded(ends),
                 mode="markers+text",
                 text=["initial", "final"],
-                textposition="top center",
+                textposition="middle right",
                 marker={"size": 10, "color": "#1d2433"},
                 hoverinfo="skip",
             )
@@ -608,3 +609,27 @@ def recommender_figure(recommender, params) -> go.Figure:
     fig.update_xaxes(title="item", showgrid=False, zeroline=False, dtick=1)
     fig.update_yaxes(title="user", showgrid=False, zeroline=False, autorange="reversed", dtick=1)
     return _layout(fig, margin=dict(l=50, r=10, t=40, b=44), showlegend=False)
+
+
+def no_plane() -> go.Figure:
+    """What a plane panel shows when the first network diverged: no final weights to centre on."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text="The first network diverged: no final weights to slice the landscape around.",
+        showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14},
+    )  # fmt: skip
+    return _layout(
+        fig, xaxis={"visible": False}, yaxis={"visible": False}, margin=dict(l=10, r=10, t=10, b=10)
+    )
+
+
+def timing_text(training: Training, seconds: float) -> str:
+    """E.g. ``3 networks × 300 steps of 2-16-16-1 tanh (337 parameters) on 200 points in 0.41 s``."""
+    net, setup = training.network, training.setup
+    arch = "-".join(map(str, net.sizes))
+    k = len(setup.lrs)
+    return (
+        f"{k} network{'s' if k > 1 else ''} × {setup.steps:,} steps of a {arch} {net.activation} MLP "
+        f"({net.n_params:,} parameters) on {net.n_examples:,} points in {seconds:.2f} s · "
+        f"the planes and the line are those of the first network ({lr_label(setup.lrs[0])})"
+    )

@@ -49,7 +49,8 @@ class Setup:
     optimizer: str = "adam"
     hyperparameters: dict[str, Any] = field(default_factory=dict)  # torch names; lr excluded
     lrs: tuple[float, ...] = (0.003, 0.01, 0.03)
-    batch_size: int | None = None
+    #: ``optimizers.run``'s options: batch_size, noise, seed (of the batches), scheduler(_options).
+    options: dict[str, Any] = field(default_factory=dict)
     init_seed: int = 0
     steps: int = 300
 
@@ -139,7 +140,7 @@ def train(setup: Setup) -> Training:
     k = len(setup.lrs)
     trajectory = optimizers.run(
         net, setup.optimizer, start=np.tile(net.init(setup.init_seed), (k, 1)), steps=setup.steps,
-        lr=list(setup.lrs), batch_size=setup.batch_size, seed=setup.init_seed, **setup.hyperparameters,
+        lr=list(setup.lrs), **setup.options, **setup.hyperparameters,
     )  # fmt: skip
     return summarise(setup, net, trajectory)
 
