@@ -16,7 +16,7 @@ from landscapes.network import MAX_HIDDEN_LAYERS, MAX_WIDTH
 
 DEFAULT = Setup(
     data="moons", n=200, noise=0.15, test_share=0.25, data_seed=0, hidden=(16, 16), activation="tanh",
-    optimizer="adam", lrs=(0.003, 0.01, 0.03), init_seed=0, steps=300,
+    optimizer="adam", lrs=(0.003, 0.01, 0.03), init_seed=0, steps=200,
 )  # fmt: skip
 MAX_POINTS = 2000
 MAX_NOISE = 2.0
