@@ -247,6 +247,16 @@ LESSONS: tuple[Lesson, ...] = (
             "runs": [_run("sgd", RED, lr=2.0), _run("adam", CYAN, lr=0.1)],
         },
     ),
+    Lesson(
+        "network-moons",
+        "A real network: moons with a 2-16-16-1 MLP",
+        "A network with two hidden layers of 16 tanh units (337 weights) learns to separate two "
+        "interleaved half moons. Three copies train from the same initial weights with Adam, one per "
+        "learning rate; below, the loss landscape is sliced by a random plane and by the plane of the path.",
+        "Scrub the step slider: the boundary bends into an S as the loss falls; the PCA plane holds almost "
+        "all of the path, the random plane almost none of it.",
+        {"mode": "networks"},
+    ),
 )
 
 

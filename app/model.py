@@ -20,7 +20,7 @@ MAX_COORDINATE = 1e6
 MAX_BATCH = 100_000
 MAX_SEED = 2**31 - 1
 #: The views, in the order of the mode switch (``app.shell.views.VIEWS`` has one package per mode).
-MODES = ("explore", "compare", "maps")
+MODES = ("explore", "compare", "maps", "networks")
 CUSTOM = "custom"  # the surface a teacher types as a formula in x and y (landscapes.formula)
 
 #: Run colours: bright, distinct on the surface colour scale and on a projector.

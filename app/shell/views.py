@@ -2,6 +2,6 @@
 ``MODE``, ``TITLE``, ``sidebar``, ``panel``, ``bottom`` and ``register``, like these) and one entry here.
 """
 
-from app import compare, explore, maps
+from app import compare, explore, maps, networks
 
-VIEWS = (explore, compare, maps)
+VIEWS = (explore, compare, maps, networks)

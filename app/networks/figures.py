@@ -1,0 +1,635 @@
+"""The Networks view's figures, and the data views of the 2-D data losses and the recommender.
+
+Pure: a ``Training`` (``app.networks.training``) or a model and its parameters in, Plotly figures,
+strings and dicts out.
+
+- ``boundary_figure``: one panel per network (same axes, synced): the probability of class 1 as
+  shading, the decision boundary p = ½, the training points by class and the test points marked;
+  for the ``curve`` data set, the points and the fitted curve.
+- ``loss_figure``: train (solid) and test (dashed) loss against the step, one colour per network.
+- ``plane_figure``: a 2-D slice of the loss (the random filter-normalised plane, or the PCA plane of
+  the path with each axis' share of variance) as contours, with the path in it; ``plane_note`` says
+  what a slice is and how far the path leaves it. ``interpolation_figure``: the 1-D line from the
+  initial to the final weights.
+- ``frames_data``: the snapshots the browser switches between (assets/networks.js) when the step
+  slider moves, so that scrubbing never asks the server.
+- ``linear_regression_figure``, ``logistic_regression_figure``, ``recommender_figure``: what a data
+  loss's model looks like at given parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from app.figures_common import FONT, on_white, rounded
+from app.model import PALETTE, format_number
+from app.networks.training import Plane, Training
+
+CLASS_COLORS = ("#2458c8", "#d9482b")  # class 0 blue, class 1 red, on the shading's light ends
+#: P(class 1) from 0 (light blue) through ½ (white) to 1 (light red): the points stay readable on it.
+SHADING = [[0.0, "#9db8ea"], [0.5, "#ffffff"], [1.0, "#f2a898"]]
+LOSS_SCALE = "Viridis"
+GRID_COLOR = "#e6e9f0"
+#: Traces per boundary panel: shading, boundary, train 0, train 1, test 0, test 1 (classification);
+#: train, test, fitted curve (regression). The browser updates the first two / the last one.
+CLASS_TRACES = 6
+CURVE_TRACES = 3
+#: Plane figure traces: contours, path, start, final weights, the current step's point (updated).
+PLANE_MARKER = 4
+
+
+def run_color(i: int) -> str:
+    """Network i's colour as drawn on white (the run palette, light colours darkened)."""
+    return on_white(PALETTE[i % len(PALETTE)])
+
+
+def lr_label(lr: float) -> str:
+    return f"lr {format_number(lr)}"
+
+
+def _layout(fig: go.Figure, **extra) -> go.Figure:
+    fig.update_layout(
+        font=FONT, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#ffffff", hovermode="closest", **extra
+    )
+    return fig
+
+
+# --- the decision boundary / fitted curve ------------------------------------------------------------
+
+
+def _grid_shape(count: int) -> tuple[int, int]:
+    cols = min(count, 4)
+    return math.ceil(count / cols), cols
+
+
+def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
+    """One panel per network at snapshot ``frame`` (default the last): see the module docstring."""
+    frame = len(training.frames) - 1 if frame is None else frame
+    lrs = training.setup.lrs
+    rows, cols = _grid_shape(len(lrs))
+    titles = [_panel_title(training, i) for i in range(len(lrs))]
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        horizontal_spacing=0.03,
+        vertical_spacing=0.12,
+        shared_xaxes="all",
+        shared_yaxes="all",
+    )
+    net = training.network
+    for i in range(len(lrs)):
+        row, col = i // cols + 1, i % cols + 1
+        traces = (
+            _class_panel(training, i, frame)
+            if net.task == "classification"
+            else _curve_panel(training, i, frame)
+        )
+        for trace in traces:
+            fig.add_trace(trace, row=row, col=col)
+    window = net.input_window()
+    fig.update_xaxes(range=list(window[0]), showgrid=False, zeroline=False, constrain="domain")
+    if net.task == "classification":
+        fig.update_yaxes(range=list(window[1]), showgrid=False, zeroline=False, constrain="domain")
+        for i in range(len(lrs)):  # square panels: the data's shape as it is
+            fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
+    else:
+        fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
+    fig.update_annotations(font={"size": 14})
+    return _layout(
+        fig,
+        margin=dict(l=36, r=8, t=52, b=28),
+        showlegend=False,
+        uirevision=_revision(training),
+    )
+
+
+def _axis(letter: str, i: int) -> str:
+    return letter if i == 0 else f"{letter}{i + 1}"
+
+
+def _revision(training: Training) -> str:
+    s = training.setup
+    return f"{s.data}-{s.n}-{s.noise}-{s.data_seed}-{len(s.lrs)}"
+
+
+def _panel_title(training: Training, i: int) -> str:
+    color = run_color(i)
+    head = f"<span style='color:{color}'>●</span> <b>{lr_label(training.setup.lrs[i])}</b>"
+    diverged = int(training.diverged_at[i])
+    if diverged >= 0:
+        return f"{head}<br><span style='color:#c62828'>diverged at step {diverged}</span>"
+    train, test = training.train_loss[i, -1], training.test_loss[i, -1]
+    text = f"train {format_number(train)} · test {format_number(test)}"
+    if training.network.task == "classification":
+        accuracy = training.network.accuracy(training.trajectory.points[i, -1], test=True)
+        text += f" · test acc {100 * float(accuracy):.0f}%"
+    return f"{head}<br><span style='font-size:12px'>{text}</span>"
+
+
+def _class_panel(training: Training, i: int, frame: int) -> list[go.BaseTraceType]:
+    xs, ys, p = training.grid
+    net = training.network
+    z = p[i, frame].astype(np.float32)
+    shading = go.Heatmap(
+        x=rounded(xs),
+        y=rounded(ys),
+        z=_rows(z),
+        zmin=0.0,
+        zmax=1.0,
+        colorscale=SHADING,
+        showscale=False,
+        hovertemplate="(%{x:.2f}, %{y:.2f})<br>P(class 1) %{z:.2f}<extra></extra>",
+    )
+    boundary = go.Contour(
+        x=rounded(xs),
+        y=rounded(ys),
+        z=_rows(z),
+        contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
+        line={"color": "#1d2433", "width": 2.5},
+        showscale=False,
+        hoverinfo="skip",
+        name="p = ½",
+    )
+    traces = [shading, boundary]
+    for inputs, targets, test in (
+        (net.inputs, net.targets, False),
+        (net.test_inputs, net.test_targets, True),
+    ):
+        for label in (0, 1):
+            pts = inputs[targets == label]
+            traces.append(_points(pts, label, test))
+    return traces
+
+
+def _rows(z: np.ndarray) -> list[list]:
+    return [[None if not math.isfinite(v) else round(float(v), 3) for v in row] for row in z]
+
+
+def _points(pts: np.ndarray, label: int, test: bool) -> go.Scatter:
+    color = CLASS_COLORS[label]
+    marker = (
+        {"symbol": "diamond", "size": 9, "color": "#ffffff", "line": {"color": color, "width": 2.2}}
+        if test
+        else {"symbol": "circle", "size": 7, "color": color, "line": {"color": "#ffffff", "width": 0.8}}
+    )
+    kind = "test" if test else "train"
+    return go.Scatter(
+        x=rounded(pts[:, 0]),
+        y=rounded(pts[:, 1]),
+        mode="markers",
+        marker=marker,
+        name=f"class {label} ({kind})",
+        hovertemplate=f"class {label}, {kind}<extra></extra>",
+    )
+
+
+def _curve_panel(training: Training, i: int, frame: int) -> list[go.Scatter]:
+    xs, fit = training.grid
+    net = training.network
+    return [
+        go.Scatter(
+            x=rounded(net.inputs[:, 0]),
+            y=rounded(net.targets),
+            mode="markers",
+            name="train",
+            marker={"size": 6, "color": "#5a6478"},
+            hovertemplate="train<extra></extra>",
+        ),
+        go.Scatter(
+            x=rounded(net.test_inputs[:, 0]),
+            y=rounded(net.test_targets),
+            mode="markers",
+            name="test",
+            marker={
+                "symbol": "diamond",
+                "size": 8,
+                "color": "#ffffff",
+                "line": {"color": "#5a6478", "width": 2},
+            },
+            hovertemplate="test<extra></extra>",
+        ),
+        go.Scatter(
+            x=rounded(xs),
+            y=rounded(fit[i, frame]),
+            mode="lines",
+            name="fit",
+            line={"color": run_color(i), "width": 3.5},
+            hoverinfo="skip",
+        ),
+    ]
+
+
+# --- losses against the step -------------------------------------------------------------------------
+
+
+def loss_figure(training: Training, log: bool = True) -> go.Figure:
+    """Train (solid) and test (dashed) loss per network; a dot per network at the current step (the
+    last K traces, moved by the browser)."""
+    steps = training.curve_steps.tolist()
+    traces = []
+    for i, lr in enumerate(training.setup.lrs):
+        color = run_color(i)
+        traces.append(
+            go.Scatter(
+                x=steps,
+                y=rounded(training.train_loss[i]),
+                mode="lines",
+                name=lr_label(lr),
+                line={"color": color, "width": 2.5},
+                legendgroup=str(i),
+            )
+        )
+        traces.append(
+            go.Scatter(
+                x=steps,
+                y=rounded(training.test_loss[i]),
+                mode="lines",
+                name=f"{lr_label(lr)} test",
+                line={"color": color, "width": 2, "dash": "dash"},
+                legendgroup=str(i),
+                showlegend=False,  # the title says dashed is test: one legend entry per network
+            )
+        )
+    last = training.frames[-1]
+    for i in range(len(training.setup.lrs)):
+        y = training.trajectory.losses[i, last]
+        traces.append(
+            go.Scatter(
+                x=[int(last)],
+                y=rounded([y]),
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                marker={"size": 11, "color": run_color(i), "line": {"color": "#111111", "width": 1.5}},
+            )
+        )
+    fig = go.Figure(traces)
+    return _layout(
+        fig,
+        margin=dict(l=60, r=12, t=36, b=44),
+        title={"text": "Loss: train ——, test - - -", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        xaxis=dict(title="step", gridcolor=GRID_COLOR, zeroline=False, range=[0, max(steps[-1], 1)]),
+        yaxis=dict(
+            title="loss (log)" if log else "loss",
+            type="log" if log else "linear",
+            gridcolor=GRID_COLOR,
+            exponentformat="power",
+        ),
+        legend=dict(font={"size": 12}, x=1.01, xanchor="left", y=1.0, tracegroupgap=2),
+        uirevision=_revision(training),
+    )
+
+
+def loss_markers(training: Training) -> tuple[int, list[list]]:
+    """The loss chart's first marker trace and each network's train loss at every snapshot."""
+    k = len(training.setup.lrs)
+    return 2 * k, [rounded(training.trajectory.losses[i, training.frames]) for i in range(k)]
+
+
+# --- landscape planes --------------------------------------------------------------------------------
+
+
+def plane_axes(plane: Plane) -> tuple[str, str]:
+    """The axis titles: filter-normalised directions, or the principal ones with their variance."""
+    if plane.explained is None:
+        return "α along d₁ (filter-normalised)", "β along d₂"
+    first, second = 100 * plane.explained
+    return f"PC 1 ({first:.1f}% of the path's variance)", f"PC 2 ({second:.1f}%)"
+
+
+def plane_title(plane: Plane) -> str:
+    if plane.explained is None:
+        return "Random plane through the final weights"
+    return "PCA plane of the path"
+
+
+def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
+    """The loss over the plane as filled contours (log₁₀ of the loss: its range spans decades), the
+    path projected onto it from ○ (start) to ★ (the final weights), and the current step's point."""
+    x_title, y_title = plane_axes(plane)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(np.maximum(plane.z, 1e-12))
+    path = plane.path
+    current = path[-1] if frame_index is None else path[frame_index]
+    fig = go.Figure(
+        [
+            go.Contour(
+                x=rounded(plane.xs),
+                y=rounded(plane.ys),
+                z=_rows(z),
+                colorscale=LOSS_SCALE,
+                ncontours=22,
+                colorbar={"title": {"text": "log₁₀ loss", "side": "right"}, "thickness": 12, "len": 0.9},
+                line={"width": 0.5, "color": "rgba(255,255,255,0.4)"},
+                hovertemplate="(%{x:.3g}, %{y:.3g})<br>log₁₀ loss %{z:.2f}<extra></extra>",
+            ),
+            go.Scatter(
+                x=rounded(path[:, 0]),
+                y=rounded(path[:, 1]),
+                mode="lines",
+                name="path",
+                line={"color": "#ffffff", "width": 3},
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=rounded(path[:1, 0]),
+                y=rounded(path[:1, 1]),
+                mode="markers",
+                name="start",
+                marker={"symbol": "circle-open", "size": 13, "color": "#ffffff", "line": {"width": 3}},
+                hovertemplate="initial weights<extra></extra>",
+            ),
+            go.Scatter(
+                x=rounded(path[-1:, 0]),
+                y=rounded(path[-1:, 1]),
+                mode="markers",
+                name="final",
+                marker={
+                    "symbol": "star",
+                    "size": 16,
+                    "color": "#ffe600",
+                    "line": {"color": "#111111", "width": 1},
+                },
+                hovertemplate="final weights<extra></extra>",
+            ),
+            go.Scatter(
+                x=rounded(current[:1]),
+                y=rounded(current[1:2]),
+                mode="markers",
+                name="now",
+                marker={"size": 13, "color": PALETTE[0], "line": {"color": "#111111", "width": 2}},
+                hoverinfo="skip",
+            ),
+        ]
+    )
+    return _layout(
+        fig,
+        margin=dict(l=60, r=8, t=34, b=48),
+        showlegend=False,
+        title={"text": plane_title(plane), "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        xaxis=dict(
+            title=x_title, range=[float(plane.xs[0]), float(plane.xs[-1])], showgrid=False, zeroline=False
+        ),
+        yaxis=dict(
+            title=y_title, range=[float(plane.ys[0]), float(plane.ys[-1])], showgrid=False, zeroline=False
+        ),
+    )
+
+
+def plane_note(training: Training) -> str:
+    """What a plane is, and how far the path leaves the two drawn here."""
+    p = training.network.n_params
+    text = (
+        f"Each plane is a 2-D slice of a {p}-dimensional landscape: the network has {p} weights, and a "
+        "plane fixes all but two directions. The path is projected onto it; it leaves the plane."
+    )
+    if training.planes is None:
+        return text
+    random, pca = training.planes
+    travelled = float(np.linalg.norm(training.trajectory.points[0, -1] - training.trajectory.points[0, 0]))
+    explained = 100 * float(np.sum(pca.explained))
+    return (
+        f"{text} From start to end the weights move {travelled:.3g}; the path is up to "
+        f"{float(random.leaves.max()):.3g} away from the random plane and {float(pca.leaves.max()):.3g} "
+        f"from the PCA plane, whose two axes hold {explained:.1f}% of its variance."
+    )
+
+
+def interpolation_figure(training: Training) -> go.Figure:
+    """The loss along (1 − t) w₀ + t w₁ (Goodfellow et al. 2015), t = 0 the initial weights, 1 the final."""
+    fig = go.Figure()
+    if training.interpolation is not None:
+        ts, loss = training.interpolation
+        fig.add_trace(
+            go.Scatter(
+                x=rounded(ts),
+                y=rounded(loss),
+                mode="lines",
+                line={"color": run_color(0), "width": 3},
+                hovertemplate="t %{x:.2f}<br>loss %{y:.4g}<extra></extra>",
+                name="loss",
+            )
+        )
+        ends = np.interp([0.0, 1.0], ts, loss)
+        fig.add_trace(
+            go.Scatter(
+                x=[0.0, 1.0],
+                y=rounded(ends),
+                mode="markers+text",
+                text=["initial", "final"],
+                textposition="middle right",
+                marker={"size": 10, "color": "#1d2433"},
+                hoverinfo="skip",
+            )
+        )
+    return _layout(
+        fig,
+        margin=dict(l=60, r=12, t=34, b=44),
+        showlegend=False,
+        title={"text": "From the initial to the final weights", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        xaxis=dict(title="t in (1 − t)·w₀ + t·w₁", gridcolor=GRID_COLOR, zeroline=False),
+        yaxis=dict(title="loss (log)", type="log", gridcolor=GRID_COLOR, exponentformat="power"),
+    )
+
+
+# --- what the browser switches between ---------------------------------------------------------------
+
+
+def encode_probabilities(p: np.ndarray) -> str:
+    """P(class 1) ``(G, G)`` as base64 bytes, round(255 p) each (255 stands for blank: NaN)."""
+    q = np.where(np.isfinite(p), np.rint(np.clip(p, 0.0, 1.0) * 254), 255).astype(np.uint8)
+    return base64.b64encode(q.tobytes()).decode("ascii")
+
+
+def decode_probabilities(text: str, side: int) -> np.ndarray:
+    """The inverse of ``encode_probabilities`` (what assets/networks.js does), for tests."""
+    q = np.frombuffer(base64.b64decode(text), dtype=np.uint8).reshape(side, side).astype(np.float64)
+    return np.where(q == 255, np.nan, q / 254)
+
+
+def frames_data(training: Training) -> dict:
+    """Everything assets/networks.js needs to show snapshot f without the server."""
+    k = len(training.setup.lrs)
+    data: dict = {"steps": training.frames.tolist(), "task": training.network.task}
+    if training.network.task == "classification":
+        _, _, p = training.grid
+        data["boundary"] = {
+            "traces": [[CLASS_TRACES * i, CLASS_TRACES * i + 1] for i in range(k)],
+            "side": int(p.shape[-1]),
+            "z": [[encode_probabilities(p[i, f]) for f in range(p.shape[1])] for i in range(k)],
+        }
+    else:
+        _, fit = training.grid
+        data["boundary"] = {
+            "traces": [[CURVE_TRACES * i + 2] for i in range(k)],
+            "y": [[rounded(fit[i, f]) for f in range(fit.shape[1])] for i in range(k)],
+        }
+    first, losses = loss_markers(training)
+    data["loss"] = {"first": first, "x": training.frames.tolist(), "y": losses}
+    if training.planes is not None:
+        # The planes' paths are at the loss curve's steps: each snapshot's nearest one.
+        at = np.searchsorted(training.curve_steps, training.frames).clip(0, len(training.curve_steps) - 1)
+        data["planes"] = {
+            plane.kind: {"trace": PLANE_MARKER, "xy": [rounded(plane.path[j]) for j in at]}
+            for plane in training.planes
+        }
+    return data
+
+
+# --- data views of the 2-D data losses and the recommender -------------------------------------------
+
+
+def linear_regression_figure(surface, w: float, b: float, batch=None) -> go.Figure:
+    """The points of ``landscapes.data.LinearRegression`` and the line t = w·a + b; the examples of
+    this step's mini-batch (indices ``batch``) highlighted."""
+    inputs, targets = surface.examples
+    in_batch = np.zeros(inputs.shape[0], dtype=bool)
+    if batch is not None:
+        in_batch[np.asarray(batch, dtype=int)] = True
+    lo, hi = float(inputs.min()), float(inputs.max())
+    pad = 0.05 * (hi - lo)
+    xs = np.array([lo - pad, hi + pad])
+    traces = [
+        go.Scatter(
+            x=rounded(inputs[~in_batch]),
+            y=rounded(targets[~in_batch]),
+            mode="markers",
+            name="examples",
+            marker={"size": 8, "color": "#8a93a6"},
+        ),
+        go.Scatter(
+            x=rounded(inputs[in_batch]),
+            y=rounded(targets[in_batch]),
+            mode="markers",
+            name="this mini-batch",
+            marker={"size": 11, "color": "#ff9f0a", "line": {"color": "#111111", "width": 1.5}},
+        ),
+        go.Scatter(
+            x=rounded(xs),
+            y=rounded(w * xs + b),
+            mode="lines",
+            name=f"t = {w:.3g}·a + {b:.3g}",
+            line={"color": "#d9482b", "width": 3},
+        ),
+    ]
+    return _layout(
+        go.Figure(traces),
+        margin=dict(l=50, r=10, t=10, b=44),
+        xaxis=dict(title="a", gridcolor=GRID_COLOR, zeroline=False),
+        yaxis=dict(title="t", gridcolor=GRID_COLOR, zeroline=False),
+        legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.85)"),
+    )
+
+
+def logistic_probabilities(surface, w1: float, w2: float, n: int = 60):
+    """``(xs (n,), ys (n,), p (n, n))``: σ(w₁ a₁ + w₂ a₂) over the data's window, rows following a₂."""
+    a1, a2, _ = surface.examples
+    xs = np.linspace(a1.min() - 0.3, a1.max() + 0.3, n)
+    ys = np.linspace(a2.min() - 0.3, a2.max() + 0.3, n)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, 0.5 * (1.0 + np.tanh(0.5 * (w1 * gx + w2 * gy)))
+
+
+def logistic_regression_figure(surface, w1: float, w2: float, n: int = 60) -> go.Figure:
+    """The points of ``landscapes.data.LogisticRegression`` by class, the probability σ(w₁a₁ + w₂a₂)
+    as shading and the decision boundary w₁a₁ + w₂a₂ = 0 (p = ½)."""
+    a1, a2, signs = surface.examples
+    xs, ys, p = logistic_probabilities(surface, w1, w2, n)
+    traces = [
+        go.Heatmap(
+            x=rounded(xs),
+            y=rounded(ys),
+            z=_rows(p),
+            zmin=0,
+            zmax=1,
+            colorscale=SHADING,
+            showscale=False,
+            hovertemplate="P(class 1) %{z:.2f}<extra></extra>",
+        ),
+        go.Contour(
+            x=rounded(xs),
+            y=rounded(ys),
+            z=_rows(p),
+            showscale=False,
+            hoverinfo="skip",
+            contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
+            line={"color": "#1d2433", "width": 2.5},
+        ),
+    ]
+    for label, sign in ((0, -1.0), (1, 1.0)):
+        mask = signs == sign
+        traces.append(_points(np.column_stack([a1[mask], a2[mask]]), label, test=False))
+    return _layout(
+        go.Figure(traces),
+        margin=dict(l=50, r=10, t=10, b=44),
+        showlegend=False,
+        xaxis=dict(title="a₁", range=[float(xs[0]), float(xs[-1])], showgrid=False, zeroline=False),
+        yaxis=dict(
+            title="a₂", range=[float(ys[0]), float(ys[-1])], showgrid=False, zeroline=False, scaleanchor="x"
+        ),
+    )
+
+
+def recommender_figure(recommender, params) -> go.Figure:
+    """The known ratings (unknown ones are gaps) beside the reconstruction U Vᵀ at ``params`` ``(P,)``."""
+    ratings = recommender.ratings
+    full = recommender.reconstruction(params)
+    limit = float(max(np.nanmax(np.abs(ratings)), np.max(np.abs(full)), 1e-9))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=["Ratings (gaps: unknown)", "Reconstruction U Vᵀ"],
+        horizontal_spacing=0.08,
+    )
+    for col, z in ((1, ratings), (2, full)):
+        fig.add_trace(
+            go.Heatmap(
+                z=_rows(z),
+                x=list(range(1, z.shape[1] + 1)),
+                y=list(range(1, z.shape[0] + 1)),
+                zmin=-limit,
+                zmax=limit,
+                colorscale="RdBu",
+                reversescale=True,
+                showscale=col == 2,
+                xgap=2,
+                ygap=2,
+                hovertemplate="user %{y}, item %{x}: %{z:.2f}<extra></extra>",
+                colorbar={"title": {"text": "rating"}, "thickness": 12},
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_xaxes(title="item", showgrid=False, zeroline=False, dtick=1)
+    fig.update_yaxes(title="user", showgrid=False, zeroline=False, autorange="reversed", dtick=1)
+    return _layout(fig, margin=dict(l=50, r=10, t=40, b=44), showlegend=False)
+
+
+def no_plane() -> go.Figure:
+    """What a plane panel shows when the first network diverged: no final weights to centre on."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text="The first network diverged: no final weights to slice the landscape around.",
+        showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14},
+    )  # fmt: skip
+    return _layout(
+        fig, xaxis={"visible": False}, yaxis={"visible": False}, margin=dict(l=10, r=10, t=10, b=10)
+    )
+
+
+def timing_text(training: Training, seconds: float) -> str:
+    """E.g. ``3 networks × 300 steps of 2-16-16-1 tanh (337 parameters) on 200 points in 0.41 s``."""
+    net, setup = training.network, training.setup
+    arch = "-".join(map(str, net.sizes))
+    k = len(setup.lrs)
+    return (
+        f"{k} network{'s' if k > 1 else ''} × {setup.steps:,} steps of a {arch} {net.activation} MLP "
+        f"({net.n_params:,} parameters) on {net.n_examples:,} points in {seconds:.2f} s · "
+        f"the planes and the line are those of the first network ({lr_label(setup.lrs[0])})"
+    )

@@ -1,0 +1,39 @@
+"""The Networks view's ids: the data set, the architecture, the training card and the figures."""
+
+VIEW = "networks-view"
+CARD = "networks"  # the aio_id of its RunCard (optimizer, hyperparameters, batches, schedule)
+
+# Data set
+DATA = "net-data"
+SIZE = "net-size"  # training points
+NOISE = "net-noise"
+TEST_SHARE = "net-test-share"  # % of all points held out for the test loss
+DATA_SEED = "net-data-seed"
+
+# Architecture
+HIDDEN = "net-hidden"  # "16, 16": the hidden layers' widths
+ACTIVATION = "net-activation"
+
+# Training
+LRS = "net-lrs"  # one network per learning rate
+STEPS = "net-steps"
+INIT_SEED = "net-init-seed"
+TRAIN = "net-train"
+ERROR = "net-error"
+TIMING = "net-timing"
+DONE = "net-done"  # set once a training has been shown (the first visit trains by itself)
+
+# Snapshots and the step slider (switched in the browser: assets/networks.js)
+FRAMES = "net-frames"
+FRAME = "net-frame"  # the slider: an index into the snapshots
+PLAY = "net-play"
+TICKER = "net-ticker"
+STEP_LABEL = "net-step-label"
+
+# Figures
+BOUNDARY = "net-boundary"
+LOSS = "net-loss"
+RANDOM_PLANE = "net-random-plane"
+PCA_PLANE = "net-pca-plane"
+INTERPOLATION = "net-interpolation"
+NOTE = "net-note"

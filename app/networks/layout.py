@@ -1,0 +1,163 @@
+"""The Networks view's components: the data set, the network and its training (a run card with one
+network per learning rate) in the sidebar; the synced decision-boundary panels, the losses, the
+landscape planes and the 1-D interpolation in the view, with a step slider the browser drives."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from app.components.controls import GRAPH_CONFIG, labelled, number, section
+from app.components.run_card import RunCard
+from app.model import RunSpec
+from app.networks import ids
+from app.networks.settings import DEFAULT, hidden_text, lrs_text
+from landscapes import datasets
+from landscapes.network import ACTIVATIONS
+
+
+def sidebar(settings: dict) -> list:
+    s = DEFAULT
+    return [
+        section(
+            "Data set",
+            class_name="networks-only",
+            children=[
+                dcc.Dropdown(
+                    id=ids.DATA,
+                    value=s.data,
+                    clearable=False,
+                    searchable=False,
+                    options=[
+                        {"label": f"{name} — {description}", "value": name}
+                        for name, (_, _, description) in datasets.GENERATORS.items()
+                    ],
+                ),
+                html.Div(
+                    className="field-row",
+                    children=[
+                        labelled("points", number(ids.SIZE, s.n, step=1)),
+                        labelled("noise", number(ids.NOISE, s.noise)),
+                        labelled("test %", number(ids.TEST_SHARE, round(100 * s.test_share), step=1)),
+                        labelled("seed", number(ids.DATA_SEED, s.data_seed, step=1)),
+                    ],
+                ),
+            ],
+        ),
+        section(
+            "Network",
+            class_name="networks-only",
+            children=[
+                html.Div(
+                    className="field-row",
+                    children=[
+                        labelled("hidden layers", _text(ids.HIDDEN, hidden_text(s.hidden), "16, 16")),
+                        labelled(
+                            "activation",
+                            dcc.Dropdown(
+                                id=ids.ACTIVATION,
+                                value=s.activation,
+                                clearable=False,
+                                searchable=False,
+                                options=[{"label": a, "value": a} for a in ACTIVATIONS],
+                            ),
+                        ),
+                    ],
+                ),
+                html.Div(
+                    "1 to 3 hidden layers of at most 32 units; a logistic output (a linear one for curve).",
+                    className="hint",
+                ),
+            ],
+        ),
+        section(
+            "Training",
+            class_name="networks-only",
+            children=[
+                labelled("learning rates, one network each", _text(ids.LRS, lrs_text(s.lrs), "0.001:0.1:3")),
+                html.Div(
+                    className="field-row",
+                    children=[
+                        labelled("steps", number(ids.STEPS, s.steps, step=1)),
+                        labelled("init seed", number(ids.INIT_SEED, s.init_seed, step=1)),
+                    ],
+                ),
+                RunCard(ids.CARD, RunSpec(s.optimizer), with_lr=False),
+                html.Button("Train", id=ids.TRAIN, className="compute net-train", n_clicks=0),
+                html.Div(id=ids.ERROR, className="error", role="alert"),
+            ],
+        ),
+    ]
+
+
+def _text(component_id: str, value: str, placeholder: str) -> dcc.Input:
+    return dcc.Input(
+        id=component_id, type="text", value=value, className="text-input", placeholder=placeholder
+    )
+
+
+def panel(figures: dict, runs_data: dict) -> html.Div:
+    """The view; its figures come from the first training (on the first visit) or Train."""
+    return html.Div(
+        id=ids.VIEW,
+        className="networks-view networks-only",
+        children=[
+            _player(),
+            html.Div(id=ids.TIMING, className="net-timing", role="status"),
+            dcc.Loading(
+                _graph(ids.BOUNDARY, 360),
+                type="circle",
+                delay_show=300,
+                overlay_style={"visibility": "visible", "opacity": 0.6},
+            ),
+            html.Div(
+                className="net-row",
+                children=[
+                    _graph(ids.LOSS, 270),
+                    _graph(ids.INTERPOLATION, 270),
+                ],
+            ),
+            html.Div(
+                className="net-row",
+                children=[
+                    _graph(ids.RANDOM_PLANE, 340),
+                    _graph(ids.PCA_PLANE, 340),
+                ],
+            ),
+            html.P(id=ids.NOTE, className="hint net-note"),
+            dcc.Store(id=ids.FRAMES, data=None),
+            dcc.Store(id=ids.DONE, data=None),
+            dcc.Interval(id=ids.TICKER, interval=120, disabled=True),
+        ],
+    )
+
+
+def _graph(component_id: str, height: int) -> dcc.Graph:
+    # An inline height: a responsive dcc.Graph sets its own ``height: 100%``, which a class cannot beat.
+    return dcc.Graph(
+        id=component_id,
+        figure={},
+        config=GRAPH_CONFIG,
+        className="net-graph",
+        style={"height": f"{height}px"},
+    )
+
+
+def _player() -> html.Div:
+    return html.Div(
+        className="net-player",
+        children=[
+            html.Button("▶ Play", id=ids.PLAY, className="play", n_clicks=0, title="Play the training"),
+            html.Div(
+                className="scrubber",
+                children=dcc.Slider(
+                    id=ids.FRAME, min=0, max=1, step=1, value=1, marks=None, updatemode="drag"
+                ),
+            ),
+            html.Span("step 0", id=ids.STEP_LABEL, className="step-label"),
+        ],
+    )
+
+
+def bottom(runs_data: dict) -> list:
+    """Nothing beside the shell's loss chart (hidden in this view: it has its own)."""
+    return []

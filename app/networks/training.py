@@ -1,0 +1,211 @@
+"""Train K networks at once and keep what the Networks view draws: the paths' snapshots, the train and
+test losses, the prediction over the input window at each snapshot, and the landscape planes of the
+first network (a filter-normalised random plane through its final weights and the PCA plane of its
+path) with its 1-D interpolation. Pure: settings in, arrays out (``app.networks.figures`` draws them).
+
+The work is bounded before anything runs: a forward and backward pass costs about N · P multiply-adds
+per network and step, so ``work(setup)`` = K · steps · N · P must stay under ``MAX_WORK`` (about a
+second here: 8 networks × 500 steps of a 2-16-16-1 network on 200 points is 2.7 · 10⁸ and takes
+about 0.3 s on an idle machine). A request over it is refused with the most steps that would fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import landscapes
+import optimizers
+from landscapes import slices
+from landscapes.network import Network
+
+#: K · steps · N · P multiply-adds a request may train (≈ 0.7 s of CPU on these machines).
+MAX_WORK = 6e8
+MAX_NETWORKS = 8
+MAX_STEPS = 2000
+#: Snapshots kept for the browser to scrub through (the steps between are on the loss curve only).
+FRAMES = 30
+#: The prediction grid's side (n × n inputs) of the decision-boundary shading.
+GRID = 32
+#: The landscape planes' side (n × n networks evaluated per plane).
+PLANE_GRID = 31
+#: Points of the loss curves (train and test) against the step.
+CURVE_POINTS = 201
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One Networks view setup (already checked by ``app.networks.settings``)."""
+
+    data: str = "moons"
+    n: int = 200
+    noise: float = 0.1
+    test_share: float = 0.25
+    data_seed: int = 0
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "tanh"
+    optimizer: str = "adam"
+    hyperparameters: dict[str, Any] = field(default_factory=dict)  # torch names; lr excluded
+    lrs: tuple[float, ...] = (0.003, 0.01, 0.03)
+    #: ``optimizers.run``'s options: batch_size, noise, seed (of the batches), scheduler(_options).
+    options: dict[str, Any] = field(default_factory=dict)
+    init_seed: int = 0
+    steps: int = 300
+
+    def network(self) -> Network:
+        n_test = max(1, round(self.n * self.test_share / (1.0 - self.test_share)))
+        return landscapes.network(
+            data=self.data, hidden=self.hidden, activation=self.activation, n=self.n, noise=self.noise,
+            seed=self.data_seed, n_test=n_test,
+        )  # fmt: skip
+
+
+def work(setup: Setup, n_params: int) -> float:
+    """K · steps · N · P: what a training request costs, in multiply-adds (about)."""
+    return len(setup.lrs) * setup.steps * setup.n * n_params
+
+
+def check_work(setup: Setup, n_params: int) -> None:
+    """``ValueError`` with the most steps that fit, if training ``setup`` would take too long."""
+    if work(setup, n_params) <= MAX_WORK:
+        return
+    fit = int(MAX_WORK // (len(setup.lrs) * setup.n * n_params))
+    raise ValueError(
+        f"Too much to train in one go: {len(setup.lrs)} networks × {setup.steps} steps × {setup.n} points "
+        f"× {n_params} parameters. Use at most {fit} steps, or fewer networks, points or units."
+    )
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A 2-D slice of the loss: ``z (len(ys), len(xs))`` at centre + x d₁ + y d₂, and the first
+    network's path in it (``path (C, 2)``, at the loss curve's steps); ``explained`` is the PCA
+    plane's share of variance per axis (``None`` for a random plane); ``leaves`` ``(C,)`` is how far
+    each point of the path is from the plane."""
+
+    kind: str
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    path: np.ndarray
+    explained: np.ndarray | None
+    leaves: np.ndarray
+
+
+@dataclass(frozen=True)
+class Training:
+    """What K networks did, ready to draw.
+
+    Attributes:
+        network: the problem; setup: what was trained.
+        trajectory: ``optimizers.run``'s result, points ``(K, steps + 1, P)``.
+        curve_steps: ``(C,)`` the steps of the loss curves; train_loss, test_loss: ``(K, C)``.
+        frames: ``(F,)`` the snapshot steps.
+        grid: the prediction at each snapshot: two inputs ``(xs (G,), ys (G,), p (K, F, G, G))``
+            (P(class 1)), one input ``(xs (G,), fit (K, F, G))``.
+        planes: the random and PCA planes of network 0 (``None`` if it diverged).
+        interpolation: ``(ts, loss)`` from its initial to its final weights, or ``None``.
+    """
+
+    network: Network
+    setup: Setup
+    trajectory: optimizers.Trajectory
+    curve_steps: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    frames: np.ndarray
+    grid: tuple
+    planes: tuple[Plane, ...] | None
+    interpolation: tuple[np.ndarray, np.ndarray] | None
+
+    @property
+    def diverged_at(self) -> np.ndarray:
+        return np.asarray(self.trajectory.diverged_at)
+
+
+def snapshot_steps(steps: int, frames: int = FRAMES) -> np.ndarray:
+    """At most ``frames`` steps from 0 to ``steps`` (every step if there are few), denser early on,
+    where a network changes most: the square of an even spacing."""
+    if steps + 1 <= frames:
+        return np.arange(steps + 1)
+    return np.unique(np.rint(np.linspace(0.0, 1.0, frames) ** 2 * steps).astype(int))
+
+
+def train(setup: Setup) -> Training:
+    """Train ``len(setup.lrs)`` networks from the same initial weights, one learning rate each."""
+    net = setup.network()
+    check_work(setup, net.n_params)
+    k = len(setup.lrs)
+    trajectory = optimizers.run(
+        net, setup.optimizer, start=np.tile(net.init(setup.init_seed), (k, 1)), steps=setup.steps,
+        lr=list(setup.lrs), **setup.options, **setup.hyperparameters,
+    )  # fmt: skip
+    return summarise(setup, net, trajectory)
+
+
+def summarise(setup: Setup, net: Network, trajectory: optimizers.Trajectory) -> Training:
+    """What the view draws of ``trajectory`` (K runs of ``net``): losses, snapshots, planes."""
+    points = trajectory.points  # (K, steps + 1, P)
+    steps = points.shape[1] - 1
+    curve_steps = np.unique(np.linspace(0, steps, CURVE_POINTS).astype(int))
+    train_loss = trajectory.losses[:, curve_steps]
+    test_loss = _test_loss(net, points[:, curve_steps])
+    frames = snapshot_steps(steps)
+    grid = _grid(net, points[:, frames])
+    planes, line = None, None
+    if trajectory.diverged_at[0] < 0:
+        path = points[0, curve_steps]  # ≤ CURVE_POINTS points, the final weights last
+        planes = (random_plane(net, path), pca_plane(net, path))
+        ts = np.linspace(-0.5, 1.5, 81)
+        line = (ts, slices.interpolation(net, path[0], path[-1], ts))
+    return Training(net, setup, trajectory, curve_steps, train_loss, test_loss, frames, grid, planes, line)
+
+
+def _test_loss(net: Network, points: np.ndarray) -> np.ndarray:
+    """The test loss at ``points`` ``(K, C, P)``: ``(K, C)``, NaN where a run had diverged."""
+    k, c, p = points.shape
+    flat = points.reshape(k * c, p)
+    out = np.full(k * c, np.nan)
+    ok = np.isfinite(flat).all(axis=1)
+    if ok.any():
+        with np.errstate(all="ignore"):
+            out[ok] = net.test_value(flat[ok])
+    return out.reshape(k, c)
+
+
+def _grid(net: Network, points: np.ndarray) -> tuple:
+    """The prediction over the input window for every snapshot ``points`` ``(K, F, P)``."""
+    k, f, p = points.shape
+    flat = np.nan_to_num(points.reshape(k * f, p), nan=0.0)  # a diverged snapshot shows as blank below
+    bad = ~np.isfinite(points.reshape(k * f, p)).all(axis=1)
+    with np.errstate(all="ignore"):
+        *axes, values = net.prediction_grid(flat, n=GRID)
+    values = np.array(values, dtype=np.float64)
+    values[bad] = np.nan
+    return (*axes, values.reshape(k, f, *values.shape[1:]))
+
+
+def random_plane(net: Network, path: np.ndarray, seed: int = 0, span: float = 1.0) -> Plane:
+    """Li et al.'s plane through the final weights along two filter-normalised random directions,
+    over [−span, span]², wide enough to hold the path's shadow."""
+    centre = path[-1]
+    d1, d2 = slices.random_directions(net, centre, seed)
+    shadow = slices.project(path, centre, d1, d2)
+    reach = max(span, 1.15 * float(np.max(np.abs(shadow))))
+    xs = ys = np.linspace(-reach, reach, PLANE_GRID)
+    z = slices.plane(net, centre, d1, d2, xs, ys)
+    return Plane("random", xs, ys, z, shadow, None, slices.distance_from_plane(path, centre, d1, d2))
+
+
+def pca_plane(net: Network, path: np.ndarray, margin: float = 0.25) -> Plane:
+    """The plane of the path's two principal directions, over the path's extent and a margin."""
+    pca = slices.pca_plane(path)
+    low, high = pca.coords.min(axis=0), pca.coords.max(axis=0)
+    pad = margin * np.maximum(high - low, 1e-6)
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], PLANE_GRID)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], PLANE_GRID)
+    z = slices.plane(net, pca.centre, *pca.directions, xs, ys)
+    leaves = slices.distance_from_plane(path, pca.centre, *pca.directions)
+    return Plane("pca", xs, ys, z, pca.coords, pca.explained, leaves)

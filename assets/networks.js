@@ -1,0 +1,108 @@
+/*
+ * Descent, Networks view: switch between the training's snapshots in the browser, no server
+ * round-trip per step. The server sends every snapshot once (app/networks/figures.py frames_data:
+ * the probability shading as base64 bytes, round(254 p), 255 for blank; the fitted curve as
+ * numbers; each plane's point and each network's loss at that step) and the trace indices to patch.
+ */
+(function () {
+  "use strict";
+
+  function noUpdate() {
+    return window.dash_clientside.no_update;
+  }
+
+  function decode(text, side) {
+    const bytes = window.atob(text);
+    const rows = [];
+    for (let i = 0; i < side; i++) {
+      const row = new Array(side);
+      for (let j = 0; j < side; j++) {
+        const q = bytes.charCodeAt(i * side + j);
+        row[j] = q === 255 ? null : q / 254;
+      }
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  function boundaryPatch(data, f) {
+    const patch = new window.dash_clientside.Patch();
+    const b = data.boundary;
+    b.traces.forEach(function (traces, k) {
+      if (data.task === "classification") {
+        const z = decode(b.z[k][f], b.side);
+        traces.forEach(function (t) {
+          patch.assign(["data", t, "z"], z);
+        });
+      } else {
+        patch.assign(["data", traces[0], "y"], b.y[k][f]);
+      }
+    });
+    return patch.build();
+  }
+
+  function lossPatch(data, f) {
+    const patch = new window.dash_clientside.Patch();
+    const loss = data.loss;
+    loss.y.forEach(function (ys, k) {
+      patch.assign(["data", loss.first + k, "x"], [loss.x[f]]);
+      patch.assign(["data", loss.first + k, "y"], [ys[f]]);
+    });
+    return patch.build();
+  }
+
+  function planePatch(plane, f) {
+    if (!plane) {
+      return noUpdate();
+    }
+    const patch = new window.dash_clientside.Patch();
+    const xy = plane.xy[f];
+    patch.assign(["data", plane.trace, "x"], [xy[0]]);
+    patch.assign(["data", plane.trace, "y"], [xy[1]]);
+    return patch.build();
+  }
+
+  function triggeredBy(id) {
+    const list = (window.dash_clientside.callback_context || {}).triggered || [];
+    return list.some(function (t) {
+      return t.prop_id && t.prop_id.split(".")[0] === id;
+    });
+  }
+
+  const networks = {
+    showFrame: function (index, data) {
+      if (!data || !data.steps || !data.steps.length) {
+        return [noUpdate(), noUpdate(), noUpdate(), noUpdate(), noUpdate()];
+      }
+      const f = Math.max(0, Math.min(data.steps.length - 1, Math.round(Number(index) || 0)));
+      const planes = data.planes || {};
+      return [
+        boundaryPatch(data, f),
+        lossPatch(data, f),
+        planePatch(planes.random, f),
+        planePatch(planes.pca, f),
+        "step " + data.steps[f],
+      ];
+    },
+
+    play: function (clicks, ticks, value, max, stopped) {
+      const last = Number(max) || 0;
+      const now = Number(value) || 0;
+      if (triggeredBy("net-play")) {
+        if (!stopped) {
+          return [noUpdate(), true, "▶ Play"];
+        }
+        return [now >= last ? 0 : now, false, "‖ Pause"];
+      }
+      if (stopped) {
+        return [noUpdate(), noUpdate(), noUpdate()];
+      }
+      if (now >= last) {
+        return [noUpdate(), true, "▶ Play"];
+      }
+      return [now + 1, noUpdate(), noUpdate()];
+    },
+  };
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, { networks: networks });
+})();
