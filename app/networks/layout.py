@@ -35,10 +35,10 @@ def sidebar(settings: dict) -> list:
                 html.Div(
                     className="field-row",
                     children=[
-                        labelled("points", number(ids.SIZE, s.n, step=1)),
+                        labelled("points", number(ids.SIZE, s.n)),
                         labelled("noise", number(ids.NOISE, s.noise)),
-                        labelled("test %", number(ids.TEST_SHARE, round(100 * s.test_share), step=1)),
-                        labelled("seed", number(ids.DATA_SEED, s.data_seed, step=1)),
+                        labelled("test %", number(ids.TEST_SHARE, round(100 * s.test_share))),
+                        labelled("seed", number(ids.DATA_SEED, s.data_seed)),
                     ],
                 ),
             ],
@@ -77,8 +77,8 @@ def sidebar(settings: dict) -> list:
                 html.Div(
                     className="field-row",
                     children=[
-                        labelled("steps", number(ids.STEPS, s.steps, step=1)),
-                        labelled("init seed", number(ids.INIT_SEED, s.init_seed, step=1)),
+                        labelled("steps", number(ids.STEPS, s.steps)),
+                        labelled("init seed", number(ids.INIT_SEED, s.init_seed)),
                     ],
                 ),
                 RunCard(ids.CARD, RunSpec(s.optimizer), with_lr=False),
