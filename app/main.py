@@ -98,6 +98,7 @@ def _refuse_large() -> flask.Response | None:
 
 UPDATE_PATH = "/_dash-update-component"
 #: Where our own code lives: an exception raised there is a bug of ours, not a malformed request.
+DASH_CODE = str(Path(dash.__file__).resolve().parent) + os.sep
 OUR_CODE = tuple(str(ASSETS.parent / package) + os.sep for package in ("app", "landscapes", "optimizers"))
 
 
@@ -125,8 +126,12 @@ def _unhandled(error: Exception):
 
 
 def _raised_in_our_code(error: BaseException) -> bool:
-    frames = traceback.walk_tb(error.__traceback__)
-    return any(frame.f_code.co_filename.startswith(OUR_CODE) for frame, _ in frames)
+    """Whether our code raised ``error``: it passed through our code and was not raised by Dash itself
+    (Dash reading a malformed request's parts, e.g. ``ctx.triggered_id`` of a forged trigger list)."""
+    files = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(error.__traceback__)]
+    if files and files[-1].startswith(DASH_CODE):
+        return False
+    return any(name.startswith(OUR_CODE) for name in files)
 
 
 def surface_image(name: str) -> flask.Response:

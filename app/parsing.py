@@ -31,6 +31,15 @@ from landscapes.formula import parse_formula
 from optimizers import schedules
 from optimizers.base import validate
 
+#: How a bad value is quoted in a message: short, whatever was sent (nested data, huge numbers).
+MAX_SHOWN = 60
+
+
+def shown(value) -> str:
+    """``value`` as a message quotes it: ``reprlib``'s short form, cut to ``MAX_SHOWN`` characters."""
+    text = reprlib.repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
 
 def parse_number(value, name: str, low: float, high: float, *, integer: bool = False) -> float:
     """A number from a form field, within ``[low, high]``; else ``ValueError`` saying what is allowed."""
@@ -43,17 +52,17 @@ def parse_number(value, name: str, low: float, high: float, *, integer: bool = F
     except OverflowError:  # an integer of hundreds of digits: beyond any range
         number = math.inf
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
+        raise ValueError(f"{name} must be a number, got {shown(value)}") from None
     if not math.isfinite(number) or not low <= number <= high:
         raise ValueError(
             f"{name} must be from {format_number(low)} to {format_number(high)}, "
-            f"got {reprlib.repr(value)}{_why_not(number)}"
+            f"got {shown(value)}{_why_not(number)}"
         )
     if integer:
         if not number.is_integer():
             raise ValueError(
                 f"{name} must be a whole number from {format_number(low)} to {format_number(high)}, "
-                f"got {reprlib.repr(value)}"
+                f"got {shown(value)}"
             )
         return int(number)
     return number
@@ -140,7 +149,7 @@ def _choice(value, spec):
     """One of a ``choice`` hyperparameter's values; the dropdown sends ``None`` as ``"None"``."""
     value = None if value == NONE_CHOICE else value
     if (value is not None and not isinstance(value, str)) or value not in spec.choices:
-        raise ValueError(f"Invalid {spec.name}: {reprlib.repr(value)} ({spec.allowed()})")
+        raise ValueError(f"Invalid {spec.name}: {shown(value)} ({spec.allowed()})")
     return value
 
 
@@ -160,13 +169,13 @@ def _number_or_raise(value, name: str, spec=None) -> float:
             raise ValueError(f"{name} is empty: enter a number")
         raise ValueError(f"{called} is empty: enter a number ({spec.allowed()})")
     if isinstance(value, (bool, list, dict)):
-        raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
+        raise ValueError(f"{name} must be a number, got {shown(value)}")
     try:
         return float(value)
     except OverflowError:  # an integer of hundreds of digits
-        raise ValueError(f"{name} is too large: {reprlib.repr(value)} is beyond floating point") from None
+        raise ValueError(f"{name} is too large: {shown(value)} is beyond floating point") from None
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}") from None
+        raise ValueError(f"{name} must be a number, got {shown(value)}") from None
 
 
 def _as_bool(value) -> bool:
@@ -175,7 +184,7 @@ def _as_bool(value) -> bool:
         return bool(value)
     if isinstance(value, bool):
         return value
-    raise ValueError(f"expected on or off, got {reprlib.repr(value)}")
+    raise ValueError(f"expected on or off, got {shown(value)}")
 
 
 def parse_options(values: dict, schedule_values: dict) -> dict:

@@ -14,7 +14,7 @@ def _positive(value) -> float | None:
     """A learning rate box's value as a positive number (the box holds text), or ``None``."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of hundreds of digits
         return None
     return number if 0 < number < float("inf") else None
 
