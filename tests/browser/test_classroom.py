@@ -12,6 +12,7 @@ import pytest
 
 from app import ids, lessons, links, model, parsing
 from app.explore import ids as explore_ids
+from app.networks import ids as networks_ids
 from app.shell import export
 from app.shell import ids as shell_ids
 
@@ -51,6 +52,13 @@ def test_every_lesson_loads_and_plays(app_page, name):
     lesson = lessons.get(name)
     open_lesson(app_page, lesson)
     settings = links.settings_from_json(lesson.settings)
+    if settings["mode"] == "networks":  # its own view: the networks train and their figures draw
+        for graph in (networks_ids.BOUNDARY, networks_ids.LOSS, networks_ids.PCA_PLANE):
+            app_page.wait_for_function(
+                f"() => document.querySelectorAll('#{graph} .js-plotly-plot .trace').length > 0",
+                timeout=WAIT_MS,
+            )
+        return
     explore = settings["mode"] == "explore"
     runs = len(settings["runs"]) if explore else len(parsing.parse_lr_list(settings["compare_lrs"]))
     app_page.wait_for_function(
