@@ -64,7 +64,8 @@ def wait_for_text(page, component_id: str, text: str) -> None:
 
 
 def run_cards(page):
-    return page.locator("[id*='\"subcomponent\":\"run-card\"']:not([id*='compare'])")
+    """Explore's run cards (not the Compare view's or the Networks view's card, which hold text ids)."""
+    return page.locator(f'#{explore_ids.RUNS} [id*=\'"subcomponent":"run-card"\']')
 
 
 def test_a_small_map_then_a_click_adds_that_run_to_explore(app_page):
