@@ -96,3 +96,9 @@ def test_the_page_is_compressed_and_leaves_out_unused_bundles():
     page = client.get("/").get_data(as_text=True)
     assert "plotly/package_data/plotly" in page and "dcc/async-graph" in page
     assert "async-mathjax" not in page and "dash_table/async-" not in page
+
+
+def test_the_page_loads_each_script_once():
+    page = create_app().server.test_client().get("/").get_data(as_text=True)
+    sources = re.findall(r'<script src="([^"]+)"', page)
+    assert sources and len(sources) == len(set(sources)), sorted(s for s in sources if sources.count(s) > 1)
