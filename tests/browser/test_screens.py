@@ -8,6 +8,10 @@ import json
 import pytest
 
 from app import client_config, ids, lessons
+from app.compare import ids as compare_ids
+from app.explore import ids as explore_ids
+from app.networks import ids as networks_ids
+from app.shell import ids as shell_ids
 
 WAIT_MS = 60_000  # generous: a slow, busy CI machine
 SLACK_PX = 3
@@ -46,18 +50,24 @@ def test_every_lesson_draws_every_visible_graph_at_its_container_size(app_page):
     wait_for_views(app_page)
     wait_until_graphs_fit(app_page, "the first view")
     for lesson in lessons.LESSONS:
-        app_page.click(f"#{ids.LESSON}")
+        app_page.click(f"#{shell_ids.LESSON}")
         app_page.get_by_role("option", name=lesson.title, exact=True).click()
         title = json.dumps(lesson.title)
         app_page.wait_for_function(
-            f"() => document.getElementById('{ids.LESSON_PANEL}')?.innerText.startsWith({title})",
+            f"() => document.getElementById('{shell_ids.LESSON_PANEL}')?.innerText.startsWith({title})",
             timeout=WAIT_MS,
         )
         wait_for_views(app_page)
         wait_until_graphs_fit(app_page, lesson.title)
         visible = {g["id"] for g in app_page.evaluate(SIZES_JS)}
-        assert ids.LOSS in visible, (lesson.title, visible)
-        assert {ids.COMPARE} <= visible or {ids.CONTOUR, ids.SURFACE_3D} <= visible, (lesson.title, visible)
+        if lesson.settings.get("mode") == "networks":  # its own view, its own figures
+            assert {networks_ids.BOUNDARY, networks_ids.LOSS} <= visible, (lesson.title, visible)
+            continue
+        assert shell_ids.LOSS in visible, (lesson.title, visible)
+        assert {compare_ids.COMPARE} <= visible or {explore_ids.CONTOUR, explore_ids.SURFACE_3D} <= visible, (
+            lesson.title,
+            visible,
+        )
 
 
 @pytest.mark.parametrize("width, height", [(1024, 768), (1400, 900), (1920, 1080), (390, 844)])
@@ -67,11 +77,16 @@ def test_the_page_fits_the_window(page, base_url, width, height):
     wait_for_views(page)
     wait_until_graphs_fit(page, f"{width}×{height}")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # no sideways scrolling
-    for selector in (".share summary", f"#{ids.PRESENT}", f"#{ids.THEME}", f"#{ids.LESSON}"):
+    for selector in (
+        ".share summary",
+        f"#{shell_ids.PRESENT}",
+        f"#{shell_ids.THEME}",
+        f"#{shell_ids.LESSON}",
+    ):
         box = page.locator(selector).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
     sidebar = page.locator(".sidebar").bounding_box()
-    contour = page.locator(f"#{ids.CONTOUR}").bounding_box()
+    contour = page.locator(f"#{explore_ids.CONTOUR}").bounding_box()
     if width < 700:  # a phone: the controls stack above the views, which keep a readable size
         assert sidebar["y"] + sidebar["height"] <= contour["y"] + 1
         assert contour["width"] >= 0.9 * (width - 40) and contour["height"] >= 300
@@ -87,14 +102,14 @@ def test_dark_theme_follows_the_system_and_the_toggle_is_kept(browser, base_url,
     console.attach(page)
     dark = client_config.THEMES["dark"]
     light = client_config.THEMES["light"]
-    font = f"() => document.querySelector('#{ids.LOSS} .js-plotly-plot')._fullLayout.font.color"
+    font = f"() => document.querySelector('#{shell_ids.LOSS} .js-plotly-plot')._fullLayout.font.color"
     page.goto(base_url)
     wait_for_views(page)
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     page.wait_for_function(f"(c) => ({font})() === c", arg=dark["font"], timeout=WAIT_MS)
     background = "() => getComputedStyle(document.body).backgroundColor"
     dark_page = page.evaluate(background)
-    page.click(f"#{ids.THEME}")
+    page.click(f"#{shell_ids.THEME}")
     page.wait_for_function(f"(c) => ({font})() === c", arg=light["font"], timeout=WAIT_MS)
     assert page.evaluate(background) != dark_page
     page.reload()
@@ -109,9 +124,13 @@ def test_reload_keeps_the_setup_and_the_step(app_page):
     app_page.fill(f"#{ids.STEPS}", "120")
     app_page.press(f"#{ids.STEPS}", "Enter")
     app_page.wait_for_function("() => window.descent.player.state().last === 120", timeout=WAIT_MS)
-    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Pause')")
-    app_page.click(f"#{ids.PLAY}")  # pause: the address now holds this step
-    app_page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').innerText.includes('Play')")
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Pause')"
+    )
+    app_page.click(f"#{shell_ids.PLAY}")  # pause: the address now holds this step
+    app_page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
+    )
     step = app_page.evaluate("() => window.descent.player.state().step")
     app_page.wait_for_function("() => window.location.search.startsWith('?state=')", timeout=WAIT_MS)
     length = app_page.evaluate("() => window.history.length")
