@@ -10,7 +10,7 @@ import socket
 import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app.classroom import store as store_module
@@ -44,14 +44,6 @@ def base_url(tmp_path_factory):
         os.environ.pop(store_module.DATABASE_URL_ENV, None)
     else:
         os.environ[store_module.DATABASE_URL_ENV] = previous
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def watched(browser, problems: list):
