@@ -25,11 +25,14 @@ from app.shell.views import VIEWS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
-#: The largest request body accepted; larger ones get a 413 before they are read. The largest real
-#: request, measured: ≈ 1 MB, the compute after 8 runs of 1000 steps with optimizer states (the
-#: browser sends the runs' data back as State); a share link with 8 runs or a maps request is under
-#: 15 KB. A 39 MB body once kept a worker busy for 27 s.
-MAX_REQUEST_BYTES = 2 * 1024 * 1024
+#: The largest request body accepted; larger ones get a 413 before they are read. No callback receives
+#: the runs' data or a figure back from the browser (they trigger on ``shell_ids.RUNS_KEY`` and
+#: recompute from the settings), so the largest real request, measured at the largest settings (8 run
+#: cards with every option and a 50-step schedule, 1000 steps, a 200-character formula), is ≈ 25 KB:
+#: the compute, most of it the cards' control ids; a link opened from the address bar is at most
+#: ``links.MAX_LINK_CHARS``. ``tests/test_http_request_sizes.py`` keeps it 8 times under the limit.
+#: A 39 MB body once kept a worker busy for 27 s.
+MAX_REQUEST_BYTES = 256 * 1024
 
 
 @lru_cache(maxsize=1)

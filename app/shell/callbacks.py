@@ -139,8 +139,9 @@ def _register_share(app) -> None:
         inputs={
             "share": Input(shell_ids.SHARE, "n_clicks"),
             "classroom": Input(shell_ids.CLASSROOM, "value"),
-            # New runs and play / pause: the address bar keeps the setup (assets/page.js)
-            "runs": Input(shell_ids.RUNS_DATA, "data"),
+            # New runs and play / pause: the address bar keeps the setup (assets/page.js). The runs'
+            # small key, not their data: that would send ~1 MB back with every link.
+            "runs": Input(shell_ids.RUNS_KEY, "data"),
             "playing": Input(shell_ids.PLAY, "children"),
         },
         state={

@@ -58,6 +58,7 @@ def _register_compute(app) -> None:
             "compare": Output(compare_ids.COMPARE, "figure"),
             "loss": Output(shell_ids.LOSS, "figure"),
             "data": Output(shell_ids.RUNS_DATA, "data"),
+            "key": Output(shell_ids.RUNS_KEY, "data"),
             "frame_max": Output(shell_ids.FRAME, "max"),
             "status": Output(shell_ids.STATUS, "children"),
             "setup_error": Output(setup_ids.SETUP_ERROR, "children"),
@@ -66,7 +67,8 @@ def _register_compute(app) -> None:
             "lr_plots": Output(RunCard.ids.lr_plot(ALL), "figure"),
         },
         inputs=controls(Input),
-        state={"previous": State(shell_ids.RUNS_DATA, "data"), "present": State(shell_ids.PRESENT, "value")},
+        # The previous runs' small key (their window), never their data: the request stays small.
+        state={"previous": State(shell_ids.RUNS_KEY, "data"), "present": State(shell_ids.PRESENT, "value")},
         prevent_initial_call=True,
     )
     def compute_runs(previous, present, **_):
@@ -74,7 +76,7 @@ def _register_compute(app) -> None:
         changed, else only the run traces."""
         error_ids = [RunCard.run_of(o["id"]) for o in ctx.outputs_grouping["run_errors"]]
         plot_ids = [RunCard.run_of(o["id"]) for o in ctx.outputs_grouping["lr_plots"]]
-        figure_keys = ("surface", "contour", "compare", "loss", "data", "frame_max", "status")
+        figure_keys = ("surface", "contour", "compare", "loss", "data", "key", "frame_max", "status")
         out = dict.fromkeys(figure_keys, no_update)
         out.update(setup_error="", compare_error="", run_errors=[""] * len(error_ids))
         out["lr_plots"] = [no_update] * len(plot_ids)
@@ -191,10 +193,12 @@ def _parse_cards(grouping, errors: dict) -> tuple[list[RunSpec], RunSpec | None]
 
 
 def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool) -> dict:
-    """Whole figures if the surface, the mode or the window changed; else patches of the runs."""
+    """Whole figures if the surface, the mode or the window changed (``previous``: the shown runs'
+    ``RUNS_KEY``); else patches of the runs."""
     triggered = ctx.triggered_prop_ids
     data = figures.runs_data(outcome)
-    same_window = isinstance(previous, dict) and previous.get("window") == data["window"]
+    key = runs_key(data, previous)
+    same_window = isinstance(previous, dict) and previous.get("window") == key["window"]
     whole = (
         outcome.mode == "compare"
         or not same_window
@@ -213,9 +217,17 @@ def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool)
     return {
         **out,
         "data": data,
+        "key": key,
         "frame_max": outcome.steps,
         "status": html.Ul([html.Li(m) for m in messages]) if messages else "",
     }
+
+
+def runs_key(data: dict, previous=None) -> dict:
+    """The ``RUNS_KEY`` of new runs data: its window, and the version after ``previous``'s."""
+    version = previous.get("version") if isinstance(previous, dict) else None
+    version = version + 1 if isinstance(version, int) and 0 <= version < 2**31 else 1
+    return {"window": data["window"], "version": version}
 
 
 def outcome_of(settings: dict) -> outcomes.Outcome:

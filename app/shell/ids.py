@@ -29,7 +29,10 @@ TICKER = "ticker"  # dcc.Interval driving playback
 STEP_LABEL = "step-label"
 
 # Data the browser keeps
-RUNS_DATA = "runs-data"
+RUNS_DATA = "runs-data"  # big (~1 MB at 8 × 1000 steps): read in the browser only, never sent back
+#: Small: the shown runs' window and a version that grows with every compute. What server callbacks
+#: read or fire on instead of ``RUNS_DATA``, so that no request carries the runs back.
+RUNS_KEY = "runs-key"
 PENDING_FRAME = "pending-frame"  # the step a link or lesson opens at (paused), until it is shown
 VIEW_OPTIONS = "view-options"  # {"classroom": bool, "present": bool}
 

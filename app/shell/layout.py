@@ -30,6 +30,7 @@ def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:
                 className="workspace", children=[_sidebar(settings), _views(settings, figures, runs_data)]
             ),
             dcc.Store(id=ids.RUNS_DATA, data=runs_data),
+            dcc.Store(id=ids.RUNS_KEY, data={"window": runs_data.get("window"), "version": 0}),
             dcc.Store(id=ids.PENDING_FRAME, data=None),
             dcc.Store(id=ids.VIEW_OPTIONS, data={"classroom": False}),
             dcc.Store(id=ids.SHARE_QUERY, data=None),
