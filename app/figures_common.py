@@ -9,7 +9,6 @@ ghost. Pure functions: data in, Plotly figures or trace dicts out.
 
 from __future__ import annotations
 
-import math
 from urllib.parse import urlencode
 
 import numpy as np
@@ -57,11 +56,50 @@ def height_range(landscape: Landscape, z: np.ndarray) -> tuple[float, float]:
 
 
 def rounded(values) -> list:
-    """Floats with 6 significant digits as a plain list (None for NaN): small, exact enough to draw."""
-    out = []
-    for v in np.asarray(values, dtype=np.float64).tolist():
-        out.append(float(f"{v:.6g}") if math.isfinite(v) else None)
+    """Floats with 6 significant digits as a plain list (None for NaN): small, exact enough to draw.
+
+    Each value is ``float(f"{v:.6g}")``, computed for the whole array at once (a compute sends tens
+    of thousands of them): v · 10ᵉ rounded to a whole number k, then k / 10ᵉ, which is the double
+    nearest to that decimal since 10ᵉ is exact for |e| ≤ 22 and IEEE division rounds correctly.
+    The few values where that product lands within 10⁻⁶ of a tie, or whose exponent is out of that
+    range, are formatted one by one.
+    """
+    a = np.asarray(values, dtype=np.float64).ravel()
+    finite = np.isfinite(a)
+    nonzero = finite & (a != 0)
+    magnitude = np.zeros(a.shape)
+    magnitude[nonzero] = np.floor(np.log10(np.abs(a[nonzero])))
+    e = _SIGNIFICANT - 1 - magnitude.astype(np.int64)
+    with np.errstate(all="ignore"):  # values out of the exact range overflow here: done one by one
+        k, scale = _scaled(a, e)
+        e = np.where(np.abs(k) >= 10.0**_SIGNIFICANT, e - 1, e)  # log10 was one short
+        k, scale = _scaled(a, e)
+        out = np.where(e >= 0, np.rint(k) / scale, np.rint(k) * scale)
+        near_tie = ~(np.abs(np.abs(k - np.trunc(k)) - 0.5) >= 1e-6)  # NaN (overflow) counts too
+    out = np.where(nonzero, out, np.copysign(0.0, a)).tolist()
+    for i in np.flatnonzero(nonzero & (near_tie | (np.abs(e) > _EXACT_POWERS))).tolist():
+        out[i] = float(f"{a[i]:.6g}")
+    for i in np.flatnonzero(~finite).tolist():
+        out[i] = None
     return out
+
+
+_SIGNIFICANT = 6
+_EXACT_POWERS = 22  # 10**22 is the largest power of ten a double holds exactly
+_POWERS = 10.0 ** np.arange(_EXACT_POWERS + 1)
+
+
+def _scaled(a: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(a · 10ᵉ, 10^|e|)`` with the exact power of ten (clipped to the exact ones)."""
+    scale = _POWERS[np.minimum(np.abs(e), _EXACT_POWERS)]
+    return np.where(e >= 0, a * scale, a / scale), scale
+
+
+def rounded_rows(values) -> list[list]:
+    """``rounded`` of a 2-D array, as a list of its rows (one rounding for the whole array)."""
+    a = np.asarray(values, dtype=np.float64)
+    flat, width = rounded(a), a.shape[1] if a.ndim == 2 else 1
+    return [flat[i : i + width] for i in range(0, len(flat), width)]
 
 
 def display_grid(landscape: Landscape, n: int):

@@ -22,6 +22,7 @@ from app.figures_common import (
     minima_trace,
     path,
     rounded,
+    rounded_rows,
     start_trace,
 )
 from app.model import MAX_RUNS
@@ -160,14 +161,14 @@ def inspector_data(result: RunResult) -> dict:
     """What the step inspector shows for one run, step by step (rounded for the browser)."""
     points = np.asarray(result.points)
     states = {
-        name: [rounded(row) for row in value]
+        name: rounded_rows(value)
         for name, value in (result.states or {}).items()
         if np.any(np.nan_to_num(value))  # a buffer an option leaves unused stays all zero: hide it
     }
     return {
         "label": result.label,
-        "points": [rounded(p) for p in points],
-        "gradients": [rounded(g) for g in np.asarray(result.gradients)],
+        "points": rounded_rows(points),
+        "gradients": rounded_rows(result.gradients),
         "lrs": rounded(result.lrs),
         "losses": rounded(result.losses),
         "states": states,

@@ -177,53 +177,74 @@ def _register_controls(app) -> None:
         return lr, momentum, momentum_name(name) is None, momentum_label(name), None
 
 
-def _register_map(app) -> None:
+def _register_compute(app, tab: str, button: str, outputs: dict, state: dict, compute) -> None:
+    """One tab's Compute callback: ``outputs`` (key -> component id; their ``figure``, ``data`` or
+    ``children``, as ``_PROPS`` says), ``state`` its own controls besides the sidebar's. On the
+    button, or the first time the tab is shown (``done``: the tab's store of that), ``compute(**values)``
+    gives every output, or a ``ValueError`` whose message goes under the tab's controls."""
+
     @app.callback(
-        output={
-            "figure": Output(ids.MAP_GRAPH, "figure"),
-            "timing": Output(ids.MAP_TIMING, "children"),
-            "error": Output(ids.MAP_ERROR, "children"),
-            "meta": Output(ids.MAP_META, "data"),
-        },
-        inputs=_triggers(ids.MAP_COMPUTE),
-        state={
-            **_setup_states(),
+        output={key: Output(target, _PROPS.get(key, "children")) for key, target in outputs.items()},
+        inputs=_triggers(button),
+        state={**_setup_states(), **state},
+        running=[(Output(button, "disabled"), True, False)],
+        prevent_initial_call=True,
+    )
+    def compute_tab(clicks, mode, tab_shown, **values):
+        nothing = dict.fromkeys(outputs, no_update)
+        if _first_visit(tab, mode, tab_shown, values["done"]) is False:
+            return nothing
+        try:
+            return compute(**values)
+        except ValueError as error:
+            return {**nothing, "error": str(error)}
+
+
+#: The property of each output key of ``_register_compute`` (any other key: ``children``).
+_PROPS = {"figure": "figure", "done": "data"}
+
+
+def _timed(work, *args, **kwargs):
+    """``(work(*args, **kwargs), seconds it took)``."""
+    began = time.perf_counter()
+    result = work(*args, **kwargs)
+    return result, time.perf_counter() - began
+
+
+def _register_map(app) -> None:
+    def compute_map(surface, formula, x, y, steps, optimizer, x_param, y_param, grid, metric, done):
+        """The loss of one run per cell (one batched engine call), as a heatmap."""
+        landscape, start, steps = parse_setup(surface, formula, x, y, steps)
+        request = parse_map_request(optimizer, x_param, y_param, grid, metric)
+        name, n, x_param, y_param = (request[k] for k in ("optimizer", "n", "x_param", "y_param"))
+        xs, ys = grid_values(name, x_param, n), grid_values(name, y_param, n)
+        check_time(landscape, [(name, n * n)], steps)
+        metric = request["metric"]
+        result, seconds = _timed(
+            maps.hyperparameter_map, landscape, name, start, steps, x_param, xs, y_param, ys, metric
+        )
+        return {
+            "figure": maps_figures.hyperparameter_map_figure(result),
+            "timing": timing_text(n * n, steps, seconds, where_text(landscape, start)),
+            "error": "",
+            "done": map_meta(result),  # what a click on a cell needs to know
+        }
+
+    _register_compute(
+        app,
+        "map",
+        ids.MAP_COMPUTE,
+        {"figure": ids.MAP_GRAPH, "timing": ids.MAP_TIMING, "error": ids.MAP_ERROR, "done": ids.MAP_META},
+        {
             "optimizer": State(ids.MAP_OPTIMIZER, "value"),
             "x_param": State(ids.MAP_X, "value"),
             "y_param": State(ids.MAP_Y, "value"),
             "grid": State(ids.MAP_GRID, "value"),
             "metric": State(ids.MAP_METRIC, "value"),
-            "meta": State(ids.MAP_META, "data"),
+            "done": State(ids.MAP_META, "data"),
         },
-        running=[(Output(ids.MAP_COMPUTE, "disabled"), True, False)],
-        prevent_initial_call=True,
+        compute_map,
     )
-    def compute_map(
-        clicks, mode, tab, surface, formula, x, y, steps, optimizer, x_param, y_param, grid, metric, meta
-    ):
-        """The loss of one run per cell (one batched engine call), as a heatmap."""
-        nothing = {"figure": no_update, "timing": no_update, "error": no_update, "meta": no_update}
-        if _first_visit("map", mode, tab, meta) is False:
-            return nothing
-        try:
-            landscape, start, steps = parse_setup(surface, formula, x, y, steps)
-            request = parse_map_request(optimizer, x_param, y_param, grid, metric)
-            name, n, x_param, y_param = (request[k] for k in ("optimizer", "n", "x_param", "y_param"))
-            xs, ys = grid_values(name, x_param, n), grid_values(name, y_param, n)
-            check_time(landscape, [(name, n * n)], steps)
-            began = time.perf_counter()
-            result = maps.hyperparameter_map(
-                landscape, name, start, steps, x_param, xs, y_param, ys, request["metric"]
-            )
-            seconds = time.perf_counter() - began
-        except ValueError as error:
-            return {**nothing, "error": str(error)}
-        return {
-            "figure": maps_figures.hyperparameter_map_figure(result),
-            "timing": timing_text(n * n, steps, seconds, where_text(landscape, start)),
-            "error": "",
-            "meta": map_meta(result),
-        }
 
     @app.callback(
         output={
@@ -255,42 +276,14 @@ def _register_map(app) -> None:
 
 
 def _register_basins(app) -> None:
-    @app.callback(
-        output={
-            "figure": Output(ids.BASIN_GRAPH, "figure"),
-            "counts": Output(ids.BASIN_COUNTS, "children"),
-            "timing": Output(ids.BASIN_TIMING, "children"),
-            "error": Output(ids.BASIN_ERROR, "children"),
-            "done": Output(ids.BASIN_DONE, "data"),
-        },
-        inputs=_triggers(ids.BASIN_COMPUTE),
-        state={
-            **_setup_states(),
-            "optimizer": State(ids.BASIN_OPTIMIZER, "value"),
-            "lr": State(ids.BASIN_LR, "value"),
-            "momentum": State(ids.BASIN_MOMENTUM, "value"),
-            "grid": State(ids.BASIN_GRID, "value"),
-            "done": State(ids.BASIN_DONE, "data"),
-        },
-        running=[(Output(ids.BASIN_COMPUTE, "disabled"), True, False)],
-        prevent_initial_call=True,
-    )
-    def compute_basins(clicks, mode, tab, surface, formula, x, y, steps, optimizer, lr, momentum, grid, done):
+    def compute_basins(surface, formula, x, y, steps, optimizer, lr, momentum, grid, done):
         """Which minimum each start of an n × n grid ends at (one batched engine call)."""
-        nothing = dict.fromkeys(("figure", "counts", "timing", "error", "done"), no_update)
-        if _first_visit("basins", mode, tab, done) is False:
-            return nothing
-        try:
-            landscape, _, steps = parse_setup(surface, formula, x, y, steps)
-            name = parse_optimizer(optimizer)
-            hp = basin_hyperparameters(name, lr, momentum)
-            n = parse_grid(grid, BASIN_GRID_RANGE)
-            check_time(landscape, [(name, n * n)], steps, minima=True)
-            began = time.perf_counter()
-            result = maps.basins(landscape, name, steps, n, **hp)
-            seconds = time.perf_counter() - began
-        except ValueError as error:
-            return {**nothing, "error": str(error)}
+        landscape, _, steps = parse_setup(surface, formula, x, y, steps)
+        name = parse_optimizer(optimizer)
+        hp = basin_hyperparameters(name, lr, momentum)
+        n = parse_grid(grid, BASIN_GRID_RANGE)
+        check_time(landscape, [(name, n * n)], steps, minima=True)
+        result, seconds = _timed(maps.basins, landscape, name, steps, n, **hp)
         figure = maps_figures.basin_figure(landscape, result)
         figure.update_layout(showlegend=False)  # the counts beside it are the legend, with numbers
         return {
@@ -301,42 +294,37 @@ def _register_basins(app) -> None:
             "done": True,
         }
 
+    _register_compute(
+        app,
+        "basins",
+        ids.BASIN_COMPUTE,
+        {
+            "figure": ids.BASIN_GRAPH,
+            "counts": ids.BASIN_COUNTS,
+            "timing": ids.BASIN_TIMING,
+            "error": ids.BASIN_ERROR,
+            "done": ids.BASIN_DONE,
+        },
+        {
+            "optimizer": State(ids.BASIN_OPTIMIZER, "value"),
+            "lr": State(ids.BASIN_LR, "value"),
+            "momentum": State(ids.BASIN_MOMENTUM, "value"),
+            "grid": State(ids.BASIN_GRID, "value"),
+            "done": State(ids.BASIN_DONE, "data"),
+        },
+        compute_basins,
+    )
+
 
 def _register_race(app) -> None:
-    @app.callback(
-        output={
-            "figure": Output(ids.RACE_GRAPH, "figure"),
-            "table": Output(ids.RACE_TABLE, "children"),
-            "timing": Output(ids.RACE_TIMING, "children"),
-            "error": Output(ids.RACE_ERROR, "children"),
-            "done": Output(ids.RACE_DONE, "data"),
-        },
-        inputs=_triggers(ids.RACE_COMPUTE),
-        state={
-            **_setup_states(),
-            "names": State(ids.RACE_OPTIMIZERS, "value"),
-            "tol": State(ids.RACE_TOL, "value"),
-            "done": State(ids.RACE_DONE, "data"),
-        },
-        running=[(Output(ids.RACE_COMPUTE, "disabled"), True, False)],
-        prevent_initial_call=True,
-    )
-    def compute_race(clicks, mode, tab, surface, formula, x, y, steps, names, tol, done):
+    def compute_race(surface, formula, x, y, steps, names, tol, done):
         """Tune each optimizer's lr from the start, then race them with it (``fair_comparison``)."""
-        nothing = dict.fromkeys(("figure", "table", "timing", "error", "done"), no_update)
-        if _first_visit("race", mode, tab, done) is False:
-            return nothing
-        try:
-            landscape, start, steps = parse_setup(surface, formula, x, y, steps)
-            names = parse_racers(names)
-            tol = parse_value(tol, "tol")
-            racers = maps.TUNING_POINTS + 1 + maps.RACE_RANDOM_STARTS  # tuning lrs, then the starts
-            check_time(landscape, [(name, racers) for name in names], steps)
-            began = time.perf_counter()
-            result = maps.fair_comparison(landscape, names, start, steps, tol=tol)
-            seconds = time.perf_counter() - began
-        except ValueError as error:
-            return {**nothing, "error": str(error)}
+        landscape, start, steps = parse_setup(surface, formula, x, y, steps)
+        names = parse_racers(names)
+        tol = parse_value(tol, "tol")
+        racers = maps.TUNING_POINTS + 1 + maps.RACE_RANDOM_STARTS  # tuning lrs, then the starts
+        check_time(landscape, [(name, racers) for name in names], steps)
+        result, seconds = _timed(maps.fair_comparison, landscape, names, start, steps, tol=tol)
         runs = sum(len(t.lrs) for t in result.tunings) + len(result.race.starts) * len(names)
         return {
             "figure": maps_figures.tuning_figure(result.tunings),
@@ -345,3 +333,22 @@ def _register_race(app) -> None:
             "error": "",
             "done": True,
         }
+
+    _register_compute(
+        app,
+        "race",
+        ids.RACE_COMPUTE,
+        {
+            "figure": ids.RACE_GRAPH,
+            "table": ids.RACE_TABLE,
+            "timing": ids.RACE_TIMING,
+            "error": ids.RACE_ERROR,
+            "done": ids.RACE_DONE,
+        },
+        {
+            "names": State(ids.RACE_OPTIMIZERS, "value"),
+            "tol": State(ids.RACE_TOL, "value"),
+            "done": State(ids.RACE_DONE, "data"),
+        },
+        compute_race,
+    )
