@@ -14,10 +14,12 @@ HTTP on 127.0.0.1 only:
    from the refusal's "at most N steps fit"). Only the students' requests are counted.
 
 A student's request is what the browser sends after a change of the learning rate box and the
-steps: the compute callback (``bench.dash_client``). Each student has its own number of steps
-(100 + 5·index) and each request its own learning rate, so every answer can be checked to be that
-request's own: the scrubber's max and the runs data's steps must be the student's steps, and the
-loss chart's legend must name the request's learning rate. Anything else counts as cross-talk.
+steps: the compute callback (``bench.dash_client``), built once per student as the browser holds
+its page, with the two values changed per request. Each student has its own number of steps
+(150 + index: around the page's default of 200) and each request its own learning rate, so every
+answer can be checked to be that request's own: the scrubber's max and the runs data's steps must be
+the student's steps, and the loss chart's legend must name the request's learning rate. Anything
+else counts as cross-talk; an answer without runs (a refusal) counts as an error, with its message.
 
 Targets: p95 ≤ 300 ms in the class, p95 ≤ 500 ms with the heavy users, 0 errors, 0 cross-talk. The
 script prints PASS or FAIL per target and exits 1 only when something is broken (an error or
@@ -60,7 +62,7 @@ from app.model import (  # noqa: E402
     format_number,
 )
 from app.shell import ids as shell_ids  # noqa: E402
-from bench.dash_client import DashClient  # noqa: E402
+from bench.dash_client import DashClient, stringify_id  # noqa: E402
 
 TARGET_P95_S = 0.300  # the class
 TARGET_HEAVY_P95_S = 0.500  # the class while two users send the heaviest requests
@@ -71,6 +73,7 @@ LR = RunCard.ids.hp(0, "lr")
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 PAUSE_S = (1.0, 2.0)
+FIRST_STEPS = 150  # student i computes 150 + i steps: unique, and around the default 200 for a class
 SETTINGS = f"{shell_ids.NOTICE}.children"
 SLOW_FORMULA = "cosh(sinh(sqrt((tanh(exp(tanh(x^x))))^(-1)))^(1/2)) + {k}"
 
@@ -177,13 +180,21 @@ class User:
 
     @property
     def steps(self) -> int:
-        return 100 + 5 * self.index
+        return FIRST_STEPS + self.index
 
     def lr(self, j: int) -> float:
         return round(1e-3 * (1 + (self.index * self.requests + j) / 1000), 9)
 
     def changes(self, j: int) -> list:
         return [(LR, "value", self.lr(j)), (ids.STEPS, "value", self.steps)]
+
+
+def refusal(response: dict) -> str | None:
+    """The messages of an answer that computed nothing (a refused request), else ``None``."""
+    if shell_ids.FRAME in response:
+        return None
+    messages = [p.get("children") for p in response.values() if isinstance(p, dict) and p.get("children")]
+    return "no runs in the answer: " + "; ".join(map(str, messages))[:200]
 
 
 def check(user: User, j: int, response: dict) -> str | None:
@@ -198,12 +209,33 @@ def check(user: User, j: int, response: dict) -> str | None:
     return None
 
 
-def send(client: DashClient, user: User, j: int, deadline: float) -> None:
+class Request:
+    """A student's compute request, built once (as the page holds it); ``body(j)`` sets request
+    ``j``'s learning rate and the steps in place, without rebuilding it from the whole layout."""
+
+    def __init__(self, client: DashClient, user: User):
+        self.user = user
+        self.template = client.body(COMPUTE, user.changes(0))
+        self.items = {}
+        for group in self.template["inputs"]:
+            for item in group if isinstance(group, list) else [group]:
+                for component, prop, _ in user.changes(0):
+                    if item["id"] == component and item["property"] == prop:
+                        self.items[stringify_id(component), prop] = item
+        assert len(self.items) == len(user.changes(0)), "every changed prop is an input of the compute"
+
+    def body(self, j: int) -> dict:
+        for component, prop, value in self.user.changes(j):
+            self.items[stringify_id(component), prop]["value"] = value
+        return self.template
+
+
+def send(client: DashClient, user: User, j: int, deadline: float, request: Request | None = None) -> None:
     if time.perf_counter() > deadline:
         user.errors.append("not sent: the time limit was reached")
         return
     try:
-        reply = client.call(COMPUTE, user.changes(j))
+        reply = client.update(request.body(j)) if request else client.call(COMPUTE, user.changes(j))
     except (OSError, ValueError) as error:  # refused, reset, timed out, or an unreadable answer
         user.errors.append(f"{type(error).__name__}: {error}")
         client.close()
@@ -211,6 +243,10 @@ def send(client: DashClient, user: User, j: int, deadline: float) -> None:
     user.times.append(reply.seconds)
     if reply.status != 200:
         user.errors.append(f"HTTP {reply.status}: {reply.text(200)}")
+        return
+    refused = refusal(reply.response)
+    if refused:
+        user.errors.append(f"user {user.index} request {j}: {refused}")
         return
     problem = check(user, j, reply.response)
     if problem:
@@ -225,6 +261,7 @@ def run_user(
     rng = np.random.default_rng(user.index)
     client = DashClient(url, timeout=REQUEST_TIMEOUT_S)
     client.page, client.deps = page
+    request = Request(client, user)
     try:
         if pause:
             time.sleep(rng.uniform(0, PAUSE_S[1]))  # students do not all start in the same instant
@@ -233,7 +270,7 @@ def run_user(
                 break
             if pause and j:
                 time.sleep(rng.uniform(*PAUSE_S))
-            send(client, user, j, deadline)
+            send(client, user, j, deadline, request)
     finally:
         client.close()
 
@@ -371,7 +408,7 @@ def main() -> int:
     args = parser.parse_args()
     if not (1 <= args.students <= 150 and 1 <= args.seconds <= 120 and 0 <= args.heavy <= 4):
         parser.error("1 ≤ students ≤ 150, 1 ≤ seconds ≤ 120, 0 ≤ heavy ≤ 4")
-    assert 100 + 5 * (args.students - 1) <= MAX_STEPS
+    assert FIRST_STEPS + args.students - 1 <= MAX_STEPS
     requests = int(args.seconds / PAUSE_S[0]) + 2  # the most a student can send in a phase
     deadline = time.perf_counter() + 3 * args.seconds + 120  # nothing is sent after this
 

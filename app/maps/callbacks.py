@@ -177,8 +177,8 @@ def _register_controls(app) -> None:
         return lr, momentum, momentum_name(name) is None, momentum_label(name), None
 
 
-def _register_compute(app, tab: str, button: str, outputs: dict, state: dict, compute) -> None:
-    """One tab's Compute callback: ``outputs`` (key -> component id; their ``figure``, ``data`` or
+def _register_compute(app, name: str, button: str, outputs: dict, state: dict, compute) -> None:
+    """Tab ``name``'s Compute callback: ``outputs`` (key -> component id; their ``figure``, ``data`` or
     ``children``, as ``_PROPS`` says), ``state`` its own controls besides the sidebar's. On the
     button, or the first time the tab is shown (``done``: the tab's store of that), ``compute(**values)``
     gives every output, or a ``ValueError`` whose message goes under the tab's controls."""
@@ -190,9 +190,9 @@ def _register_compute(app, tab: str, button: str, outputs: dict, state: dict, co
         running=[(Output(button, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def compute_tab(clicks, mode, tab_shown, **values):
+    def compute_tab(clicks, mode, tab, **values):  # keywords: the keys of ``_triggers``
         nothing = dict.fromkeys(outputs, no_update)
-        if _first_visit(tab, mode, tab_shown, values["done"]) is False:
+        if _first_visit(name, mode, tab, values["done"]) is False:
             return nothing
         try:
             return compute(**values)
