@@ -19,7 +19,15 @@ from app import ids, links
 from app.explore import ids as explore_ids
 from app.main import create_app
 from app.model import default_settings
-from bench.dash_client import WILDCARDS, DashClient, Page, callback_body, parse_id, stringify_id
+from bench.dash_client import (
+    WILDCARDS,
+    DashClient,
+    Page,
+    callback_body,
+    parse_id,
+    split_outputs,
+    stringify_id,
+)
 
 HUGE = 10**400  # a 401-digit integer: float() of it raises OverflowError
 SCALARS = st.one_of(
@@ -130,23 +138,61 @@ def client() -> DashClient:
 
 def fuzzable(client: DashClient) -> list[tuple[dict, int, str, object, str]]:
     """``(dep, trigger index, kind, concrete id, property)`` for every server callback and each of its
-    inputs and state that the first page holds (pattern-matching ones by their concrete ids)."""
+    inputs and state that the first page holds (pattern-matching ones by their concrete ids; a MATCH
+    callback as its first component fires it)."""
     page = client.page
     out = []
     for dep in client.deps:
         if dep.get("clientside_function"):
             continue
+        dep = for_component(dep, page)
         for kind in ("inputs", "state"):
             for spec in dep.get(kind, []):
                 pattern = parse_id(spec["id"])
                 wild = isinstance(pattern, dict) and any(
                     isinstance(v, list) and v and v[0] in WILDCARDS for v in pattern.values()
                 )
-                if wild and any(v[0] != "ALL" for v in pattern.values() if isinstance(v, list) and v):
-                    continue  # MATCH callbacks are fired by their own component: covered via ALL ones
                 for concrete in page.matching(pattern) if wild or stringify_id(pattern) in page.props else []:
                     out.append((dep, kind, concrete, spec["property"]))
     return out
+
+
+def for_component(dep: dict, page: Page) -> dict:
+    """``dep`` with its MATCH wildcard replaced by the value of the first component it matches, as
+    that component's change fires it (``dep`` itself if it has none)."""
+    text = json.dumps(dep)
+    if '[\\"MATCH\\"]' not in text:
+        return dep
+    pattern = next(parse_id(s["id"]) for s in dep["inputs"] if "MATCH" in s["id"])
+    key = next(k for k, v in pattern.items() if v == ["MATCH"])
+    found = page.matching({k: ["ALL"] if v == ["MATCH"] else v for k, v in pattern.items()})
+    value = json.dumps(json.dumps(found[0][key]))[1:-1]  # the value as it reads inside an id string
+    return {**json.loads(text.replace('[\\"MATCH\\"]', value)), "original": dep}
+
+
+def _matched(component_id) -> bool:
+    """A MATCH pattern (no ALL): dash-renderer sends its one component, not a list."""
+    values = parse_id(component_id).values() if component_id.startswith("{") else []
+    return ["MATCH"] in values and not any(v in (["ALL"], ["ALLSMALLER"]) for v in values)
+
+
+def request_body(dep: dict, page: Page, changed, values=()) -> dict:
+    """``callback_body`` of a dependency, also of one from ``for_component``: that request names the
+    callback by its registered pattern, and sends each MATCH item as one object."""
+    body = callback_body(dep, page, changed, values)
+    original = dep.get("original")
+    if original is None:
+        return body
+    body["output"] = original["output"]
+    for key in ("inputs", "state"):
+        for i, spec in enumerate(original.get(key, [])):
+            body[key][i] = body[key][i][0] if _matched(spec["id"]) else body[key][i]
+    outputs = [stringify_id(i) for i, _ in split_outputs(original["output"])]
+    if len(outputs) == 1:
+        body["outputs"] = body["outputs"][0] if _matched(outputs[0]) else body["outputs"]
+    else:
+        body["outputs"] = [o[0] if _matched(i) else o for i, o in zip(outputs, body["outputs"], strict=True)]
+    return body
 
 
 def fire(client: DashClient, dep: dict, kind: str, concrete, prop: str, value) -> tuple[int, str]:
@@ -162,7 +208,7 @@ def fire(client: DashClient, dep: dict, kind: str, concrete, prop: str, value) -
         changed = [(trigger[0], first["property"], 1 if first["property"] == "n_clicks" else current)]
         values = [(concrete, prop, value)]
     try:
-        body = callback_body(dep, page, changed, values)
+        body = request_body(dep, page, changed, values)
     except ValueError:  # a MATCH output: only its own component can fire it
         return 204, ""
     reply = client.update(json.dumps(body, allow_nan=True))
@@ -177,6 +223,8 @@ def targets(client):
         "Maps included"
     )
     assert any("race-graph" in o for o in outputs)
+    assert any("net-boundary" in o for o in outputs), "the Networks view included"
+    assert any("schedule-options" in o for o in outputs), "MATCH callbacks included (run cards)"
     return found
 
 
@@ -288,7 +336,7 @@ def test_callback_requests_of_the_wrong_shape_are_4xx_or_answered_never_500(clie
     trigger = page.matching(parse_id(first["id"]))
     changed = [(trigger[0], first["property"], 1)] if trigger else []
     try:
-        body = callback_body(dep, page, changed)
+        body = request_body(dep, page, changed)
     except ValueError:
         return
     broken = mutate(body, data)

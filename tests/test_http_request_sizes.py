@@ -11,6 +11,7 @@ import copy
 import json
 
 import pytest
+from test_fuzz_requests import for_component, request_body
 
 import optimizers
 from app import ids
@@ -23,7 +24,7 @@ from app.maps.settings import MAP_GRID_RANGE
 from app.model import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec, default_settings
 from app.networks import ids as networks_ids
 from app.shell import ids as shell_ids
-from bench.dash_client import DashClient, Page, callback_body, parse_id
+from bench.dash_client import DashClient, Page, parse_id
 from landscapes.formula import MAX_LENGTH as FORMULA_LENGTH
 
 #: Props that hold data the server sent: none of them may come back in a request.
@@ -112,30 +113,18 @@ def largest(client) -> Page:
     return page
 
 
-def concrete(dep: dict, page: Page) -> dict:
-    """``dep`` with its MATCH wildcard replaced by the first card's run (as that card fires it)."""
-    text = json.dumps(dep)
-    if '[\\"MATCH\\"]' not in text:
-        return dep
-    pattern = next(parse_id(s["id"]) for s in dep["inputs"] if "MATCH" in s["id"])
-    key = next(k for k, v in pattern.items() if v == ["MATCH"])
-    found = page.matching({k: ["ALL"] if v == ["MATCH"] else v for k, v in pattern.items()})
-    value = json.dumps(json.dumps(found[0][key]))[1:-1]  # the value as it reads inside an id string
-    return json.loads(text.replace('[\\"MATCH\\"]', value))
-
-
 def requests(client: DashClient, page: Page) -> list[tuple[str, str, bytes]]:
     """``(callback output, trigger, body)`` for every server callback and each input as trigger."""
     out = []
     for dep in client.deps:
         if dep.get("clientside_function"):
             continue
-        dep = concrete(dep, page)
+        dep = for_component(dep, page)
         for spec in dep["inputs"]:
             pattern = parse_id(spec["id"])
             for cid in page.matching(pattern)[:1] if isinstance(pattern, dict) else [pattern]:
                 value = page.value(cid, spec["property"])[1]
-                body = callback_body(dep, page, [(cid, spec["property"], value)])
+                body = request_body(dep, page, [(cid, spec["property"], value)])
                 out.append((dep["output"], f"{spec['id']}.{spec['property']}", json.dumps(body).encode()))
     return out
 
