@@ -11,10 +11,11 @@ import json
 import re
 
 from app import ids
-from app.components.run_card import RunCard
+from app.components.controls import GRAPH_CONFIG
 from app.explore import ids as explore_ids
 from app.figures_common import FONT, LEGEND_SIZE, PRESENT_FONT
 from app.shell import ids as shell_ids
+from app.shell.views import VIEWS
 
 CONFIG_ELEMENT = "descent-config"
 #: Dash's bundles of components the page never uses (Markdown, date pickers, uploads, code
@@ -76,10 +77,11 @@ def client_config() -> dict:
             "theme": shell_ids.THEME,
             "classroom": shell_ids.CLASSROOM,
         },
-        #: pattern-matching id types the scripts recognise in a callback's trigger
-        "types": {"lrSlider": RunCard.ids.lr_slider(0)["subcomponent"]},
+        #: the views' modes, in the mode switch's order (the page's root class is "mode-" + one)
+        "modes": [view.MODE for view in VIEWS],
         #: figure name (as in runs-data "views") -> graph component id
         "graphs": dict(shell_ids.GRAPHS),
+        "graphConfig": GRAPH_CONFIG,
         "fonts": {"normal": {"font": FONT["size"], "legend": LEGEND_SIZE}, "present": dict(PRESENT_FONT)},
         "themes": THEMES,
         "player": {

@@ -164,24 +164,10 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     descent: {
-      /* Learning-rate slider (log10) and exact number box stay in step. */
-      syncLearningRate: function (position, lr) {
-        const list = (window.dash_clientside.callback_context || {}).triggered || [];
-        if (list.some((t) => (t.prop_id || "").includes(JSON.stringify(descent.config().types.lrSlider)))) {
-          if (typeof position !== "number") {
-            return [noUpdate(), noUpdate()];
-          }
-          return [noUpdate(), Number(Math.pow(10, position).toPrecision(3))];
-        }
-        if (typeof lr !== "number" || !(lr > 0) || !isFinite(lr)) {
-          return [noUpdate(), noUpdate()];
-        }
-        return [Math.round(Math.log10(lr) * 100) / 100, noUpdate()];
-      },
-
       /* Page classes: the mode, projector mode (large type), classroom (controls hidden). */
       rootClass: function (mode, present, view) {
-        const classes = ["mode-" + (mode === "compare" || mode === "maps" ? mode : "explore")];
+        const modes = descent.config().modes;
+        const classes = ["mode-" + (modes.includes(mode) ? mode : modes[0])];
         if (Array.isArray(present) && present.length > 0) {
           classes.push("present");
         }
@@ -240,15 +226,15 @@
       /* The speed menu's value is steps per second; the player reads it (no timer to set). */
       speed: function (stepsPerSecond) {
         descent.player.setSpeed(stepsPerSecond);
-        return noUpdate();
+        return typeof stepsPerSecond === "number" ? "Speed: " + stepsPerSecond + " steps per second" : noUpdate();
       },
 
       /*
        * Play / pause, step buttons, reset, and new runs (which play from step 0, or open paused at the
-       * step of a link or lesson). Returns the scrubber's value, the (always idle) ticker, the play
-       * button's label and the pending step. The player draws; nothing here runs per frame.
+       * step of a link or lesson). Returns the scrubber's value, the play button's label and the
+       * pending step. The player draws; nothing here runs per frame.
        */
-      playback: function (play, tick, back, forward, reset, data, frame, last, paused, speed, pending) {
+      playback: function (play, back, forward, reset, data, pending) {
         const player = descent.player;
         const list = (window.dash_clientside.callback_context || {}).triggered || [];
         const initial = list.length === 0 || list.every((t) => t.prop_id === ".");
@@ -270,9 +256,9 @@
           player.pause();
           player.seek(0);
         } else {
-          return [noUpdate(), true, noUpdate(), noUpdate()];
+          return [noUpdate(), noUpdate(), noUpdate()];
         }
-        return [player.step(), true, player.playLabel(), done];
+        return [player.step(), player.playLabel(), done];
       },
 
       /* The step label and the inspector for the player's step; a dragged scrubber moves the player. */

@@ -51,6 +51,20 @@
     );
   }
 
+  /*
+   * The server draws the 3D view at the screen's resolution for a pixel ratio of 1 (cheap on software
+   * WebGL); a sharper screen gets its own ratio (up to 2, Plotly's default), once: Plotly re-creates
+   * the scene when the config changes.
+   */
+  function sharpen(gd) {
+    const ratio = Math.min(Math.round(window.devicePixelRatio || 1), 2);
+    const config = descent.config().graphConfig;
+    if (ratio > config.plotGlPixelRatio && gd._context && gd._context.plotGlPixelRatio !== ratio && window.dash_clientside) {
+      const id = descent.config().graphs.surface;
+      window.dash_clientside.set_props(id, { config: Object.assign({}, config, { plotGlPixelRatio: ratio }) });
+    }
+  }
+
   descent.surface = {
     /* Ask for step k of the player's runs on the 3D view (if the current mode shows it). */
     draw: function (player, k) {
@@ -62,6 +76,7 @@
       if (!gd.descentHooked && gd.on) {
         // A new figure (new runs, projector fonts) comes with empty balls: draw the step again.
         gd.descentHooked = true;
+        sharpen(gd);
         gd.on("plotly_afterplot", () => {
           const first = draw.data && draw.data.views && draw.data.views.surface && draw.data.views.surface[0];
           const ball = first && gd.data && gd.data[first[2]];

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from app import client_config
+from app import ids as setup_ids
 from app.figures_common import enlarge
 from app.main import create_app, initial_page
 from app.shell import ids as shell_ids
@@ -33,10 +34,11 @@ def test_every_id_the_scripts_read_is_an_id_of_the_layout():
     assert config["graphs"] == shell_ids.GRAPHS
 
 
-def test_the_pattern_types_the_scripts_match_are_the_layouts():
-    ids = [json.loads(i) for i in layout_ids() if i.startswith("{")]
-    types = {i.get("type") for i in ids} | {i.get("subcomponent") for i in ids}  # All-in-One ids too
-    assert set(client_config.client_config()["types"].values()) <= types
+def test_the_modes_are_the_mode_switchs():
+    """The root class names the mode for every view of the registry (none typed in the scripts)."""
+    page = initial_page()
+    switch = next(c for c in page._traverse() if getattr(c, "id", None) == setup_ids.MODE)
+    assert client_config.client_config()["modes"] == [option["value"] for option in switch.options]
 
 
 def test_the_scripts_type_no_component_id():

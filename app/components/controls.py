@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
+#: ``plotGlPixelRatio`` 1 (Plotly's default is 2): a 3D view at twice the screen's resolution has four
+#: times the pixels to draw and composite, which on software WebGL (a school PC, a VM) slowed every
+#: frame of the whole page to a third (bench/frames.py). Screens of a higher pixel ratio get 2 in the
+#: browser (assets/surface.js).
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False, "plotGlPixelRatio": 1}
 
 
 def number(component_id, value, class_name="number-input", placeholder="", debounce=0.6) -> dcc.Input:

@@ -284,25 +284,19 @@ def _register_browser(app) -> None:
     )
     app.clientside_callback(
         ClientsideFunction("descent", "speed"),
-        Output(shell_ids.TICKER, "interval"),
+        Output(shell_ids.SPEED, "title"),
         Input(shell_ids.SPEED, "value"),
     )
     app.clientside_callback(
         ClientsideFunction("descent", "playback"),
         Output(shell_ids.FRAME, "value"),
-        Output(shell_ids.TICKER, "disabled"),
         Output(shell_ids.PLAY, "children"),
         Output(shell_ids.PENDING_FRAME, "data", allow_duplicate=True),
         Input(shell_ids.PLAY, "n_clicks"),
-        Input(shell_ids.TICKER, "n_intervals"),
         Input(shell_ids.BACK, "n_clicks"),
         Input(shell_ids.FORWARD, "n_clicks"),
         Input(shell_ids.RESET, "n_clicks"),
         Input(shell_ids.RUNS_DATA, "data"),
-        State(shell_ids.FRAME, "value"),
-        State(shell_ids.FRAME, "max"),
-        State(shell_ids.TICKER, "disabled"),
-        State(shell_ids.SPEED, "value"),
         State(shell_ids.PENDING_FRAME, "data"),
         prevent_initial_call="initial_duplicate",
     )

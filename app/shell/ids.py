@@ -25,7 +25,6 @@ FORWARD = "step-forward"
 RESET = "reset"
 FRAME = "frame"  # the scrubber: its value is the current step
 SPEED = "speed"
-TICKER = "ticker"  # dcc.Interval driving playback
 STEP_LABEL = "step-label"
 
 # Data the browser keeps

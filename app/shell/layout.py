@@ -34,7 +34,6 @@ def page(settings: dict, figures: dict, runs_data: dict) -> html.Div:
             dcc.Store(id=ids.PENDING_FRAME, data=None),
             dcc.Store(id=ids.VIEW_OPTIONS, data={"classroom": False}),
             dcc.Store(id=ids.SHARE_QUERY, data=None),
-            dcc.Interval(id=ids.TICKER, interval=33, disabled=True),
         ],
     )
 
