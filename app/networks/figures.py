@@ -26,9 +26,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.figures_common import FONT, on_white, rounded
+from app.components.run_card import lr_plot_figure
+from app.figures_common import FONT, PRESENT_FONT, enlarge, on_white, rounded
 from app.model import PALETTE, format_number
 from app.networks.training import Plane, Training
+from app.runs import RunResult
 
 CLASS_COLORS = ("#2458c8", "#d9482b")  # class 0 blue, class 1 red, on the shading's light ends
 #: P(class 1) from 0 (light blue) through ½ (white) to 1 (light red): the points stay readable on it.
@@ -50,6 +52,26 @@ def run_color(i: int) -> str:
 
 def lr_label(lr: float) -> str:
     return f"lr {format_number(lr)}"
+
+
+#: The figures' titles and panel titles: this much larger than their text, in points (here, in
+#: projector mode: ``presented``, and in assets/networks.js when the projector switch flips).
+TITLE_GAIN = {"title": 0, "annotations": -1}
+
+
+def presented(fig: go.Figure) -> go.Figure:
+    """``fig`` in projector-sized type: the text as ``enlarge`` makes it, titles and panel titles
+    ``TITLE_GAIN`` from it (the figures give them their own sizes)."""
+    enlarge(fig)
+    size = PRESENT_FONT["font"]
+    if fig.layout.title.text:
+        fig.update_layout(title_font_size=size + TITLE_GAIN["title"])
+    fig.update_annotations(font_size=size + TITLE_GAIN["annotations"])
+    return fig
+
+
+def _title(text: str) -> dict:
+    return {"text": text, "font": {"size": FONT["size"] + TITLE_GAIN["title"]}, "x": 0.01, "y": 0.98}
 
 
 def _layout(fig: go.Figure, **extra) -> go.Figure:
@@ -100,7 +122,7 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
             fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
     else:
         fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
-    fig.update_annotations(font={"size": 14})
+    fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
     return _layout(
         fig,
         margin=dict(l=36, r=8, t=52, b=28),
@@ -273,7 +295,7 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
     return _layout(
         fig,
         margin=dict(l=60, r=12, t=36, b=44),
-        title={"text": "Loss: train ——, test - - -", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title=_title("Loss: train ——, test - - -"),
         xaxis=dict(title="step", gridcolor=GRID_COLOR, zeroline=False, range=[0, max(steps[-1], 1)]),
         yaxis=dict(
             title="loss (log)" if log else "loss",
@@ -372,7 +394,7 @@ def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
         fig,
         margin=dict(l=60, r=8, t=34, b=48),
         showlegend=False,
-        title={"text": plane_title(plane), "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title=_title(plane_title(plane)),
         xaxis=dict(
             title=x_title, range=[float(plane.xs[0]), float(plane.xs[-1])], showgrid=False, zeroline=False
         ),
@@ -432,7 +454,7 @@ def interpolation_figure(training: Training) -> go.Figure:
         fig,
         margin=dict(l=60, r=12, t=34, b=44),
         showlegend=False,
-        title={"text": "From the initial to the final weights", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title=_title("From the initial to the final weights"),
         xaxis=dict(title="t in (1 − t)·w₀ + t·w₁", gridcolor=GRID_COLOR, zeroline=False),
         yaxis=dict(title="loss (log)", type="log", gridcolor=GRID_COLOR, exponentformat="power"),
     )
@@ -609,6 +631,23 @@ def recommender_figure(recommender, params) -> go.Figure:
     fig.update_xaxes(title="item", showgrid=False, zeroline=False, dtick=1)
     fig.update_yaxes(title="user", showgrid=False, zeroline=False, autorange="reversed", dtick=1)
     return _layout(fig, margin=dict(l=50, r=10, t=40, b=44), showlegend=False)
+
+
+def lr_figure(training: Training) -> go.Figure:
+    """The run card's learning-rate-vs-step plot: each network's schedule as the engine applied it."""
+    lrs = np.asarray(training.trajectory.lrs, dtype=float)  # (K, steps)
+    fig = lr_plot_figure(_schedule_run(training, 0, lrs))
+    for i in range(1, lrs.shape[0]):
+        fig.add_trace(lr_plot_figure(_schedule_run(training, i, lrs)).data[0])
+    return fig.update_yaxes(type="log")
+
+
+def _schedule_run(training: Training, i: int, lrs: np.ndarray) -> RunResult:
+    trajectory = training.trajectory
+    return RunResult(
+        label=lr_label(training.setup.lrs[i]), color=run_color(i), points=trajectory.points[i],
+        losses=trajectory.losses[i], diverged_at=int(trajectory.diverged_at[i]), message="", lrs=lrs[i],
+    )  # fmt: skip
 
 
 def no_plane() -> go.Figure:
