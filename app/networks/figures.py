@@ -158,27 +158,7 @@ def _class_panel(training: Training, i: int, frame: int) -> list[go.BaseTraceTyp
     xs, ys, p = training.grid
     net = training.network
     z = p[i, frame].astype(np.float32)
-    shading = go.Heatmap(
-        x=rounded(xs),
-        y=rounded(ys),
-        z=_rows(z),
-        zmin=0.0,
-        zmax=1.0,
-        colorscale=SHADING,
-        showscale=False,
-        hovertemplate="(%{x:.2f}, %{y:.2f})<br>P(class 1) %{z:.2f}<extra></extra>",
-    )
-    boundary = go.Contour(
-        x=rounded(xs),
-        y=rounded(ys),
-        z=_rows(z),
-        contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
-        line={"color": "#1d2433", "width": 2.5},
-        showscale=False,
-        hoverinfo="skip",
-        name="p = ½",
-    )
-    traces = [shading, boundary]
+    traces = probability_traces(xs, ys, z)
     for inputs, targets, test in (
         (net.inputs, net.targets, False),
         (net.test_inputs, net.test_targets, True),
@@ -187,6 +167,20 @@ def _class_panel(training: Training, i: int, frame: int) -> list[go.BaseTraceTyp
             pts = inputs[targets == label]
             traces.append(_points(pts, label, test))
     return traces
+
+
+def probability_traces(xs, ys, p: np.ndarray) -> list[go.BaseTraceType]:
+    """P(class 1) ``p (len(ys), len(xs))`` as shading, and the decision boundary p = ½ over it."""
+    z = _rows(p)
+    shading = go.Heatmap(
+        x=rounded(xs), y=rounded(ys), z=z, zmin=0.0, zmax=1.0, colorscale=SHADING, showscale=False,
+        hovertemplate="(%{x:.2f}, %{y:.2f})<br>P(class 1) %{z:.2f}<extra></extra>",
+    )  # fmt: skip
+    boundary = go.Contour(
+        x=rounded(xs), y=rounded(ys), z=z, contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
+        line={"color": "#1d2433", "width": 2.5}, showscale=False, hoverinfo="skip", name="p = ½",
+    )  # fmt: skip
+    return [shading, boundary]
 
 
 def _rows(z: np.ndarray) -> list[list]:
@@ -201,40 +195,26 @@ def _points(pts: np.ndarray, label: int, test: bool) -> go.Scatter:
         else {"symbol": "circle", "size": 7, "color": color, "line": {"color": "#ffffff", "width": 0.8}}
     )
     kind = "test" if test else "train"
-    return go.Scatter(
-        x=rounded(pts[:, 0]),
-        y=rounded(pts[:, 1]),
-        mode="markers",
-        marker=marker,
-        name=f"class {label} ({kind})",
-        hovertemplate=f"class {label}, {kind}<extra></extra>",
-    )
+    return _markers(pts[:, 0], pts[:, 1], f"class {label} ({kind})", marker, f"class {label}, {kind}")
+
+
+def _markers(x, y, name: str, marker: dict, hover: str | None = None) -> go.Scatter:
+    """Points with ``marker``; ``hover`` their hover text (``None``: no hover)."""
+    hovering = {"hovertemplate": f"{hover}<extra></extra>"} if hover else {"hoverinfo": "skip"}
+    return go.Scatter(x=rounded(x), y=rounded(y), mode="markers", name=name, marker=marker, **hovering)
 
 
 def _curve_panel(training: Training, i: int, frame: int) -> list[go.Scatter]:
     xs, fit = training.grid
     net = training.network
     return [
-        go.Scatter(
-            x=rounded(net.inputs[:, 0]),
-            y=rounded(net.targets),
-            mode="markers",
-            name="train",
-            marker={"size": 6, "color": "#5a6478"},
-            hovertemplate="train<extra></extra>",
-        ),
-        go.Scatter(
-            x=rounded(net.test_inputs[:, 0]),
-            y=rounded(net.test_targets),
-            mode="markers",
-            name="test",
-            marker={
-                "symbol": "diamond",
-                "size": 8,
-                "color": "#ffffff",
-                "line": {"color": "#5a6478", "width": 2},
-            },
-            hovertemplate="test<extra></extra>",
+        _markers(net.inputs[:, 0], net.targets, "train", {"size": 6, "color": "#5a6478"}, "train"),
+        _markers(
+            net.test_inputs[:, 0],
+            net.test_targets,
+            "test",
+            {"symbol": "diamond", "size": 8, "color": "#ffffff", "line": {"color": "#5a6478", "width": 2}},
+            "test",
         ),
         go.Scatter(
             x=rounded(xs),
@@ -359,34 +339,25 @@ def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
                 line={"color": "#ffffff", "width": 3},
                 hoverinfo="skip",
             ),
-            go.Scatter(
-                x=rounded(path[:1, 0]),
-                y=rounded(path[:1, 1]),
-                mode="markers",
-                name="start",
-                marker={"symbol": "circle-open", "size": 13, "color": "#ffffff", "line": {"width": 3}},
-                hovertemplate="initial weights<extra></extra>",
+            _markers(
+                path[:1, 0],
+                path[:1, 1],
+                "start",
+                {"symbol": "circle-open", "size": 13, "color": "#ffffff", "line": {"width": 3}},
+                "initial weights",
             ),
-            go.Scatter(
-                x=rounded(path[-1:, 0]),
-                y=rounded(path[-1:, 1]),
-                mode="markers",
-                name="final",
-                marker={
-                    "symbol": "star",
-                    "size": 16,
-                    "color": "#ffe600",
-                    "line": {"color": "#111111", "width": 1},
-                },
-                hovertemplate="final weights<extra></extra>",
+            _markers(
+                path[-1:, 0],
+                path[-1:, 1],
+                "final",
+                {"symbol": "star", "size": 16, "color": "#ffe600", "line": {"color": "#111111", "width": 1}},
+                "final weights",
             ),
-            go.Scatter(
-                x=rounded(current[:1]),
-                y=rounded(current[1:2]),
-                mode="markers",
-                name="now",
-                marker={"size": 13, "color": PALETTE[0], "line": {"color": "#111111", "width": 2}},
-                hoverinfo="skip",
+            _markers(
+                current[:1],
+                current[1:2],
+                "now",
+                {"size": 13, "color": PALETTE[0], "line": {"color": "#111111", "width": 2}},
             ),
         ]
     )
@@ -563,27 +534,7 @@ def logistic_regression_figure(surface, w1: float, w2: float, n: int = 60) -> go
     as shading and the decision boundary w₁a₁ + w₂a₂ = 0 (p = ½)."""
     a1, a2, signs = surface.examples
     xs, ys, p = logistic_probabilities(surface, w1, w2, n)
-    traces = [
-        go.Heatmap(
-            x=rounded(xs),
-            y=rounded(ys),
-            z=_rows(p),
-            zmin=0,
-            zmax=1,
-            colorscale=SHADING,
-            showscale=False,
-            hovertemplate="P(class 1) %{z:.2f}<extra></extra>",
-        ),
-        go.Contour(
-            x=rounded(xs),
-            y=rounded(ys),
-            z=_rows(p),
-            showscale=False,
-            hoverinfo="skip",
-            contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
-            line={"color": "#1d2433", "width": 2.5},
-        ),
-    ]
+    traces = probability_traces(xs, ys, p)
     for label, sign in ((0, -1.0), (1, 1.0)):
         mask = signs == sign
         traces.append(_points(np.column_stack([a1[mask], a2[mask]]), label, test=False))
