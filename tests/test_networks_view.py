@@ -217,3 +217,31 @@ def test_a_link_gives_back_exactly_the_setup_it_was_made_of():
     data = json.loads(json.dumps(settings.to_link(setup, 7)))  # through JSON, as in a link
     assert settings.from_link(data) == (setup, 7)
     assert setup.lrs == (0.001, 0.01, 0.1) and setup.hyperparameters["betas"] == [0.8, 0.99]
+
+
+def test_every_networks_lesson_opens_a_valid_setup_that_trains():
+    from app import lessons
+    from app.links import settings_from_json
+    from app.networks import settings
+    from app.networks import training as trainer
+
+    chosen = [lesson for lesson in lessons.LESSONS if lesson.settings.get("mode") == "networks"]
+    assert len(chosen) >= 4
+    for lesson in chosen:
+        setup, _ = settings.from_link(settings_from_json(lesson.settings)["networks"])
+        trainer.check_work(setup, setup.network().n_params)  # within the work cap
+
+
+def test_the_learning_rate_lessons_numbers_are_what_the_engine_gives():
+    from app import lessons
+    from app.links import settings_from_json
+    from app.networks import settings
+    from app.networks import training as trainer
+
+    lesson = lessons.get("network-learning-rate")
+    setup, _ = settings.from_link(settings_from_json(lesson.settings)["networks"])
+    final = trainer.train(setup).train_loss[:, -1]
+    np.testing.assert_allclose(final[:3], [0.30, 0.08, 0.06], atol=0.005)
+    assert final[3] > 50  # "jumps to a loss of about 70"
+    for text in ("0.30", "0.08", "0.06", "about 70"):
+        assert text in lesson.notice
