@@ -19,20 +19,14 @@ MAX_LINK_CHARS = 8000
 def settings_to_json(settings: dict) -> dict:
     """Settings as plain JSON data (what a share link carries)."""
 
-    def run(spec: RunSpec) -> dict:
-        defaults = optimizers.get(spec.optimizer).defaults
-        changed = {k: v for k, v in spec.hyperparameters.items() if plain(defaults.get(k)) != v}
-        out = {"optimizer": spec.optimizer, "hp": changed, "color": spec.color}
-        return {**out, "options": spec.options} if spec.options else out
-
     return {
         "surface": settings["surface"],
         "formula": settings.get("formula") if settings["surface"] == CUSTOM else None,
         "start": [float(v) for v in settings["start"]],
         "steps": int(settings["steps"]),
         "mode": settings["mode"],
-        "runs": [run(spec) for spec in settings["runs"]],
-        "compare": run(settings["compare"]),
+        "runs": [run_to_json(spec) for spec in settings["runs"]],
+        "compare": run_to_json(settings["compare"]),
         "compare_lrs": settings["compare_lrs"],
         "loss_log": bool(settings["loss_log"]),
         "step": settings.get("step"),
@@ -40,7 +34,17 @@ def settings_to_json(settings: dict) -> dict:
         "classroom": bool(settings.get("classroom", False)),
         "present": bool(settings.get("present", False)),
         "maps": settings.get("maps"),
+        "networks": settings.get("networks"),
     }
+
+
+def run_to_json(spec: RunSpec) -> dict:
+    """A run as plain JSON data: its optimizer, the hyperparameters that differ from torch's defaults,
+    its colour and its options."""
+    defaults = optimizers.get(spec.optimizer).defaults
+    changed = {k: v for k, v in spec.hyperparameters.items() if plain(defaults.get(k)) != v}
+    out = {"optimizer": spec.optimizer, "hp": changed, "color": spec.color}
+    return {**out, "options": spec.options} if spec.options else out
 
 
 def settings_from_json(data) -> dict:
@@ -84,6 +88,8 @@ def settings_from_json(data) -> dict:
         "present": _flag(data.get("present", False), "present"),
         # The Maps panel's own settings: checked by app.maps.settings.link_settings when the link opens.
         "maps": data.get("maps") if isinstance(data.get("maps"), dict) else None,
+        # The Networks view's: checked by app.networks.settings.from_link when the link opens.
+        "networks": data.get("networks") if isinstance(data.get("networks"), dict) else None,
     }
 
 

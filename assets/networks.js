@@ -69,7 +69,38 @@
     });
   }
 
+  /* Projector mode: the text at the size config().fonts gives, titles and panel titles kept as much
+     larger or smaller than the text as the server drew them (app/networks/figures.py presented). */
+  function fontsPatch(figure, fonts) {
+    const layout = figure && figure.layout;
+    if (!layout || !layout.font) {
+      return noUpdate();
+    }
+    const before = Number(layout.font.size) || fonts.font;
+    const shift = fonts.font - before;
+    const patch = new window.dash_clientside.Patch();
+    patch.assign(["layout", "font", "size"], fonts.font);
+    patch.assign(["layout", "legend", "font", "size"], fonts.legend);
+    if (layout.title && layout.title.font && layout.title.font.size) {
+      patch.assign(["layout", "title", "font", "size"], layout.title.font.size + shift);
+    }
+    (layout.annotations || []).forEach(function (note, i) {
+      if (note.font && note.font.size) {
+        patch.assign(["layout", "annotations", i, "font", "size"], note.font.size + shift);
+      }
+    });
+    return patch.build();
+  }
+
   const networks = {
+    fonts: function (present) {
+      const config = window.descent.config().fonts;
+      const fonts = config[Array.isArray(present) && present.length > 0 ? "present" : "normal"];
+      return Array.prototype.slice.call(arguments, 1).map(function (figure) {
+        return fontsPatch(figure, fonts);
+      });
+    },
+
     showFrame: function (index, data) {
       if (!data || !data.steps || !data.steps.length) {
         return [noUpdate(), noUpdate(), noUpdate(), noUpdate(), noUpdate()];

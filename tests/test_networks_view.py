@@ -5,17 +5,21 @@ card's too), and a bad or too big setting gets a message next to the controls an
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
+from plotly.utils import PlotlyJSONEncoder
 
 import landscapes
 import optimizers
 from app import ids
 from app.components.run_card import RunCard
 from app.main import create_app
+from app.model import RunSpec
 from app.networks import figures
 from app.networks import ids as net_ids
+from app.networks.layout import run_card
 from bench.dash_client import DashClient, Page, stringify_id
 
 TRAIN = f"{net_ids.BOUNDARY}.figure"
@@ -117,3 +121,127 @@ def test_the_curve_data_set_draws_a_fitted_curve_per_network(client, page):
 def test_the_mode_switch_offers_the_networks_view(client):
     options = client.page.props[ids.MODE][1]["options"]
     assert {"label": "Networks", "value": "networks"} in options
+
+
+def test_newton_is_not_offered_and_a_forged_request_gets_a_message(client, page):
+    menu = client.page.props[stringify_id(RunCard.ids.optimizer(net_ids.CARD))][1]["options"]
+    offered = {option["value"] for option in menu}
+    assert "newton" not in offered and {"adam", "sgd", "lbfgs"} <= offered
+    response = train(client, page, [*SMALL, (RunCard.ids.optimizer(net_ids.CARD), "value", "newton")])
+    assert "exact hessian" in response[net_ids.ERROR]["children"].lower()
+    assert not any(key in response for key in DRAWN)
+
+
+def test_a_schedule_draws_each_networks_learning_rate_in_the_card(client, page):
+    changes = [
+        *SMALL,
+        (net_ids.LRS, "value", "0.01, 0.1"),
+        (RunCard.ids.option(net_ids.CARD, "scheduler"), "value", "steplr"),
+    ]
+    # The card as the browser shows it once StepLR is picked (its options appear; step_size is required).
+    card = run_card(RunSpec("adam", options={"scheduler": "steplr", "scheduler_options": {"step_size": 20}}))
+    page.apply({net_ids.CARD_SLOT: {"children": json.loads(json.dumps(card, cls=PlotlyJSONEncoder))}})
+    page.set(changes)
+    reply = client.call(TRAIN, [(net_ids.TRAIN, "n_clicks", 1)], page)
+    assert reply.status == 200, reply.text(1000)
+    plot = reply.response[stringify_id(RunCard.ids.lr_plot(net_ids.CARD))]["figure"]
+    steps = np.arange(60)
+    for trace, lr in zip(plot["data"], (0.01, 0.1), strict=True):  # StepLR: γ = 0.1 every 20 steps
+        np.testing.assert_allclose(trace["y"], lr * 0.1 ** (steps // 20), rtol=1e-3)
+
+
+def test_a_link_sets_the_controls_and_its_training_opens_at_the_links_snapshot(client, page):
+    from dataclasses import replace
+
+    from app import links, model
+    from app.networks import settings
+
+    setup = replace(settings.DEFAULT, lrs=(0.02, 0.2), hidden=(8,), n=80, steps=60, init_seed=3)
+    search = links.encode_settings(
+        {**model.default_settings(), "mode": "networks", "networks": settings.to_link(setup, 4)}
+    )
+    reply = client.call(f"{net_ids.LRS}.value", [(ids.URL, "search", search)], page)
+    assert reply.status == 200, reply.text(1000)
+    opened = reply.response
+    assert opened[net_ids.LRS]["value"] == "0.02, 0.2" and opened[net_ids.HIDDEN]["value"] == "8"
+    assert opened[net_ids.INIT_SEED]["value"] == 3 and opened[net_ids.PENDING]["data"] == 4
+    page.apply(opened)
+    page.set([(ids.MODE, "value", "networks")])  # as the shell's own part of the link sets it
+    trained = train(client, page, trigger=(net_ids.LINKED, "data", opened[net_ids.LINKED]["data"]))
+    assert trained[net_ids.FRAME]["value"] == 4 and trained[net_ids.PENDING]["data"] is None
+    assert len(trained[net_ids.BOUNDARY]["figure"]["data"]) == figures.CLASS_TRACES * 2
+
+
+def test_a_link_with_a_bad_networks_part_says_so(client, page):
+    from app import links, model
+
+    bad = {**model.default_settings(), "mode": "networks", "networks": {"hidden": "99"}}
+    reply = client.call(f"{net_ids.LRS}.value", [(ids.URL, "search", links.encode_settings(bad))], page)
+    assert "each width must be 1 to 32" in reply.response[net_ids.ERROR]["children"]
+    assert net_ids.LRS not in reply.response
+
+
+def test_the_csv_export_holds_every_steps_losses_as_the_engine_computes_them(client, page):
+    from app.shell import ids as shell_ids
+
+    page.set([*SMALL, (ids.MODE, "value", "networks"), (net_ids.LRS, "value", "0.01, 0.05")])
+    reply = client.call(f"{shell_ids.DOWNLOAD}.data", [(shell_ids.EXPORT_CSV, "n_clicks", 1)], page)
+    assert reply.status == 200, reply.text(1000)
+    download = reply.response[shell_ids.DOWNLOAD]["data"]
+    assert download["filename"] == "descent-network-moons-2-learning-rates.csv"
+    rows = [line.split(",") for line in download["content"].strip().splitlines()]
+    assert rows[0] == ["network", "lr", "step", "train_loss", "test_loss", "diverged_at"]
+    table = np.array(rows[1:], dtype=float)
+    net = landscapes.network(
+        data="moons", hidden=(8,), activation="tanh", n=80, noise=0.15, seed=0, n_test=27
+    )
+    for k, lr in enumerate((0.01, 0.05)):
+        run = optimizers.run(net, "adam", start=net.init(0), steps=60, lr=lr)
+        mine = table[table[:, 0] == k]
+        np.testing.assert_array_equal(mine[:, 2], np.arange(61))
+        np.testing.assert_allclose(mine[:, 3], run.losses, rtol=1e-12)
+        np.testing.assert_allclose(mine[:, 4], net.test_value(run.points), rtol=1e-12)
+
+
+def test_a_link_gives_back_exactly_the_setup_it_was_made_of():
+    from app.networks import settings
+
+    values = {**settings.values_of(settings.DEFAULT), "lrs": "0.001:0.1:3", "hidden": "12 5", "noise": 0.3}
+    card = {
+        "optimizer": "adam",
+        "hp": {"betas.0": 0.8, "betas.1": 0.99, "amsgrad": ["on"]},
+        "options": {"scheduler": "steplr", "batch_size": 16, "seed": 4},
+        "schedule": {"step_size": 30},
+    }
+    setup = settings.parse_setup(values, card)
+    data = json.loads(json.dumps(settings.to_link(setup, 7)))  # through JSON, as in a link
+    assert settings.from_link(data) == (setup, 7)
+    assert setup.lrs == (0.001, 0.01, 0.1) and setup.hyperparameters["betas"] == [0.8, 0.99]
+
+
+def test_every_networks_lesson_opens_a_valid_setup_that_trains():
+    from app import lessons
+    from app.links import settings_from_json
+    from app.networks import settings
+    from app.networks import training as trainer
+
+    chosen = [lesson for lesson in lessons.LESSONS if lesson.settings.get("mode") == "networks"]
+    assert len(chosen) >= 4
+    for lesson in chosen:
+        setup, _ = settings.from_link(settings_from_json(lesson.settings)["networks"])
+        trainer.check_work(setup, setup.network().n_params)  # within the work cap
+
+
+def test_the_learning_rate_lessons_numbers_are_what_the_engine_gives():
+    from app import lessons
+    from app.links import settings_from_json
+    from app.networks import settings
+    from app.networks import training as trainer
+
+    lesson = lessons.get("network-learning-rate")
+    setup, _ = settings.from_link(settings_from_json(lesson.settings)["networks"])
+    final = trainer.train(setup).train_loss[:, -1]
+    np.testing.assert_allclose(final[:3], [0.30, 0.08, 0.06], atol=0.005)
+    assert final[3] > 50  # "jumps to a loss of about 70"
+    for text in ("0.30", "0.08", "0.06", "about 70"):
+        assert text in lesson.notice

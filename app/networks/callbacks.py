@@ -11,10 +11,14 @@ import time
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from app import ids as setup_ids
+from app import lessons
 from app.components.run_card import RunCard
+from app.links import decode_settings, settings_from_json
 from app.networks import figures, ids
 from app.networks import training as trainer
-from app.networks.settings import parse_setup
+from app.networks.layout import run_card
+from app.networks.settings import from_link, parse_setup, run_of, to_link, values_of
+from app.shell import ids as shell_ids
 
 FIGURES = {
     "boundary": ids.BOUNDARY,
@@ -40,15 +44,19 @@ VALUES = {
 def register(app) -> None:
     """Attach the Networks view's callbacks to ``app``."""
     _register_train(app)
+    _register_link(app)
     _register_browser(app)
 
 
-def _card_states() -> dict:
+def _card_states(exact: bool = False) -> dict:
+    """The run card's controls; ``exact`` names the card's optimizer by its own id (for a callback
+    that also reads every card's ``RunCard.ids.optimizer(ALL)``)."""
     card = ids.CARD
+    menu = RunCard.ids.optimizer(card) if exact else RunCard.ids.optimizer(ALL)
     return {
         # ALL and a filter, not the card's own id: the same shape as its other controls.
-        "optimizer_ids": State(RunCard.ids.optimizer(ALL), "id"),
-        "optimizers": State(RunCard.ids.optimizer(ALL), "value"),
+        "optimizer_ids": State(menu, "id"),
+        "optimizers": State(menu, "value"),
         "hp_ids": State(RunCard.ids.hp(card, ALL), "id"),
         "hp": State(RunCard.ids.hp(card, ALL), "value"),
         "option_ids": State(RunCard.ids.option(card, ALL), "id"),
@@ -68,6 +76,19 @@ def _named(component_ids, values) -> dict:
     return {i["name"]: v for i, v in pairs if _ours(i) and isinstance(i.get("name"), str)}
 
 
+def _card(optimizer_ids, optimizers, hp_ids, hp, option_ids, options, schedule_ids, schedule) -> dict:
+    """This view's run card's values, from ``_card_states``."""
+    if isinstance(optimizer_ids, dict):  # the card's own id (``exact``): one value, not a list
+        optimizer_ids, optimizers = [optimizer_ids], [optimizers]
+    chosen = [v for i, v in zip(optimizer_ids or [], optimizers or [], strict=False) if _ours(i)]
+    return {
+        "optimizer": chosen[0] if chosen else None,
+        "hp": _named(hp_ids, hp),
+        "options": _named(option_ids, options),
+        "schedule": _named(schedule_ids, schedule),
+    }
+
+
 def _register_train(app) -> None:
     @app.callback(
         output={
@@ -79,42 +100,36 @@ def _register_train(app) -> None:
             "timing": Output(ids.TIMING, "children"),
             "error": Output(ids.ERROR, "children"),
             "done": Output(ids.DONE, "data"),
+            "pending": Output(ids.PENDING, "data", allow_duplicate=True),
+            # Every card's plot, as the shell's compute has it (allow_duplicate): this card's is set here.
+            "lr_plots": Output(RunCard.ids.lr_plot(ALL), "figure", allow_duplicate=True),
         },
-        inputs={"clicks": Input(ids.TRAIN, "n_clicks"), "mode": Input(setup_ids.MODE, "value")},
+        inputs={
+            "clicks": Input(ids.TRAIN, "n_clicks"),
+            "mode": Input(setup_ids.MODE, "value"),
+            "linked": Input(ids.LINKED, "data"),
+        },
         state={
             **{key: State(component, "value") for key, component in VALUES.items()},
             **_card_states(),
             "done": State(ids.DONE, "data"),
+            "pending": State(ids.PENDING, "data"),
+            "present": State(shell_ids.PRESENT, "value"),
         },
         running=[(Output(ids.TRAIN, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def train(
-        clicks,
-        mode,
-        done,
-        optimizer_ids,
-        optimizers,
-        hp_ids,
-        hp,
-        option_ids,
-        options,
-        schedule_ids,
-        schedule,
-        **values,
-    ):
-        """Train one network per learning rate and draw them (the last good figures stay on an error)."""
-        keys = (*FIGURES, "frames", "frame_max", "frame", "note", "timing", "error", "done")
-        nothing = dict.fromkeys(keys, no_update)
-        if ctx.triggered_id == setup_ids.MODE and (mode != "networks" or done is not None):
+    def train(clicks, mode, linked, done, pending, present, **values):
+        """Train one network per learning rate and draw them (the last good figures stay on an error).
+
+        Train trains; a mode change or a link trains only on the view's first showing (a link or a
+        lesson clears ``done``): a link's controls are set before this runs, as ``linked`` waits."""
+        keys = (*FIGURES, "frames", "frame_max", "frame", "note", "timing", "error", "done", "pending")
+        plots = [o["id"] for o in ctx.outputs_grouping["lr_plots"]]
+        nothing = {**dict.fromkeys(keys, no_update), "lr_plots": [no_update] * len(plots)}
+        if ids.TRAIN not in _triggered() and (mode != "networks" or done is not None):
             return nothing
-        chosen = [v for i, v in zip(optimizer_ids or [], optimizers or [], strict=False) if _ours(i)]
-        card = {
-            "optimizer": chosen[0] if chosen else None,
-            "hp": _named(hp_ids, hp),
-            "options": _named(option_ids, options),
-            "schedule": _named(schedule_ids, schedule),
-        }
+        card = _card(*(values.pop(key) for key in CARD_KEYS))
         try:
             setup = parse_setup(values, card)
             began = time.perf_counter()
@@ -123,23 +138,139 @@ def _register_train(app) -> None:
         except ValueError as error:
             return {**nothing, "error": str(error)}
         last = len(result.frames) - 1
-        return {
+        drawn = {
             "boundary": figures.boundary_figure(result),
             "loss": figures.loss_figure(result),
             "random": figures.plane_figure(result.planes[0]) if result.planes else figures.no_plane(),
             "pca": figures.plane_figure(result.planes[1]) if result.planes else figures.no_plane(),
             "interpolation": figures.interpolation_figure(result),
+        }
+        if present == ["on"]:
+            drawn = {key: figures.presented(fig) for key, fig in drawn.items()}
+        frame = pending if isinstance(pending, int) and 0 <= pending <= last else last
+        return {
+            **drawn,
             "frames": figures.frames_data(result),
             "frame_max": last,
-            "frame": last,
+            "frame": frame,
             "note": figures.plane_note(result),
             "timing": figures.timing_text(result, seconds),
             "error": "",
             "done": True,
+            "pending": None,
+            "lr_plots": [
+                figures.lr_figure(result) if _ours(plot) and setup.options.get("scheduler") else no_update
+                for plot in plots
+            ],
+        }
+
+
+CARD_KEYS = (
+    "optimizer_ids",
+    "optimizers",
+    "hp_ids",
+    "hp",
+    "option_ids",
+    "options",
+    "schedule_ids",
+    "schedule",
+)
+
+
+def _triggered() -> set:
+    return {prop.rsplit(".", 1)[0] for prop in ctx.triggered_prop_ids}
+
+
+# --- share links and lessons ---------------------------------------------------------------------------
+
+
+def link_triggers() -> dict:
+    """What makes the shell's link (and the address bar) follow this view: each new training (its
+    one-line summary; the snapshots themselves would be a heavy input)."""
+    return {"net_trained": Input(ids.TIMING, "children")}
+
+
+def link_states() -> dict:
+    """The view's controls as ``State`` dependencies (keys ``net_*``), for the shell's callbacks that
+    make a link or an export; ``setup_of_states`` reads them."""
+    card = {f"net_{key}": dep for key, dep in _card_states(exact=True).items()}
+    return {
+        **{f"net_{key}": State(component, "value") for key, component in VALUES.items()},
+        **card,
+        "net_frame": State(ids.FRAME, "value"),
+    }
+
+
+def setup_of_states(values: dict):
+    """``(setup, frame)`` from ``link_states``' values; ``ValueError`` for a bad control."""
+    card = _card(*(values[f"net_{key}"] for key in CARD_KEYS))
+    setup = parse_setup({key: values[f"net_{key}"] for key in VALUES}, card)
+    frame = values.get("net_frame")
+    return setup, frame if isinstance(frame, int) and not isinstance(frame, bool) else None
+
+
+def link_of(values: dict, mode: str) -> dict | None:
+    """What a share link carries of this view (``settings.to_link``); ``None`` when a control is
+    bad and another view is shown (the link is of that view). In this view a bad control raises."""
+    try:
+        setup, frame = setup_of_states(values)
+    except ValueError:
+        if mode == "networks":
+            raise
+        return None
+    return to_link(setup, frame)
+
+
+def _register_link(app) -> None:
+    @app.callback(
+        output={
+            **{key: Output(component, "value", allow_duplicate=True) for key, component in VALUES.items()},
+            "card": Output(ids.CARD_SLOT, "children"),
+            "pending": Output(ids.PENDING, "data", allow_duplicate=True),
+            "done": Output(ids.DONE, "data", allow_duplicate=True),
+            "linked": Output(ids.LINKED, "data"),
+            "error": Output(ids.ERROR, "children", allow_duplicate=True),
+        },
+        inputs={"search": Input(setup_ids.URL, "search"), "lesson": Input(shell_ids.LESSON, "value")},
+        prevent_initial_call="initial_duplicate",
+    )
+    def open_link(search, lesson):
+        """A share link or a lesson sets the view as it was (its ``networks`` part, else the defaults
+        when it opens this view), and trains once the view is shown."""
+        nothing = dict.fromkeys((*VALUES, "card", "pending", "done", "linked", "error"), no_update)
+        try:
+            if ctx.triggered_id == shell_ids.LESSON:
+                if lesson not in lessons.names():
+                    return nothing
+                settings = settings_from_json(lessons.get(lesson).settings)
+            else:
+                settings = decode_settings(search)
+        except ValueError:
+            return nothing  # the page's notice says the link cannot be opened
+        if settings is None or (settings.get("networks") is None and settings["mode"] != "networks"):
+            return nothing
+        try:
+            setup, frame = from_link(settings.get("networks"))
+        except ValueError as error:
+            return {**nothing, "error": f"The link's networks settings were not used: {error}"}
+        return {
+            **values_of(setup),
+            "card": run_card(run_of(setup)),
+            "pending": frame,
+            "done": None,
+            "linked": (ctx.triggered_id, search if ctx.triggered_id == setup_ids.URL else lesson),
+            "error": "",
         }
 
 
 def _register_browser(app) -> None:
+    app.clientside_callback(
+        ClientsideFunction("networks", "fonts"),
+        *(Output(component, "figure", allow_duplicate=True) for component in FIGURES.values()),
+        Input(shell_ids.PRESENT, "value"),
+        *(State(component, "figure") for component in FIGURES.values()),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         ClientsideFunction("networks", "showFrame"),
         Output(ids.BOUNDARY, "figure", allow_duplicate=True),

@@ -26,9 +26,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.figures_common import FONT, on_white, rounded
+from app.components.run_card import lr_plot_figure
+from app.figures_common import FONT, PRESENT_FONT, enlarge, on_white, rounded
 from app.model import PALETTE, format_number
 from app.networks.training import Plane, Training
+from app.runs import RunResult
 
 CLASS_COLORS = ("#2458c8", "#d9482b")  # class 0 blue, class 1 red, on the shading's light ends
 #: P(class 1) from 0 (light blue) through ½ (white) to 1 (light red): the points stay readable on it.
@@ -50,6 +52,26 @@ def run_color(i: int) -> str:
 
 def lr_label(lr: float) -> str:
     return f"lr {format_number(lr)}"
+
+
+#: The figures' titles and panel titles: this much larger than their text, in points (here, in
+#: projector mode: ``presented``, and in assets/networks.js when the projector switch flips).
+TITLE_GAIN = {"title": 0, "annotations": -1}
+
+
+def presented(fig: go.Figure) -> go.Figure:
+    """``fig`` in projector-sized type: the text as ``enlarge`` makes it, titles and panel titles
+    ``TITLE_GAIN`` from it (the figures give them their own sizes)."""
+    enlarge(fig)
+    size = PRESENT_FONT["font"]
+    if fig.layout.title.text:
+        fig.update_layout(title_font_size=size + TITLE_GAIN["title"])
+    fig.update_annotations(font_size=size + TITLE_GAIN["annotations"])
+    return fig
+
+
+def _title(text: str) -> dict:
+    return {"text": text, "font": {"size": FONT["size"] + TITLE_GAIN["title"]}, "x": 0.01, "y": 0.98}
 
 
 def _layout(fig: go.Figure, **extra) -> go.Figure:
@@ -100,7 +122,7 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
             fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
     else:
         fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
-    fig.update_annotations(font={"size": 14})
+    fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
     return _layout(
         fig,
         margin=dict(l=36, r=8, t=52, b=28),
@@ -136,27 +158,7 @@ def _class_panel(training: Training, i: int, frame: int) -> list[go.BaseTraceTyp
     xs, ys, p = training.grid
     net = training.network
     z = p[i, frame].astype(np.float32)
-    shading = go.Heatmap(
-        x=rounded(xs),
-        y=rounded(ys),
-        z=_rows(z),
-        zmin=0.0,
-        zmax=1.0,
-        colorscale=SHADING,
-        showscale=False,
-        hovertemplate="(%{x:.2f}, %{y:.2f})<br>P(class 1) %{z:.2f}<extra></extra>",
-    )
-    boundary = go.Contour(
-        x=rounded(xs),
-        y=rounded(ys),
-        z=_rows(z),
-        contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
-        line={"color": "#1d2433", "width": 2.5},
-        showscale=False,
-        hoverinfo="skip",
-        name="p = ½",
-    )
-    traces = [shading, boundary]
+    traces = probability_traces(xs, ys, z)
     for inputs, targets, test in (
         (net.inputs, net.targets, False),
         (net.test_inputs, net.test_targets, True),
@@ -165,6 +167,20 @@ def _class_panel(training: Training, i: int, frame: int) -> list[go.BaseTraceTyp
             pts = inputs[targets == label]
             traces.append(_points(pts, label, test))
     return traces
+
+
+def probability_traces(xs, ys, p: np.ndarray) -> list[go.BaseTraceType]:
+    """P(class 1) ``p (len(ys), len(xs))`` as shading, and the decision boundary p = ½ over it."""
+    z = _rows(p)
+    shading = go.Heatmap(
+        x=rounded(xs), y=rounded(ys), z=z, zmin=0.0, zmax=1.0, colorscale=SHADING, showscale=False,
+        hovertemplate="(%{x:.2f}, %{y:.2f})<br>P(class 1) %{z:.2f}<extra></extra>",
+    )  # fmt: skip
+    boundary = go.Contour(
+        x=rounded(xs), y=rounded(ys), z=z, contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
+        line={"color": "#1d2433", "width": 2.5}, showscale=False, hoverinfo="skip", name="p = ½",
+    )  # fmt: skip
+    return [shading, boundary]
 
 
 def _rows(z: np.ndarray) -> list[list]:
@@ -179,40 +195,26 @@ def _points(pts: np.ndarray, label: int, test: bool) -> go.Scatter:
         else {"symbol": "circle", "size": 7, "color": color, "line": {"color": "#ffffff", "width": 0.8}}
     )
     kind = "test" if test else "train"
-    return go.Scatter(
-        x=rounded(pts[:, 0]),
-        y=rounded(pts[:, 1]),
-        mode="markers",
-        marker=marker,
-        name=f"class {label} ({kind})",
-        hovertemplate=f"class {label}, {kind}<extra></extra>",
-    )
+    return _markers(pts[:, 0], pts[:, 1], f"class {label} ({kind})", marker, f"class {label}, {kind}")
+
+
+def _markers(x, y, name: str, marker: dict, hover: str | None = None) -> go.Scatter:
+    """Points with ``marker``; ``hover`` their hover text (``None``: no hover)."""
+    hovering = {"hovertemplate": f"{hover}<extra></extra>"} if hover else {"hoverinfo": "skip"}
+    return go.Scatter(x=rounded(x), y=rounded(y), mode="markers", name=name, marker=marker, **hovering)
 
 
 def _curve_panel(training: Training, i: int, frame: int) -> list[go.Scatter]:
     xs, fit = training.grid
     net = training.network
     return [
-        go.Scatter(
-            x=rounded(net.inputs[:, 0]),
-            y=rounded(net.targets),
-            mode="markers",
-            name="train",
-            marker={"size": 6, "color": "#5a6478"},
-            hovertemplate="train<extra></extra>",
-        ),
-        go.Scatter(
-            x=rounded(net.test_inputs[:, 0]),
-            y=rounded(net.test_targets),
-            mode="markers",
-            name="test",
-            marker={
-                "symbol": "diamond",
-                "size": 8,
-                "color": "#ffffff",
-                "line": {"color": "#5a6478", "width": 2},
-            },
-            hovertemplate="test<extra></extra>",
+        _markers(net.inputs[:, 0], net.targets, "train", {"size": 6, "color": "#5a6478"}, "train"),
+        _markers(
+            net.test_inputs[:, 0],
+            net.test_targets,
+            "test",
+            {"symbol": "diamond", "size": 8, "color": "#ffffff", "line": {"color": "#5a6478", "width": 2}},
+            "test",
         ),
         go.Scatter(
             x=rounded(xs),
@@ -273,7 +275,7 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
     return _layout(
         fig,
         margin=dict(l=60, r=12, t=36, b=44),
-        title={"text": "Loss: train ——, test - - -", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title=_title("Loss: train ——, test - - -"),
         xaxis=dict(title="step", gridcolor=GRID_COLOR, zeroline=False, range=[0, max(steps[-1], 1)]),
         yaxis=dict(
             title="loss (log)" if log else "loss",
@@ -337,34 +339,25 @@ def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
                 line={"color": "#ffffff", "width": 3},
                 hoverinfo="skip",
             ),
-            go.Scatter(
-                x=rounded(path[:1, 0]),
-                y=rounded(path[:1, 1]),
-                mode="markers",
-                name="start",
-                marker={"symbol": "circle-open", "size": 13, "color": "#ffffff", "line": {"width": 3}},
-                hovertemplate="initial weights<extra></extra>",
+            _markers(
+                path[:1, 0],
+                path[:1, 1],
+                "start",
+                {"symbol": "circle-open", "size": 13, "color": "#ffffff", "line": {"width": 3}},
+                "initial weights",
             ),
-            go.Scatter(
-                x=rounded(path[-1:, 0]),
-                y=rounded(path[-1:, 1]),
-                mode="markers",
-                name="final",
-                marker={
-                    "symbol": "star",
-                    "size": 16,
-                    "color": "#ffe600",
-                    "line": {"color": "#111111", "width": 1},
-                },
-                hovertemplate="final weights<extra></extra>",
+            _markers(
+                path[-1:, 0],
+                path[-1:, 1],
+                "final",
+                {"symbol": "star", "size": 16, "color": "#ffe600", "line": {"color": "#111111", "width": 1}},
+                "final weights",
             ),
-            go.Scatter(
-                x=rounded(current[:1]),
-                y=rounded(current[1:2]),
-                mode="markers",
-                name="now",
-                marker={"size": 13, "color": PALETTE[0], "line": {"color": "#111111", "width": 2}},
-                hoverinfo="skip",
+            _markers(
+                current[:1],
+                current[1:2],
+                "now",
+                {"size": 13, "color": PALETTE[0], "line": {"color": "#111111", "width": 2}},
             ),
         ]
     )
@@ -372,7 +365,7 @@ def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
         fig,
         margin=dict(l=60, r=8, t=34, b=48),
         showlegend=False,
-        title={"text": plane_title(plane), "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title=_title(plane_title(plane)),
         xaxis=dict(
             title=x_title, range=[float(plane.xs[0]), float(plane.xs[-1])], showgrid=False, zeroline=False
         ),
@@ -432,7 +425,7 @@ def interpolation_figure(training: Training) -> go.Figure:
         fig,
         margin=dict(l=60, r=12, t=34, b=44),
         showlegend=False,
-        title={"text": "From the initial to the final weights", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+        title=_title("From the initial to the final weights"),
         xaxis=dict(title="t in (1 − t)·w₀ + t·w₁", gridcolor=GRID_COLOR, zeroline=False),
         yaxis=dict(title="loss (log)", type="log", gridcolor=GRID_COLOR, exponentformat="power"),
     )
@@ -541,27 +534,7 @@ def logistic_regression_figure(surface, w1: float, w2: float, n: int = 60) -> go
     as shading and the decision boundary w₁a₁ + w₂a₂ = 0 (p = ½)."""
     a1, a2, signs = surface.examples
     xs, ys, p = logistic_probabilities(surface, w1, w2, n)
-    traces = [
-        go.Heatmap(
-            x=rounded(xs),
-            y=rounded(ys),
-            z=_rows(p),
-            zmin=0,
-            zmax=1,
-            colorscale=SHADING,
-            showscale=False,
-            hovertemplate="P(class 1) %{z:.2f}<extra></extra>",
-        ),
-        go.Contour(
-            x=rounded(xs),
-            y=rounded(ys),
-            z=_rows(p),
-            showscale=False,
-            hoverinfo="skip",
-            contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
-            line={"color": "#1d2433", "width": 2.5},
-        ),
-    ]
+    traces = probability_traces(xs, ys, p)
     for label, sign in ((0, -1.0), (1, 1.0)):
         mask = signs == sign
         traces.append(_points(np.column_stack([a1[mask], a2[mask]]), label, test=False))
@@ -609,6 +582,23 @@ def recommender_figure(recommender, params) -> go.Figure:
     fig.update_xaxes(title="item", showgrid=False, zeroline=False, dtick=1)
     fig.update_yaxes(title="user", showgrid=False, zeroline=False, autorange="reversed", dtick=1)
     return _layout(fig, margin=dict(l=50, r=10, t=40, b=44), showlegend=False)
+
+
+def lr_figure(training: Training) -> go.Figure:
+    """The run card's learning-rate-vs-step plot: each network's schedule as the engine applied it."""
+    lrs = np.asarray(training.trajectory.lrs, dtype=float)  # (K, steps)
+    fig = lr_plot_figure(_schedule_run(training, 0, lrs))
+    for i in range(1, lrs.shape[0]):
+        fig.add_trace(lr_plot_figure(_schedule_run(training, i, lrs)).data[0])
+    return fig.update_yaxes(type="log")
+
+
+def _schedule_run(training: Training, i: int, lrs: np.ndarray) -> RunResult:
+    trajectory = training.trajectory
+    return RunResult(
+        label=lr_label(training.setup.lrs[i]), color=run_color(i), points=trajectory.points[i],
+        losses=trajectory.losses[i], diverged_at=int(trajectory.diverged_at[i]), message="", lrs=lrs[i],
+    )  # fmt: skip
 
 
 def no_plane() -> go.Figure:

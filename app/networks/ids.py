@@ -2,6 +2,7 @@
 
 VIEW = "networks-view"
 CARD = "networks"  # the aio_id of its RunCard (optimizer, hyperparameters, batches, schedule)
+CARD_SLOT = "net-card-slot"  # holds the run card (a link or a lesson replaces it)
 
 # Data set
 DATA = "net-data"
@@ -22,6 +23,8 @@ TRAIN = "net-train"
 ERROR = "net-error"
 TIMING = "net-timing"
 DONE = "net-done"  # set once a training has been shown (the first visit trains by itself)
+LINKED = "net-linked"  # a link or a lesson set the controls: train (in this view) once they are set
+PENDING = "net-pending"  # the snapshot a link opens at, until its training is shown
 
 # Snapshots and the step slider (switched in the browser: assets/networks.js)
 FRAMES = "net-frames"

@@ -10,7 +10,7 @@ from app.components.controls import GRAPH_CONFIG, labelled, number, section
 from app.components.run_card import RunCard
 from app.model import RunSpec
 from app.networks import ids
-from app.networks.settings import DEFAULT, hidden_text, lrs_text
+from app.networks.settings import DEFAULT, hidden_text, lrs_text, optimizer_choices
 from landscapes import datasets
 from landscapes.network import ACTIVATIONS
 
@@ -35,10 +35,10 @@ def sidebar(settings: dict) -> list:
                 html.Div(
                     className="field-row",
                     children=[
-                        labelled("points", number(ids.SIZE, s.n)),
-                        labelled("noise", number(ids.NOISE, s.noise)),
-                        labelled("test %", number(ids.TEST_SHARE, round(100 * s.test_share))),
-                        labelled("seed", number(ids.DATA_SEED, s.data_seed)),
+                        labelled("points", _number(ids.SIZE, s.n)),
+                        labelled("noise", _number(ids.NOISE, s.noise)),
+                        labelled("test %", _number(ids.TEST_SHARE, round(100 * s.test_share))),
+                        labelled("seed", _number(ids.DATA_SEED, s.data_seed)),
                     ],
                 ),
             ],
@@ -77,16 +77,31 @@ def sidebar(settings: dict) -> list:
                 html.Div(
                     className="field-row",
                     children=[
-                        labelled("steps", number(ids.STEPS, s.steps)),
-                        labelled("init seed", number(ids.INIT_SEED, s.init_seed)),
+                        labelled("steps", _number(ids.STEPS, s.steps)),
+                        labelled("init seed", _number(ids.INIT_SEED, s.init_seed)),
                     ],
                 ),
-                RunCard(ids.CARD, RunSpec(s.optimizer), with_lr=False),
+                html.Div(id=ids.CARD_SLOT, children=run_card(RunSpec(s.optimizer))),
                 html.Button("Train", id=ids.TRAIN, className="compute net-train", n_clicks=0),
                 html.Div(id=ids.ERROR, className="error", role="alert"),
             ],
         ),
     ]
+
+
+def run_card(spec: RunSpec) -> RunCard:
+    """The view's run card, its optimizer menu without those that cannot train a network (Newton)."""
+    card = RunCard(ids.CARD, spec, with_lr=False)
+    head = card.children[0].children
+    menu = next(c for c in head if getattr(c, "id", None) == RunCard.ids.optimizer(ids.CARD))
+    allowed = set(optimizer_choices())
+    menu.options = [option for option in menu.options if option["value"] in allowed]
+    return card
+
+
+def _number(component_id: str, value) -> dcc.Input:
+    # No debounce: nothing trains until Train is pressed, and a value typed just before must count.
+    return number(component_id, value, debounce=False)
 
 
 def _text(component_id: str, value: str, placeholder: str) -> dcc.Input:
@@ -126,6 +141,8 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
             html.P(id=ids.NOTE, className="hint net-note"),
             dcc.Store(id=ids.FRAMES, data=None),
             dcc.Store(id=ids.DONE, data=None),
+            dcc.Store(id=ids.LINKED, data=None),
+            dcc.Store(id=ids.PENDING, data=None),
             dcc.Interval(id=ids.TICKER, interval=120, disabled=True),
         ],
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.model import MAX_SEED
-from app.networks.training import MAX_STEPS, Setup
+import optimizers
+from app.model import MAX_SEED, RunSpec
+from app.networks.training import FRAMES, MAX_NETWORKS, MAX_STEPS, Setup
 from app.parsing import parse_lr_list, parse_number, parse_options, parse_run
 from landscapes import datasets
 from landscapes.network import MAX_HIDDEN_LAYERS, MAX_WIDTH
@@ -28,7 +29,8 @@ def hidden_text(hidden: tuple[int, ...]) -> str:
 
 
 def lrs_text(lrs) -> str:
-    return ", ".join(f"{lr:g}" for lr in lrs)
+    """The learning rates as typed: each the shortest text that reads back as the same float."""
+    return ", ".join(repr(float(lr)) for lr in lrs)
 
 
 def parse_hidden(text) -> tuple[int, ...]:
@@ -43,9 +45,31 @@ def parse_hidden(text) -> tuple[int, ...]:
     return widths
 
 
+def supports(name: str, problem) -> bool:
+    """Whether optimizer ``name`` can train ``problem``: Newton's method needs the exact Hessian,
+    which a network does not give (``optimizers.supports`` where the engine has it)."""
+    engine = getattr(optimizers, "supports", None)
+    if engine is not None:
+        return bool(engine(name, problem))
+    return not optimizers.get(name).needs_hessian or callable(getattr(problem, "hessian", None))
+
+
+def optimizer_choices() -> list[str]:
+    """The optimizers the Networks menu offers: those that can train a network."""
+    return [name for name in optimizers.names() if supports(name, DEFAULT.network())]
+
+
 def parse_setup(values: dict, card: dict) -> Setup:
     """A ``Setup`` from the view's controls (``values`` by name) and its run card (``card``: the
     optimizer, ``{hp: value}``, ``{option: value}``, ``{schedule option: value}``)."""
+    spec = parse_run(card.get("optimizer"), card.get("hp") or {})
+    options = parse_options(card.get("options") or {}, card.get("schedule") or {})
+    return setup_of(values, replace(spec, options=options))
+
+
+def setup_of(values: dict, spec: RunSpec) -> Setup:
+    """A ``Setup`` from the view's controls (``values`` by name) and a checked run (its ``lr`` unused:
+    the learning rates box gives one per network)."""
     data = values.get("data")
     datasets.task_of(data)  # an unknown name: the engine's message, with the choices
     n = int(parse_number(values.get("n"), "training points", 10, MAX_POINTS, integer=True))
@@ -57,13 +81,86 @@ def parse_setup(values: dict, card: dict) -> Setup:
     steps = int(parse_number(values.get("steps"), "steps", 1, MAX_STEPS, integer=True))
     init_seed = int(parse_number(values.get("init_seed"), "initialisation seed", 0, MAX_SEED, integer=True))
     lrs = tuple(parse_lr_list(values.get("lrs")))
-    spec = parse_run(card.get("optimizer"), card.get("hp") or {})
-    options = parse_options(card.get("options") or {}, card.get("schedule") or {})
+    if len(lrs) > MAX_NETWORKS:
+        raise ValueError(f"At most {MAX_NETWORKS} learning rates (one network each), got {len(lrs)}")
     hyperparameters = {k: v for k, v in spec.hyperparameters.items() if k != "lr"}
     setup = replace(
         DEFAULT, data=data, n=n, noise=noise, test_share=share / 100, data_seed=data_seed, hidden=hidden,
         activation=activation, optimizer=spec.optimizer, hyperparameters=hyperparameters, lrs=lrs,
-        options=options, init_seed=init_seed, steps=steps,
+        options=spec.options, init_seed=init_seed, steps=steps,
     )  # fmt: skip
-    setup.network()  # the activation and the data set's own checks, before any training
+    net = setup.network()  # the activation and the data set's own checks, before any training
+    if not supports(setup.optimizer, net):
+        title = optimizers.get(setup.optimizer).title
+        raise ValueError(
+            f"{title} needs the exact Hessian of the loss, which a network does not give here: "
+            "choose another optimizer (L-BFGS builds its curvature from gradients)."
+        )
     return setup
+
+
+# --- what a share link carries of the view -----------------------------------------------------------
+
+#: The link's keys for the view's boxes (``values`` of ``parse_setup``), in the controls' own units.
+LINK_VALUES = (
+    "data",
+    "n",
+    "noise",
+    "test_share",
+    "data_seed",
+    "hidden",
+    "activation",
+    "lrs",
+    "steps",
+    "init_seed",
+)
+
+
+def values_of(setup: Setup) -> dict:
+    """The controls' values that give ``setup`` back (``setup_of(values_of(s), run) == s``)."""
+    return {
+        "data": setup.data, "n": setup.n, "noise": setup.noise,
+        "test_share": round(100 * setup.test_share, 9),
+        "data_seed": setup.data_seed, "hidden": hidden_text(setup.hidden), "activation": setup.activation,
+        "lrs": lrs_text(setup.lrs), "steps": setup.steps, "init_seed": setup.init_seed,
+    }  # fmt: skip
+
+
+def run_of(setup: Setup) -> RunSpec:
+    """The run card's run of ``setup`` (no learning rate: one per network)."""
+    return RunSpec(setup.optimizer, dict(setup.hyperparameters), options=dict(setup.options))
+
+
+def to_link(setup: Setup, frame: int | None = None) -> dict:
+    """What a share link carries of the view: the boxes' values, the run card and the snapshot."""
+    from app.links import run_to_json
+
+    run = run_to_json(run_of(setup))
+    run.pop("color", None)
+    return {**values_of(setup), "run": run, "frame": frame}
+
+
+def from_link(data) -> tuple[Setup, int | None]:
+    """The setup and snapshot of a link's ``networks`` part (missing keys: the defaults), checked
+    as Train checks the controls; ``ValueError`` in plain words for anything else."""
+    from app.links import run_from_json
+
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValueError("the networks settings must be a JSON object")
+    unknown = sorted(set(data) - {*LINK_VALUES, "run", "frame"})
+    if unknown:
+        raise ValueError(f"unknown networks setting {unknown[0][:40]!r}")
+    values = {**values_of(DEFAULT), **{k: data[k] for k in LINK_VALUES if k in data}}
+    for key in LINK_VALUES:
+        if not isinstance(values[key], (str, int, float)) or isinstance(values[key], bool):
+            raise ValueError(f"the networks setting {key!r} must be a number or a text")
+    run = data.get("run", {"optimizer": DEFAULT.optimizer})
+    setup = setup_of(values, run_from_json(run))
+    frame = data.get("frame")
+    if frame is not None and (
+        isinstance(frame, bool) or not isinstance(frame, int) or not 0 <= frame < FRAMES
+    ):
+        raise ValueError(f"the networks snapshot must be a whole number from 0 to {FRAMES - 1}")
+    return setup, frame

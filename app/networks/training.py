@@ -151,7 +151,7 @@ def summarise(setup: Setup, net: Network, trajectory: optimizers.Trajectory) -> 
     steps = points.shape[1] - 1
     curve_steps = np.unique(np.linspace(0, steps, CURVE_POINTS).astype(int))
     train_loss = trajectory.losses[:, curve_steps]
-    test_loss = _test_loss(net, points[:, curve_steps])
+    test_loss = test_losses(net, points[:, curve_steps])
     frames = snapshot_steps(steps)
     grid = _grid(net, points[:, frames])
     planes, line = None, None
@@ -163,7 +163,7 @@ def summarise(setup: Setup, net: Network, trajectory: optimizers.Trajectory) -> 
     return Training(net, setup, trajectory, curve_steps, train_loss, test_loss, frames, grid, planes, line)
 
 
-def _test_loss(net: Network, points: np.ndarray) -> np.ndarray:
+def test_losses(net: Network, points: np.ndarray) -> np.ndarray:
     """The test loss at ``points`` ``(K, C, P)``: ``(K, C)``, NaN where a run had diverged."""
     k, c, p = points.shape
     flat = points.reshape(k * c, p)

@@ -16,6 +16,8 @@ from app.links import decode_settings, encode_settings, settings_from_json
 from app.maps import callbacks as maps_callbacks
 from app.maps import settings as maps_settings
 from app.model import CUSTOM
+from app.networks import callbacks as networks_callbacks
+from app.networks import export as networks_export
 from app.parsing import parse_surface
 from app.shell import compute, export, layout
 from app.shell import ids as shell_ids
@@ -143,6 +145,7 @@ def _register_share(app) -> None:
             # small key, not their data: that would send ~1 MB back with every link.
             "runs": Input(shell_ids.RUNS_KEY, "data"),
             "playing": Input(shell_ids.PLAY, "children"),
+            **networks_callbacks.link_triggers(),
         },
         state={
             "frame": State(shell_ids.FRAME, "value"),
@@ -150,6 +153,7 @@ def _register_share(app) -> None:
             "present": State(shell_ids.PRESENT, "value"),
             **controls(State),
             **maps_callbacks.link_states(),
+            **networks_callbacks.link_states(),
         },
         prevent_initial_call=True,
     )
@@ -167,6 +171,13 @@ def _register_share(app) -> None:
             return {
                 "query": None,
                 "link": f"Fix the Maps settings first ({error}): a link holds only valid ones.",
+            }
+        try:
+            settings["networks"] = networks_callbacks.link_of(values, settings["mode"])
+        except ValueError as error:
+            return {
+                "query": None,
+                "link": f"Fix the Networks settings first ({error}): a link holds only valid ones.",
             }
         if settings.get("compare") is None or None in settings.get("runs", [None]):
             return {"query": None, "link": "This page's run cards could not be read: reload the page."}
@@ -191,14 +202,16 @@ def _register_export(app) -> None:
             "status": Output(shell_ids.STATUS, "children", allow_duplicate=True),
         },
         inputs={ext: Input(button, "n_clicks") for ext, (button, _) in EXPORTS.items()},
-        state=controls(State),
+        state={**controls(State), **networks_callbacks.link_states()},
         prevent_initial_call=True,
     )
-    def download(**_):
+    def download(**values):
         """The current runs as a file: trajectories as CSV or JSON, or the animation as one HTML file."""
         ext = next((ext for ext, (button, _) in EXPORTS.items() if button == ctx.triggered_id), None)
         if ext is None or not ctx.triggered[0]["value"]:
             return {"download": no_update, "status": no_update}
+        if values.get("mode") == "networks":  # the view's own files (its trainings' curves)
+            return networks_export.download(ext, values)
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:
             return {

@@ -1,0 +1,162 @@
+"""Downloads of the Networks view: the trainings' curves as CSV or JSON, and the view as one offline
+HTML file (the boundary panels animated over the snapshots, the losses and the planes beside them).
+
+Pure but for ``download``: a ``Training`` in, text out. The server keeps no training, so an export
+trains the shown setup again (seeded, so it is the same training, under the same work cap).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from app.networks import figures
+from app.networks import training as trainer
+from app.networks.settings import to_link
+from app.networks.training import Training
+
+CSV_COLUMNS = ("network", "lr", "step", "train_loss", "test_loss", "diverged_at")
+
+
+def test_losses(training: Training) -> np.ndarray:
+    """The test loss at every step ``(K, steps + 1)`` (NaN after a divergence)."""
+    return trainer.test_losses(training.network, training.trajectory.points)
+
+
+def curves_csv(training: Training) -> str:
+    """One row per network per step until it diverged: ``network`` (0-based), ``lr``, ``step``,
+    ``train_loss``, ``test_loss``, ``diverged_at`` (−1 if never); floats written exactly."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    test = test_losses(training)
+    for i, lr in enumerate(training.setup.lrs):
+        diverged = int(training.diverged_at[i])
+        last = diverged if diverged >= 0 else training.trajectory.losses.shape[1]
+        rows = zip(training.trajectory.losses[i, :last].tolist(), test[i, :last].tolist(), strict=True)
+        for step, (train_loss, test_loss) in enumerate(rows):
+            writer.writerow((i, float(lr), step, train_loss, test_loss, diverged))
+    return out.getvalue()
+
+
+def curves_json(training: Training, frame: int | None = None) -> str:
+    """The networks as JSON: the architecture, each network's learning rate, losses at every step,
+    final weights (torch's order) and divergence, and the settings a link carries (``networks``)."""
+    net, test = training.network, test_losses(training)
+    runs = [
+        {
+            "lr": float(lr),
+            "diverged_at": int(training.diverged_at[i]),
+            "train_loss": _finite(training.trajectory.losses[i].tolist()),
+            "test_loss": _finite(test[i].tolist()),
+            "final_weights": _finite(training.trajectory.points[i, -1].tolist()),
+        }
+        for i, lr in enumerate(training.setup.lrs)
+    ]
+    data = {
+        "mode": "networks",
+        "network": {"sizes": list(net.sizes), "activation": net.activation, "n_params": int(net.n_params)},
+        "task": net.task,
+        "runs": runs,
+        "networks": to_link(training.setup, frame),
+    }
+    return json.dumps(data, allow_nan=False)
+
+
+def _finite(values: list) -> list:
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def offline_html(training: Training) -> str:
+    """The view as one page that works offline (plotly.js inlined, about 5 MB): the boundary panels
+    with a slider and Play over the snapshots, then the losses, the two planes and the line."""
+    boundary = animated_boundary(training)
+    parts = [boundary, figures.loss_figure(training), figures.interpolation_figure(training)]
+    if training.planes:
+        parts += [figures.plane_figure(plane) for plane in training.planes]
+    divs = [
+        pio.to_html(
+            fig,
+            validate=False,
+            include_plotlyjs=i == 0,
+            include_mathjax=False,
+            full_html=False,
+            auto_play=False,
+            default_height="560px" if i == 0 else "380px",
+            config={"displaylogo": False},
+        )
+        for i, fig in enumerate(parts)
+    ]
+    title = html.escape(filename(training, "html").removesuffix(".html"))
+    note = html.escape(figures.plane_note(training))
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body style='font-family: system-ui, sans-serif; max-width: 1200px; margin: auto'>"
+        f"{''.join(divs)}<p>{note}</p></body></html>"
+    )
+
+
+def animated_boundary(training: Training) -> go.Figure:
+    """``figures.boundary_figure`` with one Plotly frame per snapshot (the shading, the boundary or
+    the fitted curve change) and a slider with Play."""
+    fig = figures.boundary_figure(training, frame=0)
+    data = figures.frames_data(training)
+    patched = [t for traces in data["boundary"]["traces"] for t in traces]
+    frames = []
+    for f, step in enumerate(data["steps"]):
+        built = figures.boundary_figure(training, frame=f)
+        frames.append(go.Frame(name=str(step), data=[built.data[t] for t in patched], traces=patched))
+    fig.frames = frames
+    slider = {
+        "active": 0,
+        "currentvalue": {"prefix": "step "},
+        "pad": {"t": 30},
+        "steps": [
+            {"label": str(step), "method": "animate", "args": [[str(step)], {"mode": "immediate"}]}
+            for step in data["steps"]
+        ],
+    }
+    play = {
+        "type": "buttons",
+        "showactive": False,
+        "x": 0,
+        "y": -0.08,
+        "xanchor": "left",
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, {"frame": {"duration": 150}}]},
+            {"label": "‖ Pause", "method": "animate", "args": [[None], {"mode": "immediate"}]},
+        ],
+    }
+    return fig.update_layout(sliders=[slider], updatemenus=[play], margin={"b": 110})
+
+
+def filename(training: Training, ext: str) -> str:
+    """E.g. ``descent-network-moons-3-learning-rates.csv``."""
+    k = len(training.setup.lrs)
+    return f"descent-network-{training.setup.data}-{k}-learning-rate{'s' if k > 1 else ''}.{ext}"
+
+
+def download(ext: str, values: dict) -> dict:
+    """The shell's download callback's outputs for this view: ``{"download", "status"}``."""
+    from dash import no_update
+
+    from app.networks.callbacks import setup_of_states
+
+    try:
+        setup, frame = setup_of_states(values)
+        training = trainer.train(setup)
+    except ValueError as error:
+        return {"download": no_update, "status": f"Nothing to export: {error}"}
+    text = {
+        "csv": lambda: curves_csv(training),
+        "json": lambda: curves_json(training, frame),
+        "html": lambda: offline_html(training),
+    }[ext]()
+    return {"download": {"content": text, "filename": filename(training, ext)}, "status": no_update}

@@ -1,0 +1,128 @@
+"""The Networks view in a real headless Chromium: it trains on its first showing, the step slider
+switches snapshots in the browser (the decision boundary changes), the planes are drawn at their
+containers' size, a share link reopens the same setup at the same snapshot, and projector mode
+enlarges the figures' type. The console must stay clean (conftest)."""
+
+from __future__ import annotations
+
+from app import ids
+from app.networks import figures
+from app.networks import ids as net_ids
+from app.shell import ids as shell_ids
+
+WAIT_MS = 60_000  # generous: a slow, busy CI machine
+
+# The boundary panels' traces, once drawn: their count and the first panel's shading (lists: the
+# figure builder sends plain lists, so gd.data holds the values themselves).
+BOUNDARY_JS = f"""() => {{
+    const gd = document.querySelector('#{net_ids.BOUNDARY} .js-plotly-plot');
+    if (!gd || !gd.data || !gd.data.length) return null;
+    return {{traces: gd.data.length, z: JSON.stringify(gd.data[0].z)}};
+}}"""
+
+# A graph's drawn size against its container's.
+SIZE_JS = """(id) => {
+    const box = document.getElementById(id);
+    const gd = box && box.querySelector('.js-plotly-plot');
+    if (!gd || !gd._fullLayout || !gd.data || !gd.data.length) return null;
+    return {width: gd._fullLayout.width, height: gd._fullLayout.height,
+            boxWidth: box.clientWidth, boxHeight: box.clientHeight};
+}"""
+
+
+# The share box's link carries this training (learning rates ``lrs``) at the slider's snapshot.
+LINK_OF_JS = f"""(lrs) => {{
+    const text = document.getElementById('{shell_ids.SHARE_LINK}').value;
+    const at = text.indexOf('?state=');
+    if (at < 0) return false;
+    const state = JSON.parse(atob(text.slice(at + 7).replace(/-/g, '+').replace(/_/g, '/')));
+    const slider = document.querySelector('#{net_ids.FRAME} [role=slider]');
+    return !!state.networks && state.networks.lrs === lrs
+        && state.networks.frame === Number(slider.getAttribute('aria-valuenow'));
+}}"""
+
+
+def open_networks(page) -> None:
+    page.locator(f"#{ids.MODE}").get_by_text("Networks", exact=True).click()
+    wait_for_traces(page, figures.CLASS_TRACES * 3)  # the first showing trains three networks
+
+
+def wait_for_traces(page, count: int) -> dict:
+    page.wait_for_function(
+        f"(n) => {{ const b = ({BOUNDARY_JS})(); return b && b.traces === n; }}", arg=count
+    )
+    return page.evaluate(BOUNDARY_JS)
+
+
+def step_label(page) -> str:
+    return page.inner_text(f"#{net_ids.STEP_LABEL}").strip()
+
+
+def scrub_to(page, frame: int) -> None:
+    """The step slider to snapshot ``frame``, by keyboard as a user would (Home, then → steps)."""
+    handle = page.locator(f"#{net_ids.FRAME} [role=slider]")
+    handle.focus()
+    handle.press("Home")
+    for _ in range(frame):
+        handle.press("ArrowRight")
+
+
+def test_train_scrub_and_planes_at_their_size(app_page):
+    page = app_page
+    open_networks(page)
+    last = page.evaluate(BOUNDARY_JS)["z"]
+    final_label = step_label(page)
+    assert final_label == "step 200", final_label
+    scrub_to(page, 0)
+    page.wait_for_function(
+        f"() => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() === 'step 0'"
+    )
+    page.wait_for_function(f"(last) => ({BOUNDARY_JS})().z !== last", arg=last)
+    for graph in (net_ids.RANDOM_PLANE, net_ids.PCA_PLANE, net_ids.LOSS):
+        page.wait_for_function(f"(id) => ({SIZE_JS})(id) !== null", arg=graph)
+        size = page.evaluate(SIZE_JS, graph)
+        assert abs(size["width"] - size["boxWidth"]) <= 3, (graph, size)
+        assert abs(size["height"] - size["boxHeight"]) <= 3, (graph, size)
+        assert size["width"] > 300, (graph, size)
+
+
+def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, browser, console):
+    page = app_page
+    open_networks(page)
+    page.fill(f"#{net_ids.LRS}", "0.02, 0.2")
+    page.fill(f"#{net_ids.HIDDEN}", "8")
+    page.fill(f"#{net_ids.STEPS}", "120")
+    page.click(f"#{net_ids.TRAIN}")
+    wait_for_traces(page, figures.CLASS_TRACES * 2)
+    scrub_to(page, 5)
+    page.wait_for_function(
+        f"() => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() !== 'step 120'"
+    )
+    shown = page.evaluate(BOUNDARY_JS)["z"]
+    label = step_label(page)
+    page.click(f"#{shell_ids.SHARE}")
+    page.wait_for_function(LINK_OF_JS, arg="0.02, 0.2")  # the box may first hold an older link
+    link = page.input_value(f"#{shell_ids.SHARE_LINK}")
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    fresh.set_default_timeout(WAIT_MS)
+    console.attach(fresh)
+    fresh.goto(link)
+    assert wait_for_traces(fresh, figures.CLASS_TRACES * 2)["traces"] == figures.CLASS_TRACES * 2
+    fresh.wait_for_function(
+        f"(label) => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() === label", arg=label
+    )
+    assert fresh.input_value(f"#{net_ids.LRS}") == "0.02, 0.2"
+    assert fresh.input_value(f"#{net_ids.HIDDEN}") == "8"
+    assert fresh.input_value(f"#{net_ids.STEPS}") == "120"
+    assert fresh.evaluate(BOUNDARY_JS)["z"] == shown  # the same training, at the same snapshot
+    fresh.context.close()
+
+
+def test_projector_mode_enlarges_the_network_figures(app_page):
+    page = app_page
+    open_networks(page)
+    font = f"() => document.querySelector('#{net_ids.LOSS} .js-plotly-plot')._fullLayout.font.size"
+    normal = page.evaluate(font)
+    page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
+    page.wait_for_function(f"(normal) => ({font})() > normal", arg=normal)
