@@ -23,13 +23,23 @@ def sidebar(settings: dict) -> list:
     ]
 
 
+def view_class(with_model: bool) -> str:
+    """The views' classes: with the Model view (a data surface) or without (assets/dataview.css)."""
+    return "explore-view explore-only" + (" with-model" if with_model else "")
+
+
 def panel(figures: dict, runs_data: dict) -> html.Div:
     return html.Div(
         id=ids.EXPLORE_VIEW,
-        className="explore-view explore-only",
+        className=view_class(False),
         children=[
             graph(ids.SURFACE_3D, figures.get("surface"), "graph-3d"),
             graph(ids.CONTOUR, figures.get("contour"), "graph-contour"),
+            html.Div(
+                id=ids.MODEL_PANEL,
+                className="model-panel",
+                children=[html.H2("Model"), graph(ids.MODEL, None, "graph-model")],
+            ),
         ],
     )
 
