@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from app.components.controls import graph, section
+from app.components.controls import GRAPH_CONFIG, graph, section
 from app.components.run_card import RunCard
 from app.explore import ids
 
@@ -38,10 +38,18 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
             html.Div(
                 id=ids.MODEL_PANEL,
                 className="model-panel",
-                children=[html.H2("Model"), graph(ids.MODEL, None, "graph-model")],
+                children=[html.H2("Model"), _model_graph()],
             ),
         ],
     )
+
+
+def _model_graph() -> dcc.Graph:
+    """Empty until a data surface's runs arrive (the first page stays as light as before); no mode
+    bar: it would cover the small panel's top."""
+    model = graph(ids.MODEL, None, "graph-model")
+    model.config = {**GRAPH_CONFIG, "displayModeBar": False}
+    return model
 
 
 def bottom(runs_data: dict) -> list:
