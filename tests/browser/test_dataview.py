@@ -76,3 +76,43 @@ def test_the_drawn_line_follows_the_trajectory_step_by_step(app_page):
         assert len(members) == options["batch_size"]
         gx, gy = surface.batch_gradient(np.array([w]), np.array([b]), members[None])
         np.testing.assert_allclose(trajectory.gradients[step], [gx[0], gy[0]], rtol=1e-12)
+
+
+BOUNDARY_JS = f"""() => {{
+    const s = window.descent && window.descent.dataview && window.descent.dataview.state();
+    const gd = document.getElementById('{explore_ids.MODEL}')?.querySelector('.js-plotly-plot');
+    if (!s || s.kind !== 'boundary' || !gd) return null;
+    return {{ step: s.step, player: window.descent.player.state().step, lines: s.lines, shading: s.shading,
+              z: gd._fullData[0].z.map((row) => Array.from(row)), xs: Array.from(gd._fullData[0].x),
+              ys: Array.from(gd._fullData[0].y) }};
+}}"""
+
+
+def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
+    lesson = lessons.get("logistic-regression")
+    app_page.click(f"#{shell_ids.LESSON}")
+    app_page.get_by_role("option", name=lesson.title, exact=True).click()
+    surface = landscapes.get(lesson.settings["surface"])
+    steps = lesson.settings["steps"]
+    runs = [
+        optimizers.run(surface, r["optimizer"], start=surface.start, steps=steps, **r["hp"])
+        for r in lesson.settings["runs"]
+    ]
+    app_page.wait_for_function(f"() => ({BOUNDARY_JS})() !== null", timeout=WAIT_MS)
+    for step in (3, 4):  # the lesson plays as it opens: pause, then scrub
+        app_page.evaluate(f"() => {{ window.descent.player.pause(); window.descent.player.seek({step}); }}")
+        app_page.wait_for_function(
+            f"() => {{ const d = ({BOUNDARY_JS})(); return d && d.step === {step} && !d.lines.includes(null)"
+            f" && d.player === {step} && d.shading === '0:{step}:{len(runs)}'; }}",
+            timeout=WAIT_MS,
+        )
+        drawn = app_page.evaluate(BOUNDARY_JS)
+        for line, trajectory in zip(drawn["lines"], runs, strict=True):
+            w = trajectory.points[step]
+            ends = np.array([[line["x0"], line["y0"]], [line["x1"], line["y1"]]])
+            np.testing.assert_allclose(ends @ w, 0.0, atol=1e-4)  # on the line w·a = 0
+            assert np.hypot(*(ends[1] - ends[0])) > 1.0
+        expected = dataview.probabilities(*runs[0].points[step], np.array(drawn["xs"]), np.array(drawn["ys"]))
+        np.testing.assert_allclose(
+            np.array(drawn["z"]), expected, atol=1e-6
+        )  # the inspected run's P(class 1)
