@@ -69,6 +69,7 @@ def client_config() -> dict:
             "frame": shell_ids.FRAME,
             "stepLabel": shell_ids.STEP_LABEL,
             "inspector": explore_ids.INSPECTOR,
+            "model": explore_ids.MODEL,
             "startX": ids.START_X,
             "startY": ids.START_Y,
             "status": shell_ids.STATUS,

@@ -61,13 +61,32 @@ LESSONS: tuple[Lesson, ...] = (
         },
     ),
     Lesson(
+        "fitting-a-line",
+        "Fitting a line, step by step",
+        "Each point of the loss surface is a line t = w·a + b: the ball's position is the slope w and "
+        "the intercept b, and the Model panel draws that line over the 40 data points. Each step of "
+        "mini-batch SGD looks at 8 of them (ringed), averages their gradients, and moves (w, b) "
+        "downhill.",
+        "Step with → and watch the line swing into place as the ball rolls down the tilted valley; the "
+        "ringed points change every step, so each step pulls the line a slightly different way.",
+        {
+            "surface": "linear_regression",
+            "steps": 60,
+            "mode": "explore",
+            "step": 0,
+            "loss_log": False,
+            "runs": [_run("sgd", RED, {"batch_size": 8, "seed": 1}, lr=0.1)],
+        },
+    ),
+    Lesson(
         "batches",
         "Batch, mini-batch and stochastic gradients",
         "Here the loss is the mean squared error of a line w·a + b fitted to 40 points. The full-batch "
         "gradient averages all 40 examples; a mini-batch uses 8 of them, stochastic gradient descent just "
         "one, drawn afresh each step. Fewer examples make each step cheaper but noisier.",
         "The full batch glides along a smooth path; the mini-batch wobbles a little; one example at a time "
-        "jitters around the minimum and never quite settles.",
+        "jitters around the minimum and never quite settles. The Model panel rings the examples of the "
+        "inspected run's batch (or the first batched run's) at each step.",
         {
             "surface": "linear_regression",
             "steps": 100,
@@ -239,7 +258,8 @@ LESSONS: tuple[Lesson, ...] = (
         "The surface is a smooth, bent valley that flattens out far from the data, where the sigmoid "
         "saturates and the gradient almost vanishes.",
         "Plain SGD needs a large rate to make progress on the flat part; Adam's normalised steps move at "
-        "an even pace. Both end at the same weights.",
+        "an even pace. Both end at the same weights: in the Model panel both decision boundaries turn to "
+        "the same line, over the inspected run's P(class 1) shading.",
         {
             "surface": "logistic_regression",
             "steps": 100,

@@ -155,6 +155,7 @@
       dirty = false;
       drawTwoD();
       descent.surface.draw(player, step());
+      descent.dataview.draw(player.data, player.position, player.which); // the Model view (assets/dataview.js)
     }
     if (player.playing) {
       publish(false);

@@ -187,28 +187,6 @@ def test_a_diverged_first_network_has_no_planes_and_says_so():
 # --- data views ---------------------------------------------------------------------------------------
 
 
-def test_linear_regression_view_draws_the_line_and_highlights_the_batch():
-    surface = landscapes.get("linear_regression")
-    fig = figures.linear_regression_figure(surface, 1.5, -1.0, batch=[0, 3, 7])
-    rest, batch, line = fig.data
-    inputs, targets = surface.examples
-    assert len(batch.x) == 3 and len(rest.x) == inputs.size - 3
-    np.testing.assert_allclose(batch.x, inputs[[0, 3, 7]], rtol=1e-5)
-    np.testing.assert_allclose(batch.y, targets[[0, 3, 7]], rtol=1e-5)
-    np.testing.assert_allclose(line.y, 1.5 * np.array(line.x) - 1.0, rtol=1e-5, atol=1e-9)
-
-
-def test_logistic_regression_view_boundary_is_where_the_margin_is_zero():
-    surface = landscapes.get("logistic_regression")
-    xs, ys, p = figures.logistic_probabilities(surface, 2.0, -1.0)
-    gx, gy = np.meshgrid(xs, ys)
-    np.testing.assert_allclose(p, 1 / (1 + np.exp(-(2.0 * gx - gy))), rtol=1e-12)
-    fig = figures.logistic_regression_figure(surface, 2.0, -1.0)
-    assert fig.data[1].contours.start == 0.5
-    _, _, signs = surface.examples
-    assert len(fig.data[2].x) == np.sum(signs < 0) and len(fig.data[3].x) == np.sum(signs > 0)
-
-
 def test_recommender_view_shows_gaps_where_unknown_and_the_reconstruction_beside():
     rec = landscapes.recommender(users=5, items=6, rank=2, density=0.5)
     params = rec.init(0)

@@ -1,4 +1,5 @@
-"""Explore's ids: the run cards' container, the 3D surface, the contour map and the step inspector."""
+"""Explore's ids: the run cards' container, the 3D surface, the contour map, the step inspector and the
+Model view of a data surface."""
 
 EXPLORE_VIEW = "explore-view"
 RUNS = "runs"  # container of run cards (app.components.run_card.RunCard)
@@ -7,3 +8,5 @@ SURFACE_3D = "surface-3d"
 CONTOUR = "contour"
 INSPECTOR = "inspector"  # the update of the current step, in numbers
 INSPECT_RUN = "inspect-run"  # which run the inspector shows (its index)
+MODEL_PANEL = "model-panel"  # the Model view's box, shown for a data surface (app.explore.dataview)
+MODEL = "model"  # its graph: the data and each run's model (assets/dataview.js draws what moves)

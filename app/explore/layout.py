@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from app.components.controls import graph, section
+from app.components.controls import GRAPH_CONFIG, graph, section
 from app.components.run_card import RunCard
 from app.explore import ids
 
@@ -23,15 +23,33 @@ def sidebar(settings: dict) -> list:
     ]
 
 
+def view_class(with_model: bool) -> str:
+    """The views' classes: with the Model view (a data surface) or without (assets/dataview.css)."""
+    return "explore-view explore-only" + (" with-model" if with_model else "")
+
+
 def panel(figures: dict, runs_data: dict) -> html.Div:
     return html.Div(
         id=ids.EXPLORE_VIEW,
-        className="explore-view explore-only",
+        className=view_class(False),
         children=[
             graph(ids.SURFACE_3D, figures.get("surface"), "graph-3d"),
             graph(ids.CONTOUR, figures.get("contour"), "graph-contour"),
+            html.Div(
+                id=ids.MODEL_PANEL,
+                className="model-panel",
+                children=[html.H2("Model"), _model_graph()],
+            ),
         ],
     )
+
+
+def _model_graph() -> dcc.Graph:
+    """Empty until a data surface's runs arrive (the first page stays as light as before); no mode
+    bar: it would cover the small panel's top."""
+    model = graph(ids.MODEL, None, "graph-model")
+    model.config = {**GRAPH_CONFIG, "displayModeBar": False}
+    return model
 
 
 def bottom(runs_data: dict) -> list:

@@ -13,8 +13,8 @@ strings and dicts out.
   initial to the final weights.
 - ``frames_data``: the snapshots the browser switches between (assets/networks.js) when the step
   slider moves, so that scrubbing never asks the server.
-- ``linear_regression_figure``, ``logistic_regression_figure``, ``recommender_figure``: what a data
-  loss's model looks like at given parameters.
+- ``recommender_figure``: what the recommender's model looks like at given parameters. (The 2-D data
+  losses' views are Explore's: ``app.explore.dataview``.)
 """
 
 from __future__ import annotations
@@ -475,78 +475,7 @@ def frames_data(training: Training) -> dict:
     return data
 
 
-# --- data views of the 2-D data losses and the recommender -------------------------------------------
-
-
-def linear_regression_figure(surface, w: float, b: float, batch=None) -> go.Figure:
-    """The points of ``landscapes.data.LinearRegression`` and the line t = w·a + b; the examples of
-    this step's mini-batch (indices ``batch``) highlighted."""
-    inputs, targets = surface.examples
-    in_batch = np.zeros(inputs.shape[0], dtype=bool)
-    if batch is not None:
-        in_batch[np.asarray(batch, dtype=int)] = True
-    lo, hi = float(inputs.min()), float(inputs.max())
-    pad = 0.05 * (hi - lo)
-    xs = np.array([lo - pad, hi + pad])
-    traces = [
-        go.Scatter(
-            x=rounded(inputs[~in_batch]),
-            y=rounded(targets[~in_batch]),
-            mode="markers",
-            name="examples",
-            marker={"size": 8, "color": "#8a93a6"},
-        ),
-        go.Scatter(
-            x=rounded(inputs[in_batch]),
-            y=rounded(targets[in_batch]),
-            mode="markers",
-            name="this mini-batch",
-            marker={"size": 11, "color": "#ff9f0a", "line": {"color": "#111111", "width": 1.5}},
-        ),
-        go.Scatter(
-            x=rounded(xs),
-            y=rounded(w * xs + b),
-            mode="lines",
-            name=f"t = {w:.3g}·a + {b:.3g}",
-            line={"color": "#d9482b", "width": 3},
-        ),
-    ]
-    return _layout(
-        go.Figure(traces),
-        margin=dict(l=50, r=10, t=10, b=44),
-        xaxis=dict(title="a", gridcolor=GRID_COLOR, zeroline=False),
-        yaxis=dict(title="t", gridcolor=GRID_COLOR, zeroline=False),
-        legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.85)"),
-    )
-
-
-def logistic_probabilities(surface, w1: float, w2: float, n: int = 60):
-    """``(xs (n,), ys (n,), p (n, n))``: σ(w₁ a₁ + w₂ a₂) over the data's window, rows following a₂."""
-    a1, a2, _ = surface.examples
-    xs = np.linspace(a1.min() - 0.3, a1.max() + 0.3, n)
-    ys = np.linspace(a2.min() - 0.3, a2.max() + 0.3, n)
-    gx, gy = np.meshgrid(xs, ys)
-    return xs, ys, 0.5 * (1.0 + np.tanh(0.5 * (w1 * gx + w2 * gy)))
-
-
-def logistic_regression_figure(surface, w1: float, w2: float, n: int = 60) -> go.Figure:
-    """The points of ``landscapes.data.LogisticRegression`` by class, the probability σ(w₁a₁ + w₂a₂)
-    as shading and the decision boundary w₁a₁ + w₂a₂ = 0 (p = ½)."""
-    a1, a2, signs = surface.examples
-    xs, ys, p = logistic_probabilities(surface, w1, w2, n)
-    traces = probability_traces(xs, ys, p)
-    for label, sign in ((0, -1.0), (1, 1.0)):
-        mask = signs == sign
-        traces.append(_points(np.column_stack([a1[mask], a2[mask]]), label, test=False))
-    return _layout(
-        go.Figure(traces),
-        margin=dict(l=50, r=10, t=10, b=44),
-        showlegend=False,
-        xaxis=dict(title="a₁", range=[float(xs[0]), float(xs[-1])], showgrid=False, zeroline=False),
-        yaxis=dict(
-            title="a₂", range=[float(ys[0]), float(ys[-1])], showgrid=False, zeroline=False, scaleanchor="x"
-        ),
-    )
+# --- the recommender's data view ---------------------------------------------------------------
 
 
 def recommender_figure(recommender, params) -> go.Figure:

@@ -17,8 +17,11 @@ from app import ids as setup_ids
 from app import outcome as outcomes
 from app.compare import ids as compare_ids
 from app.components.run_card import RunCard, lr_plot_figure
+from app.explore import dataview
 from app.explore import ids as explore_ids
 from app.explore.figures import runs_patch
+from app.explore.layout import view_class
+from app.figures_common import enlarge
 from app.model import CUSTOM, DEFAULT_COMPARE_LRS, MAX_RUNS, MODES, RunSpec
 from app.parsing import parse_lr_list, parse_options, parse_run, parse_start, parse_steps, parse_surface
 from app.runs import RunError
@@ -65,6 +68,8 @@ def _register_compute(app) -> None:
             "compare_error": Output(compare_ids.COMPARE_ERROR, "children"),
             "run_errors": Output(RunCard.ids.error(ALL), "children"),
             "lr_plots": Output(RunCard.ids.lr_plot(ALL), "figure"),
+            "model": Output(explore_ids.MODEL, "figure"),
+            "model_view": Output(explore_ids.EXPLORE_VIEW, "className"),
         },
         inputs=controls(Input),
         # The previous runs' small key (their window), never their data: the request stays small.
@@ -76,7 +81,18 @@ def _register_compute(app) -> None:
         changed, else only the run traces."""
         error_ids = [RunCard.run_of(o["id"]) for o in ctx.outputs_grouping["run_errors"]]
         plot_ids = [RunCard.run_of(o["id"]) for o in ctx.outputs_grouping["lr_plots"]]
-        figure_keys = ("surface", "contour", "compare", "loss", "data", "key", "frame_max", "status")
+        figure_keys = (
+            "surface",
+            "contour",
+            "compare",
+            "loss",
+            "data",
+            "key",
+            "frame_max",
+            "status",
+            "model",
+            "model_view",
+        )
         out = dict.fromkeys(figure_keys, no_update)
         out.update(setup_error="", compare_error="", run_errors=[""] * len(error_ids))
         out["lr_plots"] = [no_update] * len(plot_ids)
@@ -92,7 +108,20 @@ def _register_compute(app) -> None:
             key = "compare_error" if settings["mode"] == "compare" else "setup_error"
             return {**out, key: str(error)}
         out["lr_plots"] = _lr_plots(outcome, settings, _explore_ids(ctx.args_grouping), plot_ids)
-        return {**out, **_figures(outcome, settings["loss_log"], previous, present == ["on"])}
+        out.update(_figures(outcome, settings["loss_log"], previous, present == ["on"]))
+        return {**out, **_model_view(outcome, settings["runs"], out["data"], present == ["on"])}
+
+
+def _model_view(outcome: outcomes.Outcome, specs: list[RunSpec], data: dict, present: bool) -> dict:
+    """Explore's Model view of a data surface (``app.explore.dataview``): its figure, shown or not,
+    and what moves on it, added to the runs data ``data``."""
+    if outcome.mode != "explore":
+        return {}
+    if not dataview.has_model(outcome.landscape):
+        return {"model": {}, "model_view": view_class(False)}
+    data["model"] = dataview.model_data(outcome.landscape, outcome.results, specs)
+    figure = dataview.model_figure(outcome.landscape, outcome.results)
+    return {"model": enlarge(figure) if present else figure, "model_view": view_class(True)}
 
 
 def _lr_plots(outcome: outcomes.Outcome, settings: dict, run_ids: list, plot_ids: list) -> list:

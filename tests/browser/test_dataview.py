@@ -1,0 +1,118 @@
+"""The Model view in the browser: open the line lesson, step with the player, and check that the line
+drawn at each step is the trajectory's w·a + b there (the engine's run, computed here), on the axes'
+own pixels, with the engine's mini-batch of that step ringed; a clean console (the fixture)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import landscapes
+import optimizers
+from app import lessons
+from app.explore import dataview
+from app.explore import ids as explore_ids
+from app.shell import ids as shell_ids
+
+WAIT_MS = 60_000
+LESSON = lessons.get("fitting-a-line")
+
+# What the Model layer drew, with its line's end points read back through the axes' own scales.
+DRAWN_JS = f"""() => {{
+    const s = window.descent && window.descent.dataview && window.descent.dataview.state();
+    const gd = document.getElementById('{explore_ids.MODEL}')?.querySelector('.js-plotly-plot');
+    const node = gd && gd.querySelector('svg.descent-overlay line');
+    if (!s || !node || !s.lines[0]) return null;
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const at = (name) => Number(node.getAttribute(name));
+    return {{
+        step: s.step, player: window.descent.player.state().step, line: s.lines[0], batch: s.batch,
+        back: [xa.p2d(at('x1') - xa._offset), ya.p2d(at('y1') - ya._offset),
+               xa.p2d(at('x2') - xa._offset), ya.p2d(at('y2') - ya._offset)],
+        visible: node.getAttribute('visibility'),
+    }};
+}}"""
+
+
+def _open_lesson(page) -> None:
+    page.click(f"#{shell_ids.LESSON}")
+    page.get_by_role("option", name=LESSON.title, exact=True).click()
+    title = json.dumps(LESSON.title)
+    page.wait_for_function(
+        f"() => document.getElementById('{shell_ids.LESSON_PANEL}')?.innerText.startsWith({title})",
+        timeout=WAIT_MS,
+    )
+
+
+def _drawn_at(page, step: int) -> dict:
+    page.wait_for_function(
+        f"() => {{ const d = ({DRAWN_JS})(); return d && d.step === {step} && d.player === {step}; }}",
+        timeout=WAIT_MS,
+    )
+    return page.evaluate(DRAWN_JS)
+
+
+def test_the_drawn_line_follows_the_trajectory_step_by_step(app_page):
+    _open_lesson(app_page)
+    surface = landscapes.get(LESSON.settings["surface"])
+    (run,) = LESSON.settings["runs"]
+    options = run["options"]
+    trajectory = optimizers.run(
+        surface, run["optimizer"], start=surface.start, steps=LESSON.settings["steps"], **run["hp"], **options
+    )
+    xs = dataview.line_window(surface)
+    for step in range(0, 6):
+        if step > 0:
+            app_page.click(f"#{shell_ids.FORWARD}")
+        drawn = _drawn_at(app_page, step)
+        w, b = trajectory.points[step]
+        expected = [xs[0], w * xs[0] + b, xs[1], w * xs[1] + b]
+        line = drawn["line"]
+        np.testing.assert_allclose([line["x0"], line["y0"], line["x1"], line["y1"]], expected, rtol=1e-4)
+        np.testing.assert_allclose(drawn["back"], expected, rtol=2e-2, atol=2e-2)  # on screen, to a pixel
+        assert drawn["visible"] == "visible"
+        members = np.array(drawn["batch"]["members"])
+        assert len(members) == options["batch_size"]
+        gx, gy = surface.batch_gradient(np.array([w]), np.array([b]), members[None])
+        np.testing.assert_allclose(trajectory.gradients[step], [gx[0], gy[0]], rtol=1e-12)
+
+
+BOUNDARY_JS = f"""() => {{
+    const s = window.descent && window.descent.dataview && window.descent.dataview.state();
+    const gd = document.getElementById('{explore_ids.MODEL}')?.querySelector('.js-plotly-plot');
+    if (!s || s.kind !== 'boundary' || !gd) return null;
+    return {{ step: s.step, player: window.descent.player.state().step, lines: s.lines, shading: s.shading,
+              z: gd._fullData[0].z.map((row) => Array.from(row)), xs: Array.from(gd._fullData[0].x),
+              ys: Array.from(gd._fullData[0].y) }};
+}}"""
+
+
+def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
+    lesson = lessons.get("logistic-regression")
+    app_page.click(f"#{shell_ids.LESSON}")
+    app_page.get_by_role("option", name=lesson.title, exact=True).click()
+    surface = landscapes.get(lesson.settings["surface"])
+    steps = lesson.settings["steps"]
+    runs = [
+        optimizers.run(surface, r["optimizer"], start=surface.start, steps=steps, **r["hp"])
+        for r in lesson.settings["runs"]
+    ]
+    app_page.wait_for_function(f"() => ({BOUNDARY_JS})() !== null", timeout=WAIT_MS)
+    for step in (3, 4):  # the lesson plays as it opens: pause, then scrub
+        app_page.evaluate(f"() => {{ window.descent.player.pause(); window.descent.player.seek({step}); }}")
+        app_page.wait_for_function(
+            f"() => {{ const d = ({BOUNDARY_JS})(); return d && d.step === {step} && !d.lines.includes(null)"
+            f" && d.player === {step} && d.shading === '0:{step}:{len(runs)}'; }}",
+            timeout=WAIT_MS,
+        )
+        drawn = app_page.evaluate(BOUNDARY_JS)
+        for line, trajectory in zip(drawn["lines"], runs, strict=True):
+            w = trajectory.points[step]
+            ends = np.array([[line["x0"], line["y0"]], [line["x1"], line["y1"]]])
+            np.testing.assert_allclose(ends @ w, 0.0, atol=1e-4)  # on the line w·a = 0
+            assert np.hypot(*(ends[1] - ends[0])) > 1.0
+        expected = dataview.probabilities(*runs[0].points[step], np.array(drawn["xs"]), np.array(drawn["ys"]))
+        np.testing.assert_allclose(
+            np.array(drawn["z"]), expected, atol=1e-6
+        )  # the inspected run's P(class 1)
