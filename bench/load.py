@@ -390,6 +390,10 @@ def details(users: list[User]) -> None:
         print(f"    {problem[:150]}")
 
 
+def median(values: list[float]) -> float:
+    return float(np.median(values)) if values else float("nan")
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -459,8 +463,8 @@ def main() -> int:
                 formulas = [t for h in heavies for t in h.formulas]
                 maps = [t for h in heavies for t in h.maps]
                 print(
-                    f"    heavy users: {len(formulas)} slow formulas (p50 {np.median(formulas):.2f} s), "
-                    f"{len(maps)} largest maps (p50 {np.median(maps):.2f} s), "
+                    f"    heavy users: {len(formulas)} slow formulas (p50 {median(formulas):.2f} s), "
+                    f"{len(maps)} largest maps (p50 {median(maps):.2f} s), "
                     f"{sum(len(h.errors) for h in heavies)} unexpected answers"
                 )
                 for problem in [p for h in heavies for p in h.errors][:3]:
