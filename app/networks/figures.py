@@ -100,7 +100,7 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
         cols=cols,
         subplot_titles=titles,
         horizontal_spacing=0.03,
-        vertical_spacing=0.12,
+        vertical_spacing=0.2,  # room for a second row's three-line titles
         shared_xaxes="all",
         shared_yaxes="all",
     )
@@ -125,7 +125,7 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
     fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
     return _layout(
         fig,
-        margin=dict(l=36, r=8, t=52, b=28),
+        margin=dict(l=36, r=8, t=70, b=28),
         showlegend=False,
         uirevision=_revision(training),
     )
@@ -147,10 +147,11 @@ def _panel_title(training: Training, i: int) -> str:
     if diverged >= 0:
         return f"{head}<br><span style='color:#c62828'>diverged at step {diverged}</span>"
     train, test = training.train_loss[i, -1], training.test_loss[i, -1]
-    text = f"train {format_number(train)} · test {format_number(test)}"
+    # Two short lines: four panels side by side on a 1024 px screen leave about 150 px for each.
+    text = f"train {train:.3g} · test {test:.3g}"
     if training.network.task == "classification":
         accuracy = training.network.accuracy(training.trajectory.points[i, -1], test=True)
-        text += f" · test acc {100 * float(accuracy):.0f}%"
+        text += f"<br>test accuracy {100 * float(accuracy):.0f}%"
     return f"{head}<br><span style='font-size:12px'>{text}</span>"
 
 

@@ -47,21 +47,16 @@ def sidebar(settings: dict) -> list:
             "Network",
             class_name="networks-only",
             children=[
-                html.Div(
-                    className="field-row",
-                    children=[
-                        labelled("hidden layers", _text(ids.HIDDEN, hidden_text(s.hidden), "16, 16")),
-                        labelled(
-                            "activation",
-                            dcc.Dropdown(
-                                id=ids.ACTIVATION,
-                                value=s.activation,
-                                clearable=False,
-                                searchable=False,
-                                options=[{"label": a, "value": a} for a in ACTIVATIONS],
-                            ),
-                        ),
-                    ],
+                labelled("hidden layers", _text(ids.HIDDEN, hidden_text(s.hidden), "16, 16")),
+                labelled(
+                    "activation",
+                    dcc.Dropdown(
+                        id=ids.ACTIVATION,
+                        value=s.activation,
+                        clearable=False,
+                        searchable=False,
+                        options=[{"label": a, "value": a} for a in ACTIVATIONS],
+                    ),
                 ),
                 html.Div(
                     "1 to 3 hidden layers of at most 32 units; a logistic output (a linear one for curve).",
