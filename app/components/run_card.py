@@ -354,6 +354,13 @@ def _register_hint(app) -> None:
         return [text] * len(hint_ids), [STABILITY_HELP if text else ""] * len(hint_ids)
 
 
+def _triggering_card():
+    """The run card whose control triggered this callback, or None for a request without one (a forged
+    or malformed request: answered with no change, never a 500)."""
+    trigger = ctx.triggered_id
+    return trigger.get("aio_id") if isinstance(trigger, dict) else None
+
+
 def _register_switches(app) -> None:
     @app.callback(
         Output(RunCard.ids.schedule_options(MATCH), "children"),
@@ -363,8 +370,11 @@ def _register_switches(app) -> None:
     )
     def switch_schedule(name):
         """A schedule brings its options (torch's defaults) and its lr-vs-step plot."""
+        card = _triggering_card()
+        if card is None:
+            return no_update, no_update
         try:
-            controls = schedule_option_controls(ctx.triggered_id["aio_id"], name, {})
+            controls = schedule_option_controls(card, name, {})
         except ValueError:
             return no_update, no_update
         return controls, {"display": "block" if name else "none"}
@@ -376,8 +386,11 @@ def _register_switches(app) -> None:
     )
     def switch_optimizer(name):
         """A new optimizer brings its own settings, at torch's defaults."""
+        card = _triggering_card()
+        if card is None:
+            return no_update
         try:
-            return hyperparameter_controls(ctx.triggered_id["aio_id"], RunSpec(name))
+            return hyperparameter_controls(card, RunSpec(name))
         except ValueError:
             return no_update
 
