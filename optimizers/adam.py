@@ -47,8 +47,9 @@ def init(params, hp):
     return AdamState(np.zeros_like(params), np.zeros_like(params), np.zeros_like(params))
 
 
-def adam_update(grad, state, params, hp, step, decoupled):
-    """One Adam step; ``decoupled`` is the decoupled_weight_decay flag (AdamW passes True)."""
+def adam_update(grad, state, params, hp, step, decoupled, out=None):
+    """One Adam step; ``decoupled`` is the decoupled_weight_decay flag (AdamW passes True); the new
+    parameters go into ``out`` if given."""
     lr, (beta1, beta2) = hp["lr"], hp["betas"]
     grad = signed(grad, hp["maximize"])
     grad, params = decay_weights(grad, params, lr, hp["weight_decay"], decoupled)
@@ -61,8 +62,9 @@ def adam_update(grad, state, params, hp, step, decoupled):
     denom += hp["eps"]
     move = exp_avg * -step_size
     move /= denom
-    move += params
-    return move, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq)
+    return np.add(move, params, out=move if out is None else out), AdamState(
+        exp_avg, exp_avg_sq, max_exp_avg_sq
+    )
 
 
 def _amsgrad(amsgrad, max_exp_avg_sq, exp_avg_sq):
@@ -73,8 +75,8 @@ def _amsgrad(amsgrad, max_exp_avg_sq, exp_avg_sq):
     return select(amsgrad, running_max, max_exp_avg_sq), select(amsgrad, running_max, exp_avg_sq)
 
 
-def update(grad, state, params, hp, step, hessian=None):
-    return adam_update(grad, state, params, hp, step, hp["decoupled_weight_decay"])
+def update(grad, state, params, hp, step, hessian=None, out=None):
+    return adam_update(grad, state, params, hp, step, hp["decoupled_weight_decay"], out)
 
 
 ADAM = Optimizer(
@@ -106,4 +108,5 @@ ADAM = Optimizer(
     ),
     init=init,
     update=update,
+    writes_out=True,
 )

@@ -18,8 +18,8 @@ from optimizers.base import Optimizer
 from optimizers.common import AMSGRAD, BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY
 
 
-def update(grad, state, params, hp, step, hessian=None):
-    return adam_update(grad, state, params, hp, step, True)
+def update(grad, state, params, hp, step, hessian=None, out=None):
+    return adam_update(grad, state, params, hp, step, True, out)
 
 
 ADAMW = Optimizer(
@@ -44,4 +44,5 @@ ADAMW = Optimizer(
     ),
     init=init,
     update=update,
+    writes_out=True,
 )

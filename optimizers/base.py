@@ -20,6 +20,9 @@ ints) and returns ``(loss (n,), gradient (n, P))``; the engine keeps every such 
 sub-step of the path. Such an optimizer may keep memory across steps that is not an array per run:
 its state class lists those fields in a class attribute ``unrecorded``.
 
+An optimizer with ``writes_out`` also takes ``out``, a ``(K, P)`` buffer (the engine's record of the
+next point), and writes the new parameters into it (and returns it): one copy fewer per step.
+
 Every other state field is an array of shape ``(K, P)`` (a per-run number is broadcast along P) so
 that a step inspector can record it. Hyperparameters are floats, bools, pairs, whole numbers
 (``kind`` ``"int"``) or one of a few strings (``"choice"``); ``none`` says what ``None`` means for
@@ -138,6 +141,7 @@ class Optimizer:
     needs_hessian: bool = False
     check: Callable[[Mapping[str, Any]], None] | None = None
     needs_closure: bool = False
+    writes_out: bool = False
     reference: str = ""
     examples: tuple[dict[str, Any], ...] = ()
 
@@ -153,6 +157,31 @@ class Optimizer:
     @property
     def defaults(self) -> dict[str, Any]:
         return {h.name: h.default for h in self.hyperparameters}
+
+    @property
+    def requires(self) -> dict[str, str]:
+        """What this optimizer needs of a problem beyond the protocol's required members: each
+        method's name, with what it is in words."""
+        return {"hessian": "the exact Hessian (a hessian(params) method)"} if self.needs_hessian else {}
+
+    def missing(self, problem) -> list[str]:
+        """The members of ``requires`` that ``problem`` lacks (empty: it can run on ``problem``)."""
+        return [name for name in self.requires if not callable(getattr(problem, name, None))]
+
+
+class UnsupportedProblemError(ValueError):
+    """An optimizer needs something a problem does not provide (Newton on a network: no Hessian).
+
+    Attributes: ``optimizer`` and ``problem`` (names), ``missing`` (the members it lacks).
+    """
+
+    def __init__(self, optimizer: Optimizer, problem, missing: list[str]):
+        self.optimizer, self.problem, self.missing = optimizer.name, problem.name, missing
+        what = " and ".join(optimizer.requires[name] for name in missing)
+        title = getattr(problem, "title", problem.name)
+        super().__init__(
+            f"{optimizer.title} needs {what}, which {title} does not provide: choose another optimizer"
+        )
 
 
 def validate(optimizer: Optimizer, given: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:

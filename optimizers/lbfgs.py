@@ -21,7 +21,6 @@ branch), so the update goes run by run with NumPy vectors of P numbers, as torch
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -160,18 +159,25 @@ def _two_loop(q, old_dirs, old_stps, ro, h_diag):
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    """The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to ``bounds``."""
+    """The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to ``bounds``.
+
+    In NumPy scalars, as torch computes it in tensors: a search that runs off to infinity (on a
+    surface with no bottom) overflows to inf and NaN, which the run reports as divergence, where
+    Python floats would raise ``OverflowError`` or ``ZeroDivisionError``.
+    """
     xmin_bound, xmax_bound = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
-    if d2_square >= 0:
-        d2 = math.sqrt(d2_square)
+    x1, f1, g1, x2, f2, g2 = (np.float64(v) for v in (x1, f1, g1, x2, f2, g2))
+    with np.errstate(all="ignore"):
+        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        d2_square = d1**2 - g1 * g2
+        if not d2_square >= 0:
+            return float((xmin_bound + xmax_bound) / 2.0)
+        d2 = np.sqrt(d2_square)
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
             min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(min_pos, xmin_bound), xmax_bound)
-    return (xmin_bound + xmax_bound) / 2.0
+        return float(min(max(min_pos, xmin_bound), xmax_bound))
 
 
 def _strong_wolfe(obj, t, d, f, g, gtd, tolerance_change, max_ls):

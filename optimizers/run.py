@@ -20,7 +20,7 @@ import landscapes
 from landscapes.base import Landscape
 from landscapes.problem import SurfaceProblem, as_problem
 from optimizers import registry, schedules
-from optimizers.base import Optimizer, validate
+from optimizers.base import Optimizer, UnsupportedProblemError, validate
 from optimizers.schedules import whole_number
 
 #: A run has diverged once it is this many plot-window half-widths from the window's centre.
@@ -130,9 +130,10 @@ def run(
         ValueError: an unknown name, a bad start or step count, or a hyperparameter, stochastic
             setting or scheduler option outside its range (the message names it, its value and the
             allowed range).
+        UnsupportedProblemError: (a ``ValueError``) the optimizer needs something the problem lacks
+            (Newton: an exact Hessian); ``supports`` asks beforehand.
     """
-    problem = as_problem(landscape)
-    opt = registry.get(optimizer) if isinstance(optimizer, str) else optimizer
+    problem, opt = _supported(optimizer, landscape)
     steps = _check_steps(steps)
     hp, k_hp = validate(opt, hyperparameters)
     seeds, k_seed = _parse_seed(seed)
@@ -175,6 +176,32 @@ def run(
     )
 
 
+def supports(optimizer: str | Optimizer, problem) -> bool:
+    """Whether ``optimizer`` can run on ``problem`` (a surface name, ``Landscape`` or problem): False
+    where it needs what the problem lacks (Newton on a network, which has no exact Hessian)."""
+    return unsupported(optimizer, problem) is None
+
+
+def unsupported(optimizer: str | Optimizer, problem) -> str | None:
+    """Why ``optimizer`` cannot run on ``problem``, in words for the user, or ``None`` if it can
+    (the message ``run`` raises)."""
+    try:
+        _supported(optimizer, problem)
+    except UnsupportedProblemError as error:
+        return str(error)
+    return None
+
+
+def _supported(optimizer, landscape):
+    """``(problem, optimizer)`` looked up, or ``UnsupportedProblemError`` naming what the problem lacks."""
+    problem = as_problem(landscape)
+    opt = registry.get(optimizer) if isinstance(optimizer, str) else optimizer
+    missing = opt.missing(problem)
+    if missing:
+        raise UnsupportedProblemError(opt, problem, missing)
+    return problem, opt
+
+
 def _default_start(problem, seeds: list[int]):
     """The problem's own start: ``init(seed)`` for each seed given (one start if one seed, and
     always one on a surface, whose start does not depend on the seed)."""
@@ -210,8 +237,10 @@ def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
     with np.errstate(all="ignore"):
         state = opt.init(params, hp)
         recorded = [state] if record_state else None
+        written = None  # the next point, where an optimizer with ``writes_out`` put it
         for step in range(steps + 1):
-            points[step] = params
+            if params is not written:
+                points[step] = params
             losses[step] = evaluate(params, gradients[step])
             if step % every == every - 1 or step == steps:
                 block = slice(step - step % every, step + 1)  # the steps since the last check
@@ -221,7 +250,10 @@ def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
             if step_hp is not None:
                 hp.update(step_hp[step])
             hessian = problem.hessian(params) if opt.needs_hessian else None
-            if closure is None:
+            if opt.writes_out:
+                written = points[step + 1]
+                params, state = opt.update(gradients[step], state, params, hp, step + 1, hessian, out=written)
+            elif closure is None:
                 params, state = opt.update(gradients[step], state, params, hp, step + 1, hessian)
             else:
                 closure.next_step()

@@ -151,6 +151,44 @@ def test_a_problem_without_a_start_uses_init_of_each_seed():
     np.testing.assert_array_equal(two.points[:, 0], [problem.init(3), problem.init(4)])
 
 
+class _NoHessian:
+    """A quadratic without its Hessian: the protocol's required members only."""
+
+    name, title, n_params = "bare", "a bare quadratic", 3
+
+    def value(self, params):
+        return 0.5 * (params**2).sum(axis=1)
+
+    def value_and_gradient(self, params):
+        return self.value(params), params.copy()
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_an_optimizer_runs_exactly_where_it_says_it_is_supported(name):
+    problem = _NoHessian()
+    if optimizers.supports(name, problem):
+        assert optimizers.unsupported(name, problem) is None
+        assert np.isfinite(optimizers.run(problem, name, np.ones(3), 3).losses).all()
+        return
+    with pytest.raises(optimizers.UnsupportedProblemError) as caught:
+        optimizers.run(problem, name, np.ones(3), 3)
+    message = str(caught.value)
+    assert message == optimizers.unsupported(name, problem)
+    assert optimizers.get(name).title in message and "a bare quadratic" in message
+    assert caught.value.missing == list(optimizers.get(name).requires)
+
+
+def test_newton_is_refused_on_a_network_with_the_missing_hessian_named():
+    from landscapes.network import network
+
+    net = network(hidden=(4,), n=20)
+    assert not optimizers.supports("newton", net)
+    assert optimizers.supports("newton", Quadratic(np.eye(3))) and optimizers.supports("newton", "saddle")
+    with pytest.raises(ValueError, match=r"^Newton needs the exact Hessian .* choose another optimizer$"):
+        optimizers.run(net, "newton", steps=2)
+    assert [n for n in optimizers.names() if not optimizers.supports(n, net)] == ["newton"]
+
+
 def test_something_that_is_not_a_problem_is_refused():
     with pytest.raises(ValueError, match="lacks n_params, value, value_and_gradient"):
         optimizers.run(object.__new__(type("Thing", (), {"name": "thing"})), "sgd")
@@ -318,3 +356,14 @@ def test_lbfgs_with_a_line_search_solves_a_quadratic_in_p_dimensions():
     np.testing.assert_allclose(trajectory.points[-1], problem.minimum(), atol=1e-5)
     lowest = problem.value(problem.minimum()[None])[0]
     assert trajectory.losses[-1] - lowest < 1e-9 < trajectory.losses[0] - lowest
+
+
+def test_a_line_search_that_runs_off_a_surface_with_no_bottom_is_a_divergence():
+    # On the saddle the strong-Wolfe search extrapolates ×10 per trial until the numbers overflow:
+    # torch's tensors turn inf and NaN there, and so must ours (Python floats raised OverflowError).
+    trajectory = optimizers.run(
+        "saddle", "lbfgs", start=(0.5478, -0.9209), steps=60, line_search_fn="strong_wolfe"
+    )
+    assert 0 < trajectory.diverged_at < 60
+    assert np.isfinite(trajectory.points[: trajectory.diverged_at]).all()
+    assert np.isnan(trajectory.points[trajectory.diverged_at :]).all()
