@@ -125,6 +125,7 @@
       }
       overlay.draw(player.position, name === "contour" ? arrows : null);
     }
+    showStep();
     if (stats.lastPosition !== player.position) {
       stats.frames += 1;
       stats.lastPosition = player.position;
@@ -132,6 +133,19 @@
     stats.work.push(performance.now() - began);
     if (stats.work.length > 2000) {
       stats.work.splice(0, 1000);
+    }
+  }
+
+  /*
+   * The step label shows the drawn step in every frame, not only when Dash next renders it: the text
+   * node Dash rendered is updated in place (Dash's next render writes the same node, so they agree).
+   */
+  function showStep() {
+    const element = document.getElementById(descent.config().ids.stepLabel);
+    const text = element && element.firstChild;
+    const wanted = player.label();
+    if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== wanted) {
+      text.nodeValue = wanted;
     }
   }
 

@@ -69,7 +69,14 @@ def test_contour_figure_uses_the_cached_image_and_marks_start_and_minima():
     assert (image.x, image.y, image.sizex, image.sizey) == (-2.0, 3.0, 4.0, 4.0)
     assert list(fig.data[0].x) == [1.0] and list(fig.data[0].y) == [1.0]
     assert list(fig.data[1].x) == [-1.5]
-    assert all(t.type == "scatter" for t in fig.data)  # nothing that Plotly recomputes per frame
+    *drawn, hover = fig.data
+    assert all(t.type == "scatter" for t in drawn)  # nothing that Plotly recomputes per frame
+    # The hover: a transparent heatmap whose value at each grid point is the loss there.
+    assert hover.type == "heatmap" and hover.opacity == 0 and "loss %{z" in hover.hovertemplate
+    x, y, z = np.array(hover.x), np.array(hover.y), np.array(hover.z, dtype=float)
+    assert (x[0], x[-1], y[0], y[-1]) == (-2.0, 2.0, -1.0, 3.0)
+    i, j = 17, 40
+    assert z[i, j] == pytest.approx((1 - x[j]) ** 2 + 100 * (y[i] - x[j] ** 2) ** 2, rel=1e-5)
 
 
 def test_runs_patch_replaces_only_run_traces():
