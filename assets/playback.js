@@ -34,6 +34,10 @@
     return "(" + fmt(v[0]) + ", " + fmt(v[1]) + ")";
   }
 
+  function isOpen(value) {
+    return Array.isArray(value) && value.includes("on");
+  }
+
   function line(text, className) {
     return { type: "Div", namespace: "dash_html_components", props: { children: text, className: className || "" } };
   }
@@ -117,7 +121,8 @@
   /* Keyboard: space play/pause, ← → one step, r back to the start (not while typing in a box). */
   document.addEventListener("keydown", function (event) {
     const target = event.target;
-    const typing = target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+    const box = target && target.tagName === "INPUT" && ["checkbox", "radio"].includes(target.type); // not typed in
+    const typing = target && !box && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
     if (typing || event.altKey || event.ctrlKey || event.metaKey) {
       return;
     }
@@ -261,17 +266,37 @@
         return [player.step(), player.playLabel(), done];
       },
 
+      /*
+       * The open inspector asks for the chosen run's details (every step, one request per run shown);
+       * closed, it asks for nothing and the computes send none.
+       */
+      inspectRequest: function (open, which, data) {
+        const runs = (data && Array.isArray(data.inspector) && data.inspector) || [];
+        const k = typeof which === "number" && which >= 0 && which < runs.length ? which : 0;
+        if (!isOpen(open) || !runs[k] || descent.player.hasDetails(runs[k].id)) {
+          return noUpdate();
+        }
+        return { run: k, id: runs[k].id };
+      },
+
       /* The step label and the inspector for the player's step; a dragged scrubber moves the player. */
-      render: function (frame, data, which) {
+      render: function (frame, data, which, details, open) {
         const player = descent.player;
         listenForStartClicks();
         player.setData(data);
         player.setWhich(typeof which === "number" ? which : 0);
+        player.addDetails(details);
+        player.setOpen(isOpen(open));
         if (triggered(ids().frame)) {
           player.scrubbedTo(frame);
         }
         const chosen = player.inspected();
-        return [player.label(), chosen ? descent.inspect(chosen, player.step()).lines : ""];
+        if (chosen) {
+          return [player.label(), descent.inspect(chosen, player.step()).lines];
+        }
+        const waiting = player.open && player.chosenRun();
+        const hint = waiting ? "Computing this run's steps…" : "Tick show: each step's update with its numbers, and arrows on the map.";
+        return [player.label(), player.chosenRun() ? [line(hint, "hint")] : ""];
       },
     },
   });

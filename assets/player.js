@@ -24,9 +24,11 @@
     playing: false,
     speed: null,
     which: 0,
+    open: false,
   };
   const overlays = {};
   const echoes = new Map(); // scrubber values the player set itself, and when
+  const details = new Map(); // the inspector's details by run fingerprint (the current runs' only)
   let frameRequest = null;
   let previousTime = null;
   let lastPublish = -Infinity;
@@ -101,9 +103,19 @@
     });
   }
 
-  function inspected() {
+  /* The run the inspector shows, as listed in the runs data ({label, id}), or null. */
+  function chosenRun() {
     const runs = (player.data && Array.isArray(player.data.inspector) && player.data.inspector) || [];
     return runs.length ? runs[clamp(typeof player.which === "number" ? player.which : 0, 0, runs.length - 1)] : null;
+  }
+
+  /*
+   * The open inspector's details of the chosen run (every step), or null: closed, or not yet fetched.
+   * Details are kept by the fingerprint of the run they were computed from, and shown only for it.
+   */
+  function inspected() {
+    const run = chosenRun();
+    return player.open && run ? details.get(run.id) || null : null;
   }
 
   function drawTwoD() {
@@ -232,6 +244,12 @@
       return false;
     }
     player.data = data;
+    const current = new Set((Array.isArray(data.inspector) ? data.inspector : []).map((run) => run.id));
+    for (const id of details.keys()) {
+      if (!current.has(id)) {
+        details.delete(id);
+      }
+    }
     player.position = 0;
     player.playing = true; // new runs play from their start
     previousTime = null;
@@ -290,6 +308,28 @@
       invalidate();
     }
   };
+
+  /* The inspector opened or closed (its arrows show only while open). */
+  player.setOpen = function (open) {
+    if (open !== player.open) {
+      player.open = open;
+      invalidate();
+    }
+  };
+
+  /* Details of one run from the server ({id, label, points, gradients, lrs, losses, states}). */
+  player.addDetails = function (value) {
+    if (value && typeof value.id === "string" && Array.isArray(value.points) && details.get(value.id) !== value) {
+      details.set(value.id, value);
+      invalidate();
+    }
+  };
+
+  /* Whether the chosen run's details are here, or need asking for. */
+  player.hasDetails = function (id) {
+    return details.has(id);
+  };
+  player.chosenRun = chosenRun;
 
   /* The scrubber moved: the player's own echo, or the person dragging it. */
   player.scrubbedTo = function (value) {

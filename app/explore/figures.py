@@ -5,6 +5,8 @@ Pure: landscapes and run results in, Plotly figures, patches and dicts out.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import plotly.graph_objects as go
 from dash import Patch
@@ -187,8 +189,24 @@ def _inspector_arrows() -> list[dict]:
     return [arrow("step taken", "#ffffff", "solid"), arrow("−α·gradient", "#111111", "dot")]
 
 
+def inspector_choice(result: RunResult) -> dict:
+    """A run as the step inspector's menu lists it: its label, and the fingerprint of the run that
+    its details (``inspector_data``) must carry to be shown with it."""
+    return {"label": result.label, "id": run_fingerprint(result)}
+
+
+def run_fingerprint(result: RunResult) -> str:
+    """16 hex digits of a hash of the run's label, points, losses and gradients."""
+    digest = hashlib.blake2b(result.label.encode(), digest_size=8)
+    for values in (result.points, result.losses, result.gradients):
+        if values is not None:
+            digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
 def inspector_data(result: RunResult) -> dict:
-    """What the step inspector shows for one run, step by step (rounded for the browser)."""
+    """What the step inspector shows for one run, step by step (rounded for the browser), with the
+    run's fingerprint (``inspector_choice``)."""
     points = np.asarray(result.points)
     states = {
         name: rounded_rows(value)
@@ -196,7 +214,7 @@ def inspector_data(result: RunResult) -> dict:
         if np.any(np.nan_to_num(value))  # a buffer an option leaves unused stays all zero: hide it
     }
     return {
-        "label": result.label,
+        **inspector_choice(result),
         "points": rounded_rows(points),
         "gradients": rounded_rows(result.gradients),
         "lrs": rounded(result.lrs),

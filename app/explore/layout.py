@@ -62,6 +62,13 @@ def bottom(runs_data: dict) -> list:
                     className="inspector-head",
                     children=[
                         html.H2("Step inspector"),
+                        # Closed at first: a compute then sends no per-step details (app.shell.compute).
+                        dcc.Checklist(
+                            id=ids.INSPECT_OPEN,
+                            className="inspect-open",
+                            options=[{"label": " show", "value": "on"}],
+                            value=[],
+                        ),
                         dcc.Dropdown(
                             id=ids.INSPECT_RUN,
                             className="inspect-run",
@@ -73,6 +80,8 @@ def bottom(runs_data: dict) -> list:
                     ],
                 ),
                 html.Div(id=ids.INSPECTOR, className="inspector"),
+                dcc.Store(id=ids.INSPECT_REQUEST),
+                dcc.Store(id=ids.INSPECT_DATA),
             ],
         )
     ]

@@ -320,6 +320,8 @@ def _register_browser(app) -> None:
         Input(shell_ids.FRAME, "value"),
         Input(shell_ids.RUNS_DATA, "data"),
         Input(explore_ids.INSPECT_RUN, "value"),
+        Input(explore_ids.INSPECT_DATA, "data"),
+        Input(explore_ids.INSPECT_OPEN, "value"),
     )
     app.clientside_callback(
         ClientsideFunction("descent", "inspectChoices"),

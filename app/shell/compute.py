@@ -8,10 +8,13 @@ the engine: it gets a message next to its control, and every figure keeps what i
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import replace
 
-from dash import ALL, Input, Output, State, ctx, html, no_update
+import numpy as np
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from app import ids as setup_ids
 from app import outcome as outcomes
@@ -19,19 +22,20 @@ from app.compare import ids as compare_ids
 from app.components.run_card import RunCard, lr_plot_figure
 from app.explore import dataview
 from app.explore import ids as explore_ids
-from app.explore.figures import runs_patch
+from app.explore.figures import inspector_data, runs_patch
 from app.explore.layout import view_class
 from app.figures_common import enlarge
 from app.model import CUSTOM, DEFAULT_COMPARE_LRS, MAX_RUNS, MODES, RunSpec
 from app.parsing import parse_lr_list, parse_options, parse_run, parse_start, parse_steps, parse_surface
-from app.runs import RunError
+from app.runs import RunError, RunResult
 from app.shell import figures
 from app.shell import ids as shell_ids
 
 
 def register(app) -> None:
-    """Attach the compute callback to ``app``."""
+    """Attach the compute callback and the step inspector's to ``app``."""
     _register_compute(app)
+    _register_inspect(app)
 
 
 def controls(kind) -> dict:
@@ -261,7 +265,105 @@ def runs_key(data: dict, previous=None) -> dict:
 
 def outcome_of(settings: dict) -> outcomes.Outcome:
     landscape = parse_surface(settings["surface"], settings["formula"])
-    return outcomes.compute(
-        landscape, settings["start"], settings["steps"], settings["mode"],
-        settings["runs"], settings["compare"], settings["compare_lrs"],
-    )  # fmt: skip
+    if settings["mode"] != "explore":
+        return outcomes.compute(
+            landscape, settings["start"], settings["steps"], settings["mode"],
+            settings["runs"], settings["compare"], settings["compare_lrs"],
+        )  # fmt: skip
+    results = explore_results(landscape, settings, settings["runs"])
+    start, view = tuple(settings["start"]), outcomes.view_landscape(landscape, settings["start"])
+    return outcomes.Outcome("explore", view, start, settings["steps"], results)
+
+
+class _Recent:
+    """The last ``size`` values by key, shared by a worker's threads."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+#: Explore's runs by everything that defines one (surface, start, steps, its card): a change to one
+#: card leaves the other runs as they were, so they are not run again, and the step inspector's
+#: details of a run just drawn cost no engine time. At most 8 × 1000 steps a run: ≲ 100 KB each.
+RECENT_RUNS = _Recent(256)
+
+
+def _run_key(settings: dict, spec: RunSpec) -> str:
+    what = [settings["surface"], settings["formula"], settings["start"], settings["steps"]]
+    return json.dumps([*what, spec.optimizer, spec.hyperparameters, spec.options, spec.color], default=repr)
+
+
+def explore_results(landscape, settings: dict, specs: list[RunSpec]) -> list[RunResult]:
+    """The runs ``specs`` on ``landscape`` from ``settings``' start and steps: the recent ones as they
+    were, the others through ``outcomes.compute`` (its time check covers only those)."""
+    keys = [_run_key(settings, spec) for spec in specs]
+    results = [RECENT_RUNS.get(key) for key in keys]
+    missing = [i for i, result in enumerate(results) if result is None]
+    if missing:
+        start, steps, todo = settings["start"], settings["steps"], [specs[i] for i in missing]
+        try:
+            fresh = outcomes.compute(landscape, start, steps, "explore", todo, None, "").results
+        except RunError as error:
+            raise RunError(missing[error.index], str(error)) from None
+        for i, result in zip(missing, fresh, strict=True):
+            results[i] = _read_only(result)
+            RECENT_RUNS.put(keys[i], results[i])
+    return results
+
+
+def _read_only(result: RunResult) -> RunResult:
+    """``result`` with its arrays made read-only: a kept run is shared by later requests."""
+    arrays = (result.points, result.losses, result.gradients, result.lrs, *(result.states or {}).values())
+    for value in arrays:
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return result
+
+
+def _register_inspect(app) -> None:
+    """The step inspector's details (every step of the one run it shows), fetched only while it is
+    open: a compute sends each run's label and fingerprint alone (``figures.runs_data``)."""
+    app.clientside_callback(
+        ClientsideFunction("descent", "inspectRequest"),
+        Output(explore_ids.INSPECT_REQUEST, "data"),
+        Input(explore_ids.INSPECT_OPEN, "value"),
+        Input(explore_ids.INSPECT_RUN, "value"),
+        Input(shell_ids.RUNS_DATA, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        output=Output(explore_ids.INSPECT_DATA, "data"),
+        inputs={"request": Input(explore_ids.INSPECT_REQUEST, "data")},
+        state=controls(State),
+        prevent_initial_call=True,
+    )
+    def inspect(request, **_):
+        """The details of run ``request["run"]`` as the controls set it up now, with its fingerprint:
+        the page shows them only while its runs data holds that same run."""
+        run = request.get("run") if isinstance(request, dict) else None
+        if not isinstance(run, int) or isinstance(run, bool):
+            return no_update
+        settings, errors = settings_from_controls(ctx.args_grouping)
+        if errors or settings["mode"] != "explore" or not 0 <= run < len(settings["runs"]):
+            return no_update
+        try:
+            landscape = parse_surface(settings["surface"], settings["formula"])
+            (result,) = explore_results(landscape, settings, [settings["runs"][run]])
+        except ValueError:  # refused (its card says why, from the compute)
+            return no_update
+        return {"run": run, **inspector_data(result)}

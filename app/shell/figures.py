@@ -173,5 +173,6 @@ def runs_data(outcome: Outcome) -> dict:
         "views": views_index(outcome.mode, outcome.results),
     }
     if outcome.mode == "explore" and all(r.gradients is not None for r in outcome.results):
-        data["inspector"] = [explore_figures.inspector_data(r) for r in outcome.results]  # the page picks one
+        # The runs the inspector can show; their details come only while it is open (app.shell.compute).
+        data["inspector"] = [explore_figures.inspector_choice(r) for r in outcome.results]
     return data

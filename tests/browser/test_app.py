@@ -99,6 +99,7 @@ def test_page_shows_surface_runs_and_loss(app_page):
 def test_play_moves_the_ball_on_both_views(app_page):
     wait_for_first_frame(app_page)
     pause(app_page)
+    app_page.click(f"#{explore_ids.INSPECT_OPEN} input")  # it opens closed
     app_page.click(f"#{shell_ids.RESET}")
     app_page.wait_for_function(
         f"() => document.getElementById('{shell_ids.STEP_LABEL}').innerText.startsWith('step 0 ')"
