@@ -6,7 +6,7 @@ enlarges the figures' type. The console must stay clean (conftest)."""
 from __future__ import annotations
 
 from app import ids
-from app.networks import figures
+from app.networks import figures, training
 from app.networks import ids as net_ids
 from app.shell import ids as shell_ids
 
@@ -95,11 +95,11 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
     page.click(f"#{net_ids.TRAIN}")
     wait_for_traces(page, figures.CLASS_TRACES * 2)
     scrub_to(page, 5)
+    label = f"step {training.snapshot_steps(120)[5]}"  # wait for the last key press, not an earlier one
     page.wait_for_function(
-        f"() => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() !== 'step 120'"
+        f"(label) => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() === label", arg=label
     )
     shown = page.evaluate(BOUNDARY_JS)["z"]
-    label = step_label(page)
     page.click(f"#{shell_ids.SHARE}")
     page.wait_for_function(LINK_OF_JS, arg="0.02, 0.2")  # the box may first hold an older link
     link = page.input_value(f"#{shell_ids.SHARE_LINK}")
