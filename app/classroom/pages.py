@@ -66,7 +66,7 @@ def create(server) -> dash.Dash:
         title="Descent — class",
         update_title=None,
     )
-    base = [dcc.Location(id=ids.WHERE, refresh=False), dcc.Store(id=ids.KEYS, storage_type="local")]
+    base = [dcc.Location(id=ids.WHERE, refresh=False)]
     pages.layout = html.Div([*base, html.Div(id=ids.PAGE)], className="classroom")
     pages.validation_layout = html.Div([*base, html.Div(id=ids.PAGE), teacher_page(""), student_page("")])
     _teacher_callbacks(pages)
@@ -85,6 +85,10 @@ def teacher_page(code: str) -> html.Div:
     """The start form (no ``code``) or the projector view of class ``code``."""
     return html.Div(
         [
+            # In the page, not beside it: when a page arrives, Dash runs every callback with an
+            # input in it and an output outside it, prevent_initial_call or not; with the keys (or
+            # the address) as an output of Start, each visit to /class/ started a class.
+            dcc.Store(id=ids.KEYS, storage_type="local"),
             _setup(hidden=bool(code)),
             html.Div(id=ids.ERROR, role="alert", className="error"),
             dcc.Store(id=ids.CODE, data=code or None),
@@ -382,7 +386,6 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
     @pages.callback(
         Output(ids.KEYS, "data"),
         Output(ids.CODE, "data"),
-        Output(ids.WHERE, "search"),
         Output(ids.ERROR, "children"),
         Input(ids.START, "n_clicks"),
         State(ids.KIND, "value"),
@@ -401,9 +404,9 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
             data = challenge_from_form(kind, surface, steps, target, question, optimizer, lrs, runs)
             found, key = store().create_class(challenges.parse_challenge(data), client=api.client_address())
         except (ValueError, ClassroomError) as error:
-            return dash.no_update, dash.no_update, dash.no_update, str(error)
+            return dash.no_update, dash.no_update, str(error)
         keys = {**kept_keys(keys, time.time()), found.code: {"key": key, "expires_at": found.expires_at}}
-        return keys, found.code, f"?teach={found.code}", ""  # the code in the address, not the key
+        return keys, found.code, ""
 
     @pages.callback(
         Output(ids.CODE_TEXT, "children"),
@@ -414,20 +417,22 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
         Output(ids.CLASS, "hidden"),
         Output(ids.SETUP, "hidden"),
         Output(ids.ERROR, "children", allow_duplicate=True),
+        Output(ids.WHERE, "search"),
         Input(ids.CODE, "data"),
         State(ids.KEYS, "data"),
         prevent_initial_call="initial_duplicate",
     )
     def _open(code, keys):
         if not code:
-            return (dash.no_update,) * 8
+            return (dash.no_update,) * 9
         try:
             found = _teacher_class(code, keys)
         except ClassroomError as error:
-            return (dash.no_update,) * 5 + (True, False, str(error))
+            return (dash.no_update,) * 5 + (True, False, str(error), dash.no_update)
         link = join_link(found.code)
         question = found.challenge.get("question", _target_line(found.challenge))
-        return found.code, link.split("://", 1)[-1], qr_code(link), question, False, False, True, ""
+        shown = (found.code, link.split("://", 1)[-1], qr_code(link), question, False, False, True, "")
+        return (*shown, f"?teach={found.code}")  # the code in the address (a reload keeps it), never the key
 
     @pages.callback(
         Output(ids.VERSION, "data"),
