@@ -385,7 +385,7 @@ def test_one_address_starts_at_most_the_window_s_classes_then_gets_429(client, s
             store_module.CLASSES_PER_WINDOW + 1
         )  # the refused request stored no class
         counted = dict(
-            c.execute(sa.select(store_module.creators.c.client_hash, store_module.creators.c.count))
+            c.execute(sa.select(store_module.creators.c.client_hash, store_module.creators.c.count)).all()
         )
     assert sorted(counted.values()) == [1, store_module.CLASSES_PER_WINDOW]
     assert not any("10.0.0" in h for h in counted)  # addresses are kept only hashed
