@@ -88,7 +88,8 @@ def test_runs_patch_replaces_only_run_traces():
     assert locations_3d[0] == ["data", explore_figures.STATIC_3D]
     assert len(locations_3d) == 3 * MAX_RUNS
     assert ["data", 0] not in locations_2d
-    assert len(locations_2d) == 1 + 3 * MAX_RUNS
+    substeps = [["data", explore_figures.SUBSTEPS_CONTOUR + i] for i in range(MAX_RUNS)]
+    assert len(locations_2d) == 1 + 3 * MAX_RUNS + MAX_RUNS and locations_2d[-MAX_RUNS:] == substeps
 
 
 def test_views_index_points_at_ghost_path_and_ball_traces():
