@@ -5,7 +5,10 @@ enlarges the figures' type. The console must stay clean (conftest)."""
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from app import ids
+from app.explore import ids as explore_ids
 from app.networks import figures, training
 from app.networks import ids as net_ids
 from app.shell import ids as shell_ids
@@ -126,3 +129,37 @@ def test_projector_mode_enlarges_the_network_figures(app_page):
     normal = page.evaluate(font)
     page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
     page.wait_for_function(f"(normal) => ({font})() > normal", arg=normal)
+
+
+# Explore's contour map, once drawn over a network plane's image: that image's address.
+PLANE_CONTOUR_JS = f"""() => {{
+    const gd = document.querySelector('#{explore_ids.CONTOUR} .js-plotly-plot');
+    const image = gd && gd.querySelector('image');
+    const href = image && (image.getAttribute('href') || image.getAttribute('xlink:href'));
+    return href && href.includes('net-plane') ? href : null;
+}}"""
+
+
+def test_explore_this_plane_opens_explore_with_the_planes_contour(app_page):
+    page = app_page
+    open_networks(page)
+    page.click(f"#{net_ids.EXPLORE_PCA}")
+    page.wait_for_function(f"() => document.querySelector('#{ids.MODE} input[value=explore]').checked")
+    href = page.wait_for_function(PLANE_CONTOUR_JS).json_value()
+    assert page.request.get(urljoin(page.url, href)).headers["content-type"] == "image/png"
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.SURFACE}').innerText.includes('PCA plane: 2-16-16-1 tanh')"
+    )
+    assert page.locator(f"#{explore_ids.CONTOUR}").is_visible()
+    assert page.inner_text(f"#{net_ids.PLANE_ERROR}") == ""
+
+
+def test_an_export_that_fails_says_why_in_the_view(app_page):
+    page = app_page
+    open_networks(page)
+    page.fill(f"#{net_ids.HIDDEN}", "99")
+    page.locator(".net-export summary").click()
+    page.click(f"#{net_ids.EXPORT_CSV}")
+    alert = page.locator(f"#{net_ids.EXPORT_ERROR}")
+    alert.wait_for(state="visible")
+    assert "Nothing to export" in alert.inner_text() and "each width must be 1 to 32" in alert.inner_text()
