@@ -156,6 +156,21 @@ def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
         assert fig.layout[f"yaxis{suffix}"].scaleanchor == f"x{suffix}"
 
 
+def test_each_compare_panel_hovers_x_y_and_the_loss_on_its_own_axes():
+    out = outcome("bowl", mode="compare", lrs="0.01, 0.1, 0.5")
+    fig = compare_figures.compare_figure(out.landscape, out.start, out.results)
+    panels = 3 * compare_figures.PANEL_TRACES
+    assert all(t.type == "scatter" for t in fig.data[:panels])  # the player's traces come first
+    hovers = fig.data[panels:]
+    assert [(h.type, h.xaxis, h.yaxis) for h in hovers] == [("heatmap", "x", "y"), ("heatmap", "x2", "y2"),
+                                                           ("heatmap", "x3", "y3")]  # fmt: skip
+    for hover in hovers:
+        assert hover.opacity == 0 and "x %{x" in hover.hovertemplate and "loss %{z" in hover.hovertemplate
+        x, y, z = np.array(hover.x), np.array(hover.y), np.array(hover.z, dtype=float)
+        i, j = 9, 50
+        assert z[i, j] == pytest.approx(x[j] ** 2 + y[i] ** 2, rel=1e-5)  # the bowl: x² + y²
+
+
 def test_loss_patch_carries_the_same_traces_and_axis_as_the_whole_figure():
     out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05}), RunSpec("sgd", {"lr": 1e-4})])
     for log in (True, False):

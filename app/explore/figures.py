@@ -19,6 +19,7 @@ from app.figures_common import (
     empty_trace,
     ghost,
     height_label,
+    loss_hover,
     minima_trace,
     path,
     rounded,
@@ -30,9 +31,6 @@ from app.runs import RunResult
 from landscapes.base import Landscape
 
 SURFACE_GRID = 90
-#: The contour map's hover: the loss at the centres of a coarse grid (the map is an image, which has
-#: no hover of its own), drawn transparent over it. 61² float32 values: ≈ 20 KB in the figure.
-HOVER_GRID = 61
 SUBSTEP_SIZE = 7  # px, the hollow dot of one evaluation within an L-BFGS step
 #: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
 #: is a background image).
@@ -155,27 +153,6 @@ def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -
         ),
     )
     return fig
-
-
-def loss_hover(landscape: Landscape, **axes) -> go.Heatmap:
-    """A transparent heatmap of the loss on a ``HOVER_GRID``² grid over the bounds: hovering the map
-    shows x, y and the loss there (at the nearest grid point; the exact loss of that point)."""
-    (x0, x1), (y0, y1) = landscape.bounds
-    xs, ys = np.linspace(x0, x1, HOVER_GRID), np.linspace(y0, y1, HOVER_GRID)
-    with np.errstate(all="ignore"):
-        loss = np.asarray(landscape.value(*np.meshgrid(xs, ys)), dtype=float)
-    loss = np.where(np.isfinite(loss), loss, np.nan).astype(np.float32)
-    return go.Heatmap(
-        x=rounded(xs),
-        y=rounded(ys),
-        z=loss,
-        opacity=0,
-        showscale=False,
-        hoverongaps=False,
-        name="loss",
-        hovertemplate="x %{x:.3g}<br>y %{y:.3g}<br>loss %{z:.4g}<extra></extra>",
-        **axes,
-    )
 
 
 def _inspector_arrows() -> list[dict]:
