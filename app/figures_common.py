@@ -29,6 +29,9 @@ LEGEND_SIZE = 13  # the loss chart's legend
 PRESENT_FONT = {"font": 20, "legend": 17}
 
 GHOST_OPACITY = 0.35
+#: The contour maps' hover: the loss at the centres of a coarse grid (a map is an image, which has no
+#: hover of its own), drawn transparent over it. 61² float32 values: ≈ 20 KB in the figure.
+HOVER_GRID = 61
 
 
 def display_height(landscape: Landscape, loss):
@@ -252,3 +255,25 @@ def on_white(color: str) -> str:
 def enlarge(fig: go.Figure) -> go.Figure:
     """The figure with projector-sized type (``PRESENT_FONT``), as ``figureFonts`` patches it."""
     return fig.update_layout(font_size=PRESENT_FONT["font"], legend_font_size=PRESENT_FONT["legend"])
+
+
+def loss_hover(landscape: Landscape, **axes) -> go.Heatmap:
+    """A transparent heatmap of the loss on a ``HOVER_GRID``² grid over the bounds: hovering a contour
+    map (Explore's, or a Compare panel on the subplot ``axes``) shows x, y and the loss there (at the
+    nearest grid point; the exact loss of that point)."""
+    (x0, x1), (y0, y1) = landscape.bounds
+    xs, ys = np.linspace(x0, x1, HOVER_GRID), np.linspace(y0, y1, HOVER_GRID)
+    with np.errstate(all="ignore"):
+        loss = np.asarray(landscape.value(*np.meshgrid(xs, ys)), dtype=float)
+    loss = np.where(np.isfinite(loss), loss, np.nan).astype(np.float32)
+    return go.Heatmap(
+        x=rounded(xs),
+        y=rounded(ys),
+        z=loss,
+        opacity=0,
+        showscale=False,
+        hoverongaps=False,
+        name="loss",
+        hovertemplate="x %{x:.3g}<br>y %{y:.3g}<br>loss %{z:.4g}<extra></extra>",
+        **axes,
+    )

@@ -22,6 +22,8 @@ MAX_SEED = 2**31 - 1
 #: The views, in the order of the mode switch (``app.shell.views.VIEWS`` has one package per mode).
 MODES = ("explore", "compare", "maps", "networks")
 CUSTOM = "custom"  # the surface a teacher types as a formula in x and y (landscapes.formula)
+#: A surface named ``net-plane:…`` is a plane of a trained network (app.networks.surface: the name says how).
+NETWORK_PLANE = "net-plane:"
 
 #: Run colours: bright, distinct on the surface colour scale and on a projector.
 PALETTE = ("#ff3b30", "#ff9f0a", "#ff2dd1", "#00d5ff", "#ffffff", "#b48cff", "#ffe600", "#3dff8b")

@@ -23,6 +23,7 @@ from app.model import (
     MAX_PANELS,
     MAX_SEED,
     MAX_STEPS,
+    NETWORK_PLANE,
     PALETTE,
     RunSpec,
     format_number,
@@ -99,13 +100,18 @@ def parse_window(text: str, landscape) -> tuple[tuple[float, float], tuple[float
 
 
 def parse_surface(name, formula=None) -> landscapes.Landscape:
-    """A registered surface, or (``name`` "custom") the one the ``formula`` in x and y describes."""
+    """A registered surface, the one the ``formula`` in x and y describes (``name`` "custom"), or a
+    plane of a trained network (a name starting ``net-plane:``, ``app.networks.surface``)."""
     if name == CUSTOM:
         if not isinstance(formula, str) or not formula.strip():
             raise ValueError("Type a formula in x and y for the custom surface, e.g. x^2 + 3*sin(y)")
         return parse_formula(formula)
     if not isinstance(name, str):
         raise ValueError(f"Unknown surface; choose one of: {', '.join(landscapes.names())}")
+    if name.startswith(NETWORK_PLANE):
+        from app.networks.surface import plane_surface  # the Networks view trains the network it slices
+
+        return plane_surface(name)
     return landscapes.get(name)
 
 

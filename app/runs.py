@@ -34,6 +34,8 @@ class RunResult:
     lrs: np.ndarray | None = None  # (n - 1,) or more: the learning rate of each step
     states: dict | None = None  # optimizer state after each step: name -> (n, 2)
     diverging_at: int = -1  # the step from which its loss clearly grows without bound (app.divergence)
+    substeps: np.ndarray | None = None  # (n - 1, E, 2): L-BFGS's evaluations within each step, NaN-padded
+    substep_losses: np.ndarray | None = None  # (n - 1, E): the loss at each
 
 
 class RunError(ValueError):
@@ -112,7 +114,15 @@ def _result(landscape, start, label, color, trajectory, hyperparameters) -> RunR
         gradients=None if trajectory.gradients is None else trajectory.gradients[:end],
         lrs=None if trajectory.lrs is None else np.asarray(trajectory.lrs).reshape(-1)[: max(end - 1, 0)],
         states=None if trajectory.states is None else {k: v[:end] for k, v in trajectory.states.items()},
+        **_substeps(trajectory, max(end - 1, 0)),
     )
+
+
+def _substeps(trajectory, steps: int) -> dict:
+    """The sub-steps of the first ``steps`` steps, for an optimizer that records them (L-BFGS)."""
+    if getattr(trajectory, "substeps", None) is None:
+        return {}
+    return {"substeps": trajectory.substeps[:steps], "substep_losses": trajectory.substep_losses[:steps]}
 
 
 def divergence_message(landscape: Landscape, start, label: str, lr, step: int) -> str:

@@ -42,6 +42,28 @@
     return { type: "Div", namespace: "dash_html_components", props: { children: text, className: className || "" } };
   }
 
+  /* Most evaluations the inspector lists for one step (L-BFGS's max_eval may allow 125). */
+  const MAX_LISTED = 30;
+
+  /*
+   * L-BFGS's function evaluations within step `k` (`data.substeps[k]`: [x, y, loss] each, in order),
+   * one line each, as the contour map marks them; nothing for an optimizer without sub-steps.
+   */
+  function substepLines(data, k) {
+    const evaluations = (Array.isArray(data.substeps) && data.substeps[k]) || [];
+    if (evaluations.length === 0) {
+      return [];
+    }
+    const out = [line("evaluations in this step: " + evaluations.length + " (after the one at w)", "rule substeps")];
+    evaluations.slice(0, MAX_LISTED).forEach(([x, y, loss], i) => {
+      out.push(line("  " + (i + 1) + ".  w = " + vec([x, y]) + "    L = " + fmt(loss), "substep"));
+    });
+    if (evaluations.length > MAX_LISTED) {
+      out.push(line("  … and " + (evaluations.length - MAX_LISTED) + " more", "substep"));
+    }
+    return out;
+  }
+
   /*
    * The step inspector: the update from step `frame` to the next, with the numbers plugged in, and the
    * arrows for the contour map (the step taken, and −α·∂L/∂w).
@@ -84,6 +106,7 @@
         lines.push(line(name + " = " + vec(values[k + 1])));
       }
     }
+    lines.push(...substepLines(data, k));
     const arrows = [
       [p[0], p[1], q[0], q[1]],
       [p[0], p[1], p[0] + down[0], p[1] + down[1]],

@@ -20,19 +20,13 @@ import numpy as np
 
 from optimizers.base import Optimizer
 from optimizers.common import (
+    ADAM_FAMILY,
     AMSGRAD,
-    BETAS,
     DECOUPLED_WEIGHT_DECAY,
-    EPS,
-    LR,
     MAXIMIZE,
-    WEIGHT_DECAY,
+    adam_moments,
     bias_correction,
-    decay_weights,
-    first_moment,
-    second_moment,
     select,
-    signed,
     sqrt,
 )
 
@@ -51,10 +45,7 @@ def adam_update(grad, state, params, hp, step, decoupled, out=None):
     """One Adam step; ``decoupled`` is the decoupled_weight_decay flag (AdamW passes True); the new
     parameters go into ``out`` if given."""
     lr, (beta1, beta2) = hp["lr"], hp["betas"]
-    grad = signed(grad, hp["maximize"])
-    grad, params = decay_weights(grad, params, lr, hp["weight_decay"], decoupled)
-    exp_avg = first_moment(state.exp_avg, grad, beta1)
-    exp_avg_sq = second_moment(state.exp_avg_sq, grad, beta2)
+    _, params, exp_avg, exp_avg_sq = adam_moments(grad, state, params, hp, decoupled)
     max_exp_avg_sq, second = _amsgrad(hp["amsgrad"], state.max_exp_avg_sq, exp_avg_sq)
     step_size = lr / bias_correction(beta1, step)
     denom = np.sqrt(second)
@@ -87,10 +78,7 @@ ADAM = Optimizer(
         "so every direction moves at about the learning rate."
     ),
     hyperparameters=(
-        LR(1e-3),
-        BETAS((0.9, 0.999)),
-        EPS(1e-8),
-        WEIGHT_DECAY(0.0),
+        *ADAM_FAMILY(1e-3),
         AMSGRAD,
         MAXIMIZE,
         DECOUPLED_WEIGHT_DECAY,

@@ -18,11 +18,8 @@ import numpy as np
 
 from optimizers.base import Optimizer
 from optimizers.common import (
-    BETAS,
-    EPS,
-    LR,
+    ADAM_FAMILY,
     MAXIMIZE,
-    WEIGHT_DECAY,
     bias_correction,
     first_moment,
     signed,
@@ -58,10 +55,7 @@ ADAMAX = Optimizer(
     title="Adamax",
     description="Adam that divides by a decaying maximum of past gradient sizes, not their mean square.",
     hyperparameters=(
-        LR(2e-3),
-        BETAS((0.9, 0.999)),
-        EPS(1e-8),
-        WEIGHT_DECAY(0.0),
+        *ADAM_FAMILY(2e-3),
         MAXIMIZE,
     ),
     reference="torch.optim.Adamax",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from optimizers.adam import adam_update, init
 from optimizers.base import Optimizer
-from optimizers.common import AMSGRAD, BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY
+from optimizers.common import ADAM_FAMILY, AMSGRAD, MAXIMIZE
 
 
 def update(grad, state, params, hp, step, hessian=None, out=None):
@@ -27,10 +27,7 @@ ADAMW = Optimizer(
     title="AdamW",
     description="Adam whose weight decay shrinks the parameters directly, not through the gradient.",
     hyperparameters=(
-        LR(1e-3),
-        BETAS((0.9, 0.999)),
-        EPS(1e-8),
-        WEIGHT_DECAY(1e-2),
+        *ADAM_FAMILY(1e-3, weight_decay=1e-2),
         AMSGRAD,
         MAXIMIZE,
     ),

@@ -123,8 +123,34 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+class Named:
+    """What an optimizer and a learning-rate schedule share: named settings, each with a spec (a
+    ``Hyperparameter`` or a schedule's ``Option``: ``name`` and ``default``), looked up by name.
+
+    A subclass has a ``name`` and says what its settings are in ``specs()`` and ``WORD``.
+    """
+
+    WORD = "hyperparameter"
+
+    def specs(self) -> tuple:
+        raise NotImplementedError
+
+    def spec(self, name: str):
+        for setting in self.specs():
+            if setting.name == name:
+                return setting
+        raise ValueError(
+            f"{self.name} has no {self.WORD} {name!r}; its {self.WORD}s are: "
+            + ", ".join(setting.name for setting in self.specs())
+        )
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {setting.name: setting.default for setting in self.specs()}
+
+
 @dataclass(frozen=True)
-class Optimizer:
+class Optimizer(Named):
     """An update rule with its hyperparameter spec (the single source for the UI and validation).
 
     ``reference`` names what it is exact against (``"torch.optim.Adam"``, ``"schedulefree.SGDScheduleFree"``,
@@ -145,18 +171,8 @@ class Optimizer:
     reference: str = ""
     examples: tuple[dict[str, Any], ...] = ()
 
-    def spec(self, name: str) -> Hyperparameter:
-        for h in self.hyperparameters:
-            if h.name == name:
-                return h
-        raise ValueError(
-            f"{self.name} has no hyperparameter {name!r}; its hyperparameters are: "
-            + ", ".join(h.name for h in self.hyperparameters)
-        )
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {h.name: h.default for h in self.hyperparameters}
+    def specs(self) -> tuple[Hyperparameter, ...]:
+        return self.hyperparameters
 
     @property
     def requires(self) -> dict[str, str]:

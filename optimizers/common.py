@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -81,6 +82,12 @@ DECOUPLED_WEIGHT_DECAY = Hyperparameter(
     False,
     "Shrink the parameters directly (as AdamW does) instead of adding the penalty to the gradient.",
 )
+
+
+def ADAM_FAMILY(lr: float, weight_decay: float = 0.0) -> tuple[Hyperparameter, ...]:  # noqa: N802
+    """The hyperparameters every Adam variant starts with, in torch's order and with torch's
+    defaults (``betas`` (0.9, 0.999), ``eps`` 1e-8): ``lr``, ``betas``, ``eps``, ``weight_decay``."""
+    return (LR(lr), BETAS((0.9, 0.999)), EPS(1e-8), WEIGHT_DECAY(weight_decay))
 
 
 def select(condition, if_true, if_false):
@@ -152,6 +159,31 @@ def second_moment(avg_sq, grad, beta):
     decayed = avg_sq * beta
     decayed += square
     return decayed
+
+
+class Moments(NamedTuple):
+    """The state of an Adam variant that keeps only its two running averages (RAdam)."""
+
+    exp_avg: np.ndarray  # (K, P) m
+    exp_avg_sq: np.ndarray  # (K, P) v
+
+
+def adam_moments(grad, state, params, hp, decoupled):
+    """The lines every Adam variant starts with: the gradient signed (maximize), weight decay λ
+    applied (``decay_weights``), then m ← β₁ m + (1 − β₁) g and v ← β₂ v + (1 − β₂) g².
+
+    ``state`` has ``exp_avg`` and ``exp_avg_sq``; returns ``(grad, params, exp_avg, exp_avg_sq)``
+    (``grad`` and ``params`` may be the arguments themselves: never modify them).
+    """
+    beta1, beta2 = hp["betas"]
+    grad = signed(grad, hp["maximize"])
+    grad, params = decay_weights(grad, params, hp["lr"], hp["weight_decay"], decoupled)
+    return (
+        grad,
+        params,
+        first_moment(state.exp_avg, grad, beta1),
+        second_moment(state.exp_avg_sq, grad, beta2),
+    )
 
 
 #: Scalar powers βᵗ of a whole exponent t are computed this many exponents at a time.

@@ -15,8 +15,11 @@ are kept across steps (a pair with sᵀy ≤ 10⁻¹⁰ is skipped), so the curv
 whole path so far.
 
 Every inner evaluation is a sub-step (``Trajectory.substeps``); the point after the step is where the
-next step starts. The control flow differs from run to run (how many iterations, which line-search
-branch), so the update goes run by run with NumPy vectors of P numbers, as torch does.
+next step starts. Without a line search the runs go in lock step, one vectorised iteration for all
+that are still iterating (each leaves when its own stopping test holds), with per-run dot products
+(``np.vecdot``) that round as a run's own ``y @ s`` does, so a run gets the same path alone or in a
+batch. With the strong-Wolfe search, whose branches differ from run to run, the update goes run by
+run with NumPy vectors of P numbers, as torch does. Both keep their memory in ``LBFGSMemory``.
 """
 
 from __future__ import annotations
@@ -28,41 +31,220 @@ import numpy as np
 from optimizers.base import Hyperparameter, Optimizer, run_value
 from optimizers.common import LR
 
+#: The fewest runs without a line search that go in lock step (one alone goes run by run: the same
+#: numbers, as ``tests/test_engine_p.py`` checks a batch against its runs one by one).
+LOCK_STEP_RUNS = 2
 #: torch's strong-Wolfe constants.
 C1, C2, MAX_LS = 1e-4, 0.9, 25
+
+
+class LBFGSMemory(NamedTuple):
+    """torch's per-parameter state, for K runs (history H = the largest history_size)."""
+
+    func_evals: np.ndarray  # (K,) evaluations so far
+    n_iter: np.ndarray  # (K,) iterations so far (across steps)
+    started: np.ndarray  # (K,) bool: the first iteration has run (d, t and the rest are set)
+    d: np.ndarray  # (K, P) the last search direction
+    t: np.ndarray  # (K,) the last step length
+    h_diag: np.ndarray  # (K,) sᵀy / yᵀy
+    prev_flat_grad: np.ndarray  # (K, P)
+    prev_loss: np.ndarray  # (K,)
+    old_dirs: np.ndarray  # (K, H, P) y of the kept pairs, oldest first
+    old_stps: np.ndarray  # (K, H, P) s of the kept pairs
+    ro: np.ndarray  # (K, H) 1 / sᵀy
+    count: np.ndarray  # (K,) how many pairs each run keeps
 
 
 class LBFGSState(NamedTuple):
     direction: np.ndarray  # (K, P) d, the last search direction
     step_length: np.ndarray  # (K, P) t, the last step length along d (one number per run)
     h_diag: np.ndarray  # (K, P) sᵀy / yᵀy, the scale of the inverse Hessian (one number per run)
-    memory: tuple  # per run: the history of (s, y) pairs and the rest of torch's state
+    memory: LBFGSMemory
 
     unrecorded = ("memory",)
 
 
 def init(params, hp):
-    k = params.shape[0]
-    return LBFGSState(np.zeros_like(params), np.zeros_like(params), np.ones_like(params), (None,) * k)
+    k, p = params.shape
+    h = int(np.max(hp["history_size"]))
+    memory = LBFGSMemory(
+        np.zeros(k, dtype=np.int64),
+        np.zeros(k, dtype=np.int64),
+        np.zeros(k, dtype=bool),
+        np.zeros((k, p)),
+        np.zeros(k),
+        np.ones(k),
+        np.zeros((k, p)),
+        np.zeros(k),
+        np.zeros((k, h, p)),
+        np.zeros((k, h, p)),
+        np.zeros((k, h)),
+        np.zeros(k, dtype=np.int64),
+    )
+    return LBFGSState(np.zeros_like(params), np.zeros_like(params), np.ones_like(params), memory)
 
 
 def update(grad, state, params, hp, step, hessian=None, *, loss, closure):
-    params, direction = params.copy(), state.direction.copy()
-    step_length, h_diag, memory = state.step_length.copy(), state.h_diag.copy(), list(state.memory)
-    for k in range(params.shape[0]):
-        if not (np.isfinite(loss[k]) and np.isfinite(grad[k]).all()):
-            continue  # a run that diverged stays where it is (NaN)
-        options = {h: run_value(hp[h], k) for h in hp}
+    k = params.shape[0]
+    active = np.isfinite(loss) & np.isfinite(grad).all(axis=1)  # a run that diverged stays (NaN)
+    searched = np.array([run_value(hp["line_search_fn"], i) is not None for i in range(k)])
+    params, memory = params.copy(), _copied(state.memory)
+    lock_step = active & ~searched
+    if lock_step.sum() < LOCK_STEP_RUNS:
+        searched = searched | lock_step  # one run alone: run by run costs fewer NumPy calls, same numbers
+    elif lock_step.any():
+        _steps_in_lock_step(params, np.asarray(loss, dtype=np.float64), grad, memory, hp, closure, lock_step)
+    for i in np.flatnonzero(active & searched).tolist():  # run by run
+        options = {h: run_value(hp[h], i) for h in hp}
 
-        def evaluate(point, k=k):
-            value, gradient = closure(point[None], np.array([k]))
+        def evaluate(point, i=i):
+            value, gradient = closure(point[None], np.array([i]))
             return float(value[0]), gradient[0].copy()
 
-        params[k], mem = _step(params[k].copy(), float(loss[k]), grad[k].copy(), memory[k], options, evaluate)
-        memory[k] = mem
-        if mem.get("d") is not None:
-            direction[k], step_length[k], h_diag[k] = mem["d"], mem["t"], mem["H_diag"]
-    return params, LBFGSState(direction, step_length, h_diag, tuple(memory))
+        params[i], mem = _step(
+            params[i].copy(), float(loss[i]), grad[i].copy(), _row(memory, i), options, evaluate
+        )
+        _set_row(memory, i, mem)
+    shape = params.shape
+    return params, LBFGSState(
+        np.where(memory.started[:, None], memory.d, state.direction),
+        np.where(memory.started[:, None], np.broadcast_to(memory.t[:, None], shape), state.step_length),
+        np.where(memory.started[:, None], np.broadcast_to(memory.h_diag[:, None], shape), state.h_diag),
+        memory,
+    )
+
+
+def _copied(memory: LBFGSMemory) -> LBFGSMemory:
+    return LBFGSMemory(*(v.copy() for v in memory))
+
+
+def _row(memory: LBFGSMemory, i: int) -> dict:
+    """Run i's memory as ``_step`` takes it (torch's state dict; lists of the kept pairs)."""
+    mem = {"func_evals": int(memory.func_evals[i]), "n_iter": int(memory.n_iter[i])}
+    if memory.started[i]:
+        n = int(memory.count[i])
+        mem.update(
+            d=memory.d[i].copy(),
+            t=float(memory.t[i]),
+            H_diag=float(memory.h_diag[i]),
+            prev_flat_grad=memory.prev_flat_grad[i].copy(),
+            prev_loss=float(memory.prev_loss[i]),
+            old_dirs=list(memory.old_dirs[i, :n].copy()),
+            old_stps=list(memory.old_stps[i, :n].copy()),
+            ro=[float(v) for v in memory.ro[i, :n]],
+        )
+    return mem
+
+
+def _set_row(memory: LBFGSMemory, i: int, mem: dict) -> None:
+    """Write ``_step``'s new memory of run i back into the (fresh) arrays of ``memory``."""
+    memory.func_evals[i], memory.n_iter[i] = mem["func_evals"], mem["n_iter"]
+    if mem.get("d") is None:
+        return
+    n = len(mem["old_dirs"])
+    memory.started[i], memory.count[i] = True, n
+    memory.d[i], memory.t[i], memory.h_diag[i] = mem["d"], mem["t"], mem["H_diag"]
+    memory.prev_flat_grad[i], memory.prev_loss[i] = mem["prev_flat_grad"], mem["prev_loss"]
+    if n:
+        memory.old_dirs[i, :n], memory.old_stps[i, :n], memory.ro[i, :n] = (
+            mem["old_dirs"],
+            mem["old_stps"],
+            mem["ro"],
+        )
+
+
+def _column(value, k: int, dtype=np.float64) -> np.ndarray:
+    """A hyperparameter as ``(K,)`` (a scalar broadcast, a ``(K, 1)`` column flattened)."""
+    return np.broadcast_to(np.asarray(value, dtype=dtype).reshape(-1), (k,))
+
+
+def _steps_in_lock_step(x, loss, g, memory, hp, closure, running):
+    """``_step`` without a line search for the runs ``running`` at once, in place on ``x`` and
+    ``memory`` (fresh copies): every iteration is one NumPy pass over the runs still iterating."""
+    k = x.shape[0]
+    lr, tolerance_grad = _column(hp["lr"], k), _column(hp["tolerance_grad"], k)
+    tolerance_change, max_iter = _column(hp["tolerance_change"], k), _column(hp["max_iter"], k)
+    history_size = _column(hp["history_size"], k)
+    default_eval = max_iter * 5 // 4
+    given = np.broadcast_to(np.asarray(hp["max_eval"], dtype=object).reshape(-1), (k,))
+    max_eval = np.array(
+        [d if v is None else v for v, d in zip(given, default_eval, strict=True)], dtype=float
+    )
+    loss, g = loss.copy(), g.copy()
+    m = memory
+    current_evals = np.ones(k)
+    m.func_evals[running] += 1
+    running = running & ~(np.abs(g).max(axis=1) <= tolerance_grad)
+    n_iter = 0
+    with np.errstate(all="ignore"):  # rows of runs not iterating may hold anything
+        while running.any():
+            n_iter += 1
+            m.n_iter[running] += 1
+            m.started[running] = True
+            first = running & (m.n_iter == 1)
+            rest = running & ~first
+            m.d[first], m.count[first], m.h_diag[first] = -g[first], 0, 1.0
+            if rest.any():
+                _remember(m, g, rest, history_size)
+                m.d[rest] = _two_loop_rows(-g, m)[rest]
+            m.prev_flat_grad[running], m.prev_loss[running] = g[running], loss[running]
+            scale = 1.0 / np.abs(g).sum(axis=1)
+            t = np.where(first, np.where(scale < 1.0, scale, 1.0) * lr, lr)
+            m.t[running] = t[running]
+            gtd = np.vecdot(g, m.d)
+            running = running & ~(gtd > -tolerance_change)
+            x[running] = x[running] + m.t[running, None] * m.d[running]
+            evaluated = running & (n_iter != max_iter)
+            optimal = np.zeros(k, dtype=bool)
+            if evaluated.any():
+                rows = np.flatnonzero(evaluated)
+                value, gradient = closure(x[rows], rows)
+                loss[rows], g[rows] = value, gradient
+                optimal[rows] = np.abs(g[rows]).max(axis=1) <= tolerance_grad[rows]
+                current_evals[rows] += 1
+                m.func_evals[rows] += 1
+            running = running & ~((n_iter == max_iter) | (current_evals >= max_eval) | optimal)
+            small_step = np.abs(m.d * m.t[:, None]).max(axis=1) <= tolerance_change
+            running = running & ~(small_step | (np.abs(loss - m.prev_loss) < tolerance_change))
+
+
+def _remember(m, g, rows, history_size):
+    """Keep the pair (s, y) of the last iteration for ``rows`` where sᵀy > 10⁻¹⁰, dropping the oldest
+    pair of a run whose history is full; update H_diag there."""
+    y = g - m.prev_flat_grad
+    s = m.d * m.t[:, None]
+    ys = np.vecdot(y, s)
+    kept = rows & (ys > 1e-10)
+    if not kept.any():
+        return
+    full = kept & (m.count == history_size)
+    for size in np.unique(history_size[full]).tolist():
+        at, n = full & (history_size == size), int(size)
+        for field in (m.old_dirs, m.old_stps, m.ro):
+            field[at, : n - 1] = field[at, 1:n]
+        m.count[at] -= 1
+    rows_kept = np.flatnonzero(kept)
+    slots = m.count[rows_kept]
+    m.old_dirs[rows_kept, slots], m.old_stps[rows_kept, slots] = y[rows_kept], s[rows_kept]
+    m.ro[rows_kept, slots] = 1.0 / ys[rows_kept]
+    m.count[rows_kept] += 1
+    m.h_diag[kept] = ys[kept] / np.vecdot(y, y)[kept]
+
+
+def _two_loop_rows(q, m):
+    """``_two_loop`` for every run at once over its own ``count`` pairs (``q`` starts as −g)."""
+    most = int(m.count.max(initial=0))
+    al = np.zeros((q.shape[0], most))
+    for i in range(most - 1, -1, -1):
+        used = (i < m.count)[:, None]
+        al[:, i] = np.vecdot(m.old_stps[:, i], q) * m.ro[:, i]
+        q = np.where(used, q - al[:, i, None] * m.old_dirs[:, i], q)
+    r = q * m.h_diag[:, None]
+    for i in range(most):
+        used = (i < m.count)[:, None]
+        be_i = np.vecdot(m.old_dirs[:, i], r) * m.ro[:, i]
+        r = np.where(used, r + (al[:, i] - be_i)[:, None] * m.old_stps[:, i], r)
+    return r
 
 
 def _step(x, loss, flat_grad, memory, hp, evaluate):

@@ -21,18 +21,12 @@ import numpy as np
 
 from optimizers.base import Hyperparameter, Optimizer
 from optimizers.common import (
-    BETAS,
+    ADAM_FAMILY,
     DECOUPLED_WEIGHT_DECAY,
-    EPS,
-    LR,
     MAXIMIZE,
-    WEIGHT_DECAY,
+    adam_moments,
     bias_correction,
-    decay_weights,
-    first_moment,
     power,
-    second_moment,
-    signed,
 )
 
 
@@ -48,13 +42,10 @@ def init(params, hp):
 
 def update(grad, state, params, hp, step, hessian=None):
     lr, (beta1, beta2), momentum_decay = hp["lr"], hp["betas"], hp["momentum_decay"]
-    grad = signed(grad, hp["maximize"])
-    grad, params = decay_weights(grad, params, lr, hp["weight_decay"], hp["decoupled_weight_decay"])
+    grad, params, exp_avg, exp_avg_sq = adam_moments(grad, state, params, hp, hp["decoupled_weight_decay"])
     mu = beta1 * (1.0 - 0.5 * power(0.96, step * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * power(0.96, (step + 1) * momentum_decay))
     mu_product = state.mu_product * mu
-    exp_avg = first_moment(state.exp_avg, grad, beta1)
-    exp_avg_sq = second_moment(state.exp_avg_sq, grad, beta2)
     denom = exp_avg_sq / bias_correction(beta2, step)
     np.sqrt(denom, out=denom)
     denom += hp["eps"]
@@ -72,10 +63,7 @@ NADAM = Optimizer(
     title="NAdam",
     description="Adam with Nesterov momentum: the step looks ahead along the running average of gradients.",
     hyperparameters=(
-        LR(2e-3),
-        BETAS((0.9, 0.999)),
-        EPS(1e-8),
-        WEIGHT_DECAY(0.0),
+        *ADAM_FAMILY(2e-3),
         Hyperparameter(
             "momentum_decay",
             4e-3,

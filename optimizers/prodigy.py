@@ -104,20 +104,23 @@ def _flag(name, default, help):
     return Hyperparameter(name, default, help)
 
 
+def _positive(name, default, help, ui, *, label=None, log=True):
+    """A hyperparameter that must be > 0 (prodigyopt divides by it or takes its log scale)."""
+    label = label or f"{name} value"
+    return Hyperparameter(name, default, help, label=label, low=0.0, low_open=True, log=log, ui=ui)
+
+
 PRODIGY = Optimizer(
     name="prodigy",
     title="Prodigy",
     description="Adam that learns its own step size: d, an estimate of the distance to go, grows on the way.",
     hyperparameters=(
-        Hyperparameter(
+        _positive(
             "lr",
             1.0,
             "Multiplies the learned step size d (leave it at 1).",
+            (1e-3, 10.0),
             label="learning rate",
-            low=0.0,
-            low_open=True,
-            log=True,
-            ui=(1e-3, 10.0),
         ),
         BETAS((0.9, 0.999)),
         Hyperparameter(
@@ -130,15 +133,12 @@ PRODIGY = Optimizer(
             ui=(0.0, 0.999),
             none="√β₂",
         ),
-        Hyperparameter(
+        _positive(
             "eps",
             1e-8,
             "Added to the denominator (times d) so it is never zero.",
+            (1e-10, 1.0),
             label="epsilon value",
-            low=0.0,
-            low_open=True,
-            log=True,
-            ui=(1e-10, 1.0),
         ),
         Hyperparameter(
             "weight_decay",
@@ -151,25 +151,8 @@ PRODIGY = Optimizer(
         _flag("decouple", True, "Shrink the parameters directly (AdamW-style) instead of via the gradient."),
         _flag("use_bias_correction", False, "Scale the step by Adam's bias corrections."),
         _flag("safeguard_warmup", False, "Leave the lr out of s, so early steps cannot inflate d."),
-        Hyperparameter(
-            "d0",
-            1e-6,
-            "The first estimate of d: tiny, it grows by itself.",
-            label="d0 value",
-            low=0.0,
-            low_open=True,
-            log=True,
-            ui=(1e-8, 1.0),
-        ),
-        Hyperparameter(
-            "d_coef",
-            1.0,
-            "Multiplies each estimate of d.",
-            label="d_coef value",
-            low=0.0,
-            low_open=True,
-            ui=(0.1, 10.0),
-        ),
+        _positive("d0", 1e-6, "The first estimate of d: tiny, it grows by itself.", (1e-8, 1.0)),
+        _positive("d_coef", 1.0, "Multiplies each estimate of d.", (0.1, 10.0), log=False),
         Hyperparameter(
             "growth_rate",
             float("inf"),

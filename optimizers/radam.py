@@ -16,43 +16,28 @@ rectification r then ramps it in.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from optimizers.base import Optimizer
 from optimizers.common import (
-    BETAS,
+    ADAM_FAMILY,
     DECOUPLED_WEIGHT_DECAY,
-    EPS,
-    LR,
     MAXIMIZE,
-    WEIGHT_DECAY,
+    Moments,
+    adam_moments,
     bias_correction,
-    decay_weights,
-    first_moment,
     power,
-    second_moment,
-    signed,
     sqrt,
 )
 
 
-class RAdamState(NamedTuple):
-    exp_avg: np.ndarray  # (K, 2) m
-    exp_avg_sq: np.ndarray  # (K, 2) v
-
-
 def init(params, hp):
-    return RAdamState(np.zeros_like(params), np.zeros_like(params))
+    return Moments(np.zeros_like(params), np.zeros_like(params))
 
 
 def update(grad, state, params, hp, step, hessian=None):
     lr, (beta1, beta2) = hp["lr"], hp["betas"]
-    grad = signed(grad, hp["maximize"])
-    grad, params = decay_weights(grad, params, lr, hp["weight_decay"], hp["decoupled_weight_decay"])
-    exp_avg = first_moment(state.exp_avg, grad, beta1)
-    exp_avg_sq = second_moment(state.exp_avg_sq, grad, beta2)
+    _, params, exp_avg, exp_avg_sq = adam_moments(grad, state, params, hp, hp["decoupled_weight_decay"])
     bias_correction2 = bias_correction(beta2, step)
     move = exp_avg / bias_correction(beta1, step)
     move *= lr
@@ -64,7 +49,7 @@ def update(grad, state, params, hp, step, hessian=None):
         move = np.where(rho_t > 5.0, rectified, move)
     elif rho_t > 5.0:
         move = _rectified(move, exp_avg_sq, bias_correction2, rho_inf, rho_t, hp["eps"])
-    return np.subtract(params, move, out=move), RAdamState(exp_avg, exp_avg_sq)
+    return np.subtract(params, move, out=move), Moments(exp_avg, exp_avg_sq)
 
 
 def _rectified(move, exp_avg_sq, bias_correction2, rho_inf, rho_t, eps):
@@ -82,10 +67,7 @@ RADAM = Optimizer(
     title="RAdam",
     description="Adam that starts as plain momentum and switches in the per-coordinate scaling gradually.",
     hyperparameters=(
-        LR(1e-3),
-        BETAS((0.9, 0.999)),
-        EPS(1e-8),
-        WEIGHT_DECAY(0.0),
+        *ADAM_FAMILY(1e-3),
         DECOUPLED_WEIGHT_DECAY,
         MAXIMIZE,
     ),

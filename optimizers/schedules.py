@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from optimizers.base import Named
+
 INF = math.inf
 
 
@@ -142,7 +144,7 @@ def _whole_numbers(value: Any) -> tuple[int, ...] | None:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(Named):
     """A learning-rate schedule: torch's name and options, and the schedule as a function of the step.
 
     Attributes:
@@ -163,18 +165,10 @@ class Schedule:
     momentum: Callable[..., np.ndarray] | None = None
     check: Callable[[dict[str, Any], int | None], None] | None = None
 
-    def spec(self, name: str) -> Option:
-        for option in self.options:
-            if option.name == name:
-                return option
-        raise ValueError(
-            f"{self.name} has no option {name!r}; its options are: "
-            + ", ".join(option.name for option in self.options)
-        )
+    WORD = "option"
 
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {option.name: option.default for option in self.options}
+    def specs(self) -> tuple[Option, ...]:
+        return self.options
 
     def resolve(self, given: Mapping[str, Any] | None = None, steps: int | None = None) -> dict[str, Any]:
         """Every option, checked, with defaults filled in; ``steps`` fills ``T_max`` / ``total_steps``.

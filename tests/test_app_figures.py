@@ -88,7 +88,8 @@ def test_runs_patch_replaces_only_run_traces():
     assert locations_3d[0] == ["data", explore_figures.STATIC_3D]
     assert len(locations_3d) == 3 * MAX_RUNS
     assert ["data", 0] not in locations_2d
-    assert len(locations_2d) == 1 + 3 * MAX_RUNS
+    substeps = [["data", explore_figures.SUBSTEPS_CONTOUR + i] for i in range(MAX_RUNS)]
+    assert len(locations_2d) == 1 + 3 * MAX_RUNS + MAX_RUNS and locations_2d[-MAX_RUNS:] == substeps
 
 
 def test_views_index_points_at_ghost_path_and_ball_traces():
@@ -153,6 +154,21 @@ def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
     for i in range(5):
         suffix = "" if i == 0 else str(i + 1)
         assert fig.layout[f"yaxis{suffix}"].scaleanchor == f"x{suffix}"
+
+
+def test_each_compare_panel_hovers_x_y_and_the_loss_on_its_own_axes():
+    out = outcome("bowl", mode="compare", lrs="0.01, 0.1, 0.5")
+    fig = compare_figures.compare_figure(out.landscape, out.start, out.results)
+    panels = 3 * compare_figures.PANEL_TRACES
+    assert all(t.type == "scatter" for t in fig.data[:panels])  # the player's traces come first
+    hovers = fig.data[panels:]
+    assert [(h.type, h.xaxis, h.yaxis) for h in hovers] == [("heatmap", "x", "y"), ("heatmap", "x2", "y2"),
+                                                           ("heatmap", "x3", "y3")]  # fmt: skip
+    for hover in hovers:
+        assert hover.opacity == 0 and "x %{x" in hover.hovertemplate and "loss %{z" in hover.hovertemplate
+        x, y, z = np.array(hover.x), np.array(hover.y), np.array(hover.z, dtype=float)
+        i, j = 9, 50
+        assert z[i, j] == pytest.approx(x[j] ** 2 + y[i] ** 2, rel=1e-5)  # the bowl: x² + y²
 
 
 def test_loss_patch_carries_the_same_traces_and_axis_as_the_whole_figure():

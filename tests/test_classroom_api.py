@@ -367,3 +367,196 @@ def test_the_same_request_sent_twice_at_once_is_stored_once(database_url, client
     assert store.count_attempts(store.get_class(code)) == 2
     for worker in workers:
         worker.engine.dispose()
+
+
+# ------------------------------------------------------------------ the per-address class limit
+
+
+def test_one_address_starts_at_most_the_window_s_classes_then_gets_429(client, store):
+    here, elsewhere = {"REMOTE_ADDR": "10.0.0.7"}, {"REMOTE_ADDR": "10.0.0.8"}
+    for _ in range(store_module.CLASSES_PER_WINDOW):
+        assert client.post("/api/classes", json=BOWL, environ_base=here).status_code == 201
+    refused = client.post("/api/classes", json=BOWL, environ_base=here)
+    assert refused.status_code == 429 and "classes an hour" in refused.json["error"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= store_module.CLASS_WINDOW_S
+    assert client.post("/api/classes", json=BOWL, environ_base=elsewhere).status_code == 201
+    with store.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(store_module.classes)).scalar_one() == (
+            store_module.CLASSES_PER_WINDOW + 1
+        )  # the refused request stored no class
+        counted = dict(
+            c.execute(sa.select(store_module.creators.c.client_hash, store_module.creators.c.count)).all()
+        )
+    assert sorted(counted.values()) == [1, store_module.CLASSES_PER_WINDOW]
+    assert not any("10.0.0" in h for h in counted)  # addresses are kept only hashed
+
+
+def test_the_class_limit_holds_across_workers_and_resets_only_when_the_window_has_passed(database_url, store):
+    challenge = challenges.parse_challenge(BOWL)
+    other = Store(database_url)  # a second worker on the same database
+    t0 = float(int(time.time()))  # whole seconds: t0 + window - window is exactly t0
+    window, most = store_module.CLASS_WINDOW_S, store_module.CLASSES_PER_WINDOW
+    for i in range(most):
+        (store, other)[i % 2].create_class(challenge, client="10.1.1.1", now=t0 + i)
+
+    def refused(worker, now):
+        with pytest.raises(store_module.ClassroomError) as caught:
+            worker.create_class(challenge, client="10.1.1.1", now=now)
+        assert caught.value.status == 429
+        return caught.value.retry_after
+
+    assert refused(other, t0 + most) == window - most  # counted from the window's first class
+    assert refused(store, t0 + window - 1) == 1  # a second before the window ends: still full
+    store.create_class(challenge, client="10.1.1.1", now=t0 + window)  # the window has passed
+    for i in range(most - 1):  # a fresh window, counted from its first class
+        (other, store)[i % 2].create_class(challenge, client="10.1.1.1", now=t0 + window + 1 + i)
+    assert refused(other, t0 + window + most) == window - most
+    other.engine.dispose()
+
+
+# ------------------------------------------------------------------ a retry after the lock
+
+
+def test_a_retry_after_the_lock_gets_the_stored_attempt_not_423_and_stores_nothing(client, store):
+    code, key = new_class(client)
+    first = attempt(client, code, {**SGD, "request_id": "r-1"})
+    ann = first["student_token"]
+    bob = attempt(client, code, {**SGD, "request_id": "r-1"}, name="Bob")["student_token"]
+    client.patch(f"/api/classes/{code}", json={"locked": True}, headers=bearer(key))
+
+    again = attempt(client, code, {**SGD, "request_id": "r-1"}, token=ann, status=200)
+    assert again["id"] == first["id"] and again["result"] == first["result"]
+    assert again["student_token"] == ann and again["name"] == "Ann"
+    attempt(client, code, {**SGD, "request_id": "r-2"}, token=ann, status=423)  # a new attempt
+    attempt(client, code, {**SGD, "request_id": "r-1"}, status=423)  # no token: not Ann's retry
+    assert attempt(client, code, {**SGD, "request_id": "r-1"}, token=bob, status=200)["id"] != first["id"]
+
+    client.post(f"/api/classes/{code}/close", headers=bearer(key))
+    assert attempt(client, code, {**SGD, "request_id": "r-1"}, token=ann, status=200)["id"] == first["id"]
+    attempt(client, code, {**SGD, "request_id": "r-3"}, token=ann, status=409)
+    assert store.count_attempts(store.get_class(code)) == 2  # Ann's and Bob's, once each
+
+
+def test_a_lock_between_reading_the_class_and_storing_still_answers_a_retry(store):
+    """The worker read the class before the teacher locked it: the store's own transaction sees
+    the lock, and still answers the retry of an attempt it accepted before."""
+    challenge = challenges.parse_challenge(BOWL)
+    found, _ = store.create_class(challenge)
+    answer = challenges.parse_attempt(challenge, SGD)
+    result = challenges.result(challenge, answer)
+    stored, token, created = store.submit(found, None, "Ann", answer, result, request_id="r-1")
+    assert created
+    store.set_flags(found.id, locked=True)  # ``found`` still says open
+    later = time.time() + 5  # past the per-student rate limit
+    again, same_token, created = store.submit(found, token, "Ann", answer, result, "r-1", now=later)
+    assert (again, same_token, created) == (stored, token, False)
+    with pytest.raises(store_module.ClassroomError) as refused:
+        store.submit(found, token, "Ann", answer, result, "r-2", now=later)
+    assert refused.value.status == 423
+    assert store.count_attempts(found) == 1
+
+
+# ------------------------------------------------------------------ predict, then reveal
+
+LRS = [0.1, 0.4, 1.2]  # on the bowl, plain SGD multiplies the point by (1 - 2 lr) each step
+DIVERGES = {
+    "kind": "choice",
+    "surface": "bowl",
+    "steps": 60,
+    "question": "Which learning rate diverges?",
+    "choices": [
+        {"label": f"lr {lr}", "run": {"optimizer": "sgd", "hyperparameters": {"lr": lr}}} for lr in LRS
+    ],
+    "answer": "diverged",
+}
+
+
+def own_view(client, code, token) -> dict:
+    response = client.get(f"/api/classes/{code}/attempts", headers=bearer(token))
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_predictions_stay_hidden_until_the_reveal_then_the_right_answer_shows(client):
+    (right,) = [i for i, lr in enumerate(LRS) if abs(1 - 2 * lr) > 1]  # the one that grows
+    code, key = new_class(client, DIVERGES)
+    before = client.get(f"/api/classes/{code}").json
+    assert "reveal" not in before["challenge"] and "path" not in json.dumps(before)
+    assert before["challenge"]["choices"] == [f"lr {lr}" for lr in LRS]
+    ann = attempt(client, code, {"choice": right}, name="Ann")["student_token"]
+    bob = attempt(client, code, {"choice": 0}, name="Bob")["student_token"]
+
+    for token, name, choice in ((ann, "Ann", right), (bob, "Bob", 0)):
+        seen = own_view(client, code, token)
+        assert [(a["name"], a["choice"]) for a in seen["attempts"]] == [(name, choice)]  # only one's own
+        assert seen["overlay"] is None and "score" not in seen["attempts"][0]
+        assert "reveal" not in seen["challenge"]
+    assert [a["score"] for a in teacher_attempts(client, code, key)] == [
+        {"correct": True},
+        {"correct": False},
+    ]
+
+    client.patch(f"/api/classes/{code}", json={"revealed": True}, headers=bearer(key))
+    after = own_view(client, code, bob)
+    assert after["challenge"]["reveal"]["answer"] == right
+    assert [r["diverged"] for r in after["challenge"]["reveal"]["runs"]] == [i == right for i in range(3)]
+    assert after["attempts"][0]["score"] == {"correct": False}
+    assert [(a["name"], a["choice"], a["score"]["correct"]) for a in after["overlay"]] == [
+        ("Ann", right, True),
+        ("Bob", 0, False),
+    ]
+
+
+def test_hidden_names_stay_hidden_in_the_revealed_answers(client):
+    code, key = new_class(client, DIVERGES)
+    ann = attempt(client, code, {"choice": 1}, name="Ann")["student_token"]
+    attempt(client, code, {"choice": 2}, name="Bob")
+    client.patch(f"/api/classes/{code}", json={"names_hidden": True, "revealed": True}, headers=bearer(key))
+    seen = own_view(client, code, ann)
+    assert [a["name"] for a in seen["overlay"]] == [None, None]  # one's own too: it is the class's view
+    assert [a["choice"] for a in seen["overlay"]] == [1, 2]
+    assert [a["name"] for a in seen["attempts"]] == ["Ann"]
+    assert [a["name"] for a in teacher_attempts(client, code, key)] == ["Ann", "Bob"]
+
+
+def test_a_point_prediction_reveals_where_the_ball_stopped(client):
+    challenge = {
+        "kind": "point",
+        "surface": "bowl",
+        "start": [2.0, 1.0],
+        "steps": 3,
+        "question": "Where will the ball stop?",
+        "run": {"optimizer": "sgd", "hyperparameters": {"lr": 0.25}},
+    }
+    code, key = new_class(client, challenge)
+    assert "reveal" not in client.get(f"/api/classes/{code}").json["challenge"]
+    token = attempt(client, code, {"point": [0.25, 3.125]})["student_token"]
+    assert "score" not in own_view(client, code, token)["attempts"][0]
+    client.patch(f"/api/classes/{code}", json={"revealed": True}, headers=bearer(key))
+    seen = own_view(client, code, token)
+    end = [2.0 * 0.5**3, 1.0 * 0.5**3]  # each step halves the point
+    assert seen["challenge"]["reveal"]["run"]["end"] == pytest.approx(end)
+    assert seen["attempts"][0]["score"]["distance"] == pytest.approx(3.0)
+
+
+def test_the_projector_shows_no_answer_before_the_reveal(store):
+    """What the class sees on the projector (the teacher's page): before the reveal only how many
+    answered; after it the count of each choice, the right one marked."""
+    from app.classroom import pages
+
+    challenge = challenges.parse_challenge(DIVERGES)
+    found, _ = store.create_class(challenge)
+    for i, choice in enumerate([2, 2, 0]):
+        answer = challenges.parse_attempt(challenge, {"choice": choice})
+        store.submit(found, None, f"S{i}", answer, {}, now=time.time() + i)
+    every = store.attempts(found)
+    _, side, _, board, status, *_ = pages.projector(found, every)
+    cells = [str(row) for row in board[1:]]
+    assert not side.data and not any("lr " in c for c in cells)  # no choice named, no bars
+    assert "3 answers" in status
+    store.set_flags(found.id, revealed=True)
+    found = store.get_class(found.code)
+    _, side, _, board, _, *_ = pages.projector(found, every)
+    (bars,) = side.data
+    assert list(bars.y) == [1, 0, 2] and list(bars.x)[2] == "✓ lr 1.2"
+    assert all("lr " in str(row) for row in board[1:])

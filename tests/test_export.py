@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 import landscapes
+import optimizers
 from app import figures_common
 from app import outcome as outcomes
+from app.explore import dataview
 from app.explore import figures as explore_figures
 from app.links import settings_to_json
 from app.model import PALETTE, RunSpec, default_settings
@@ -139,6 +141,16 @@ def frames_in(page: str) -> list[dict]:
 
 def plot_layout(page: str) -> dict:
     """The layout the page hands to ``Plotly.newPlot(id, data, layout, config)``."""
+    return new_plot(page)[2]
+
+
+def plot_data(page: str) -> list:
+    """The traces the page hands to ``Plotly.newPlot(id, data, layout, config)``."""
+    return new_plot(page)[1]
+
+
+def new_plot(page: str) -> list:
+    """The id, data and layout the page hands to ``Plotly.newPlot``."""
     decoder = json.JSONDecoder()
     pos = page.index("Plotly.newPlot(") + len("Plotly.newPlot(")
     values = []
@@ -147,7 +159,7 @@ def plot_layout(page: str) -> dict:
             pos += 1
         value, pos = decoder.raw_decode(page, pos)
         values.append(value)
-    return values[2]
+    return values
 
 
 def balls(frame: dict, count: int) -> list[tuple[float, float]]:
@@ -331,3 +343,93 @@ def test_the_composed_picture_of_compare_names_the_optimizer_and_its_rates():
     }
     words = export.composed_figure(compare, settings, 5).layout.annotations[0].text
     assert "SGD (momentum 0.5) at learning rates 0.001, 0.5." in words
+
+
+# ------------------------------------------------------------------- the Model view in the exports
+
+LINE_RUNS = [
+    RunSpec("sgd", {"lr": 0.1}, PALETTE[0], options={"batch_size": 8, "seed": 1}),
+    RunSpec("adam", {"lr": 0.3}, PALETTE[1]),
+]
+LOGISTIC_RUNS = [RunSpec("sgd", {"lr": 2.0}, PALETTE[0]), RunSpec("adam", {"lr": 0.1}, PALETTE[1])]
+DATA_CASES = [("linear_regression", LINE_RUNS), ("logistic_regression", LOGISTIC_RUNS)]
+
+
+def check_model_at(out: outcomes.Outcome, step: int, moving: list[dict], cells: int) -> None:
+    """``moving``: the Model view's moving traces at ``step`` (the shading first for logistic
+    regression, then one line per run), checked against the pure builder and the models' maths."""
+    land, results = out.landscape, out.results
+    built = dataview.model_figure(land, results, step=step, cells=cells).data[-len(results) :]
+    lines = moving[-len(results) :]
+    for line, reference, run in zip(lines, built, results, strict=True):
+        w = run.points[min(step, len(run.points) - 1)]
+        x, y = np.array(line["x"], dtype=float), np.array(line["y"], dtype=float)
+        np.testing.assert_allclose(x, reference.x, rtol=1e-5)
+        np.testing.assert_allclose(y, reference.y, rtol=1e-5, atol=1e-9)
+        if dataview.model_kind(land) == "line":
+            np.testing.assert_allclose(y, w[0] * x + w[1], rtol=1e-5, atol=1e-9)  # t = w·a + b
+        else:
+            np.testing.assert_allclose(np.column_stack([x, y]) @ w, 0.0, atol=1e-4)  # w·a = 0
+    if dataview.model_kind(land) == "boundary":
+        xs, ys = dataview.shading_grid(land, cells)
+        w = results[0].points[min(step, len(results[0].points) - 1)]
+        np.testing.assert_allclose(np.array(moving[0]["z"]), dataview.probabilities(*w, xs, ys), atol=6e-4)
+
+
+@pytest.mark.parametrize("surface, runs", DATA_CASES)
+def test_the_html_of_a_data_surface_animates_the_model_view(surface, runs):
+    out = outcome(surface, runs, steps=25)
+    page = export.animation_html(out)
+    data, frames = plot_data(page), frames_in(page)
+    shown = [t for t in data if t.get("xaxis") == "x3"]
+    static = dataview.model_figure(out.landscape, out.results, cells=export.HTML_SHADING_CELLS)
+    assert [t["type"] for t in shown] == [t.type for t in static.data]  # the data, then one line a run
+    for ref in static.data[: dataview.MODEL_FIRST_RUN[dataview.model_kind(out.landscape)]]:
+        if ref.type == "scatter":  # the examples (by class), as the app draws them
+            mine = next(t for t in shown if t.get("name") == ref.name)
+            assert (mine["x"], mine["y"]) == (list(ref.x), list(ref.y))
+    assert not any(t.get("showlegend") for t in shown)  # the legend names the runs once
+    first = data.index(shown[0])
+    for frame in frames[::6] + frames[-1:]:
+        moving = [u for i, u in zip(frame["traces"], frame["data"], strict=True) if i >= first]
+        assert len(moving) == len(runs) + (dataview.model_kind(out.landscape) == "boundary")
+        check_model_at(out, int(frame["name"]), moving, export.HTML_SHADING_CELLS)
+    # The page opens at step 0: the Model view too.
+    moving = [t for t in shown if t["type"] == "heatmap"] + shown[-len(runs) :]
+    check_model_at(out, 0, moving, export.HTML_SHADING_CELLS)
+
+
+def test_the_html_of_a_surface_without_data_has_no_model_view(bowl_page):
+    assert not [t for t in plot_data(bowl_page) if t.get("xaxis") == "x3"]
+
+
+def test_compare_mode_on_a_data_surface_has_no_model_view():
+    out = outcome("linear_regression", LINE_RUNS, steps=10, mode="compare")
+    assert not [t for t in export.animation_figure(out)["data"] if t.get("xaxis") == "x3"]
+
+
+@pytest.mark.parametrize("surface, runs", DATA_CASES)
+@pytest.mark.parametrize("step", [0, 7, 25])
+def test_the_composed_picture_of_a_data_surface_shows_the_model_at_the_step(surface, runs, step):
+    out = outcome(surface, runs, steps=25)
+    settings = {**default_settings(), "surface": surface, "runs": runs}
+    fig = export.composed_figure(out, settings, step).to_plotly_json()
+    shown = [t for t in fig["data"] if t.get("xaxis") == "x2"]
+    heat = [t for t in shown if t["type"] == "heatmap"]
+    check_model_at(out, step, heat + shown[-len(runs) :], dataview.SHADING_CELLS)
+    loss_balls = [t for t in fig["data"] if t.get("xaxis") == "x3" and t.get("mode") == "markers"]
+    assert [b["x"][0] for b in loss_balls] == [min(step, len(r.points) - 1) for r in out.results]
+    assert fig["layout"]["legend"]["x"] >= 1 and fig["layout"]["xaxis3"]["title"]["text"] == "step"
+    if surface == "linear_regression":  # the ringed examples: the batch the step's gradient used
+        ring = shown[1]
+        inputs, targets = out.landscape.examples
+        members = [
+            int(np.argmin(np.abs(inputs - x) + np.abs(targets - y)))
+            for x, y in zip(ring["x"], ring["y"], strict=True)
+        ]
+        t = optimizers.run(
+            out.landscape, "sgd", start=out.landscape.start, steps=25, lr=0.1, batch_size=8, seed=1
+        )
+        w, b = t.points[step]
+        gx, gy = out.landscape.batch_gradient(np.array([w]), np.array([b]), np.array([members]))
+        np.testing.assert_allclose(t.gradients[step], [gx[0], gy[0]], rtol=1e-12)

@@ -20,7 +20,7 @@ from app.model import RunSpec
 from app.networks import figures
 from app.networks import ids as net_ids
 from app.networks.layout import run_card
-from bench.dash_client import DashClient, Page, stringify_id
+from bench.dash_client import DashClient, Page, callback_body, stringify_id
 
 TRAIN = f"{net_ids.BOUNDARY}.figure"
 DRAWN = (net_ids.BOUNDARY, net_ids.LOSS, net_ids.RANDOM_PLANE, net_ids.PCA_PLANE, net_ids.FRAMES)
@@ -185,7 +185,9 @@ def test_the_csv_export_holds_every_steps_losses_as_the_engine_computes_them(cli
     from app.shell import ids as shell_ids
 
     page.set([*SMALL, (ids.MODE, "value", "networks"), (net_ids.LRS, "value", "0.01, 0.05")])
-    reply = client.call(f"{shell_ids.DOWNLOAD}.data", [(shell_ids.EXPORT_CSV, "n_clicks", 1)], page)
+    # The view's own Export menu (the shell's is in its player bar, hidden in this view)
+    (export,) = [d for d in client.deps if any(i["id"] == net_ids.EXPORT_CSV for i in d["inputs"])]
+    reply = client.update(callback_body(export, page, [(net_ids.EXPORT_CSV, "n_clicks", 1)]))
     assert reply.status == 200, reply.text(1000)
     download = reply.response[shell_ids.DOWNLOAD]["data"]
     assert download["filename"] == "descent-network-moons-2-learning-rates.csv"

@@ -18,13 +18,14 @@ import landscapes
 import optimizers
 from landscapes.base import Landscape
 from landscapes.formula import FormulaLandscape
-from landscapes.slices import PlaneSurface
+from landscapes.slices import PlaneSurface, SampledPlane
 from optimizers.base import Optimizer
 
 #: Landscape classes with no menu entry of their own, and why.
 WRAPPERS = {
     FormulaLandscape: "a teacher's formula in x and y, built per request from its text",
     PlaneSurface: "a plane through a P-parameter problem (a network), built at run time around it",
+    SampledPlane: "a network's plane in the Surface menu, built from its name (app.networks.surface)",
 }
 #: Modules that gather the others (they import every entry) rather than define one.
 GATHERERS = {"registry", "__init__"}

@@ -19,7 +19,7 @@ import flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.classroom import challenges
-from app.classroom.store import Class, ClassroomError, Store, default_store
+from app.classroom.store import Class, ClassroomError, Store, default_store, refuse_attempts
 
 STORE_KEY = "DESCENT_CLASSROOM_STORE"
 MAX_BODY = 16 * 1024  # bytes: a challenge or an attempt is far smaller
@@ -40,8 +40,8 @@ def store() -> Store:
 
 @blueprint.post("")
 def create_class():
-    challenge = challenges.parse_challenge(_body())
-    found, key = store().create_class(challenge)
+    body = _body()
+    found, key = store().create_class(challenges.parse_challenge(body), client=client_address())
     return _json({**_class_view(found, teacher=True), "teacher_key": key}, 201)
 
 
@@ -98,7 +98,7 @@ def attempts_csv(code: str):
 @blueprint.post("/<code>/join")
 def join(code: str):
     found = store().get_class(code)
-    _open_for_attempts(found)
+    refuse_attempts(found)
     _, token = store().join(found)
     return _json({"code": found.code, "student_token": token}, 201)
 
@@ -107,11 +107,17 @@ def join(code: str):
 def add_attempt(code: str):
     body = _body()
     found = store().get_class(code)
-    _open_for_attempts(found)
-    name = challenges.display_name(body.get("name"))
     request_id = body.get("request_id")
     if request_id is not None and not _request_id(request_id):
         raise ClassroomError(f"request_id must be 1 to {MAX_REQUEST_ID} letters, digits, - or _")
+    if found.locked or found.ended:
+        # A retry of an attempt accepted before the lock gets that attempt, not a refusal.
+        stored = store().stored_attempt(found, _bearer(), request_id)
+        if stored is None:
+            refuse_attempts(found)
+        view = _attempt_view(found, stored, teacher=False, own=True)
+        return _json({**view, "student_token": _bearer()}, 200)
+    name = challenges.display_name(body.get("name"))
     answer = challenges.parse_attempt(found.challenge, body)
     result = challenges.result(found.challenge, answer)
     attempt, token, created = store().submit(found, _bearer(), name, answer, result, request_id)
@@ -225,11 +231,10 @@ def _as_teacher(code: str) -> Class:
     return found
 
 
-def _open_for_attempts(found: Class) -> None:
-    if found.ended:
-        raise ClassroomError("this class has ended: no more attempts", 409)
-    if found.locked:
-        raise ClassroomError("the teacher has locked submissions for now", 423)
+def client_address() -> str:
+    """The requesting client's address, as the server sees it (behind a proxy: the proxy's, unless
+    the deployment sets ``ProxyFix``)."""
+    return flask.request.remote_addr or "unknown"
 
 
 def _bearer() -> str | None:
@@ -273,8 +278,8 @@ def _refused(error: ClassroomError):
     response = _json({"error": str(error)}, error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
-    if error.status == 429:
-        response.headers["Retry-After"] = "1"
+    if error.status in (429, 503):
+        response.headers["Retry-After"] = str(error.retry_after or 1)
     return response
 
 

@@ -6,7 +6,8 @@ Three kinds:
 - ``target`` — reach the target: a surface, a start and a step budget; "get the loss below ε in ≤ N
   steps". An attempt is an optimizer and its hyperparameters; the server runs it.
 - ``choice`` — predict, then reveal, by choosing: a question and 2–6 choices, each optionally with
-  the real run it stands for (``"which learning rate diverges?"``) and optionally the right answer.
+  the real run it stands for (``"which learning rate diverges?"``) and optionally the right answer,
+  given or found from the runs (``"diverged"``, ``"first"`` to reach ``target_loss``).
 - ``point`` — predict, then reveal, by a click on the contour map: a question and the run whose end
   point students predict (``"where will the ball stop?"``).
 
@@ -29,6 +30,7 @@ from optimizers.base import validate
 from optimizers.maps import stable_learning_rate
 
 KINDS = ("target", "choice", "point")
+ANSWER_RULES = ("diverged", "first")  # a choice question's answer found from its real runs
 MAX_STEPS = 1000  # the app's own cap on steps
 MAX_COORDINATE = 1e6
 MAX_CHOICES = 6
@@ -63,19 +65,19 @@ def parse_challenge(data: Any) -> dict:
         challenge["reveal"] = {}
         return challenge
     challenge["question"] = text(data.get("question"), "question", MAX_QUESTION, required=True)
+    if data.get("target_loss") is not None:  # optional: the runs' steps to it ("which is first?")
+        challenge["target_loss"] = number(data["target_loss"], "target_loss", -1e300, 1e300)
     if kind == "choice":
         choices = data.get("choices")
         if not isinstance(choices, list) or not 2 <= len(choices) <= MAX_CHOICES:
             raise ValueError(f"choices must be a list of 2 to {MAX_CHOICES} choices")
         parsed = [_choice(c, i) for i, c in enumerate(choices)]
         challenge["choices"] = [c["label"] for c in parsed]
-        answer = data.get("answer")
-        if answer is not None:
-            answer = number(answer, "answer", 0, len(parsed) - 1, integer=True)
         runs = [
             None if c["run"] is None else {**c["run"], **summary(challenge, run_attempt(challenge, c["run"]))}
             for c in parsed
         ]
+        answer = _answer(data.get("answer"), challenge, runs)
         challenge["reveal"] = {"answer": answer, "runs": runs}
         return challenge
     run = parse_run(_object(data.get("run"), "run"))
@@ -223,6 +225,38 @@ def number(value: Any, name: str, low: float, high: float, *, integer: bool = Fa
             raise ValueError(f"{name} must be a whole number, got {reprlib.repr(value)}")
         return int(value)
     return float(value)
+
+
+def _answer(answer: Any, challenge: dict, runs: list[dict | None]) -> int | None:
+    """The right choice: an index, or found from the real runs: ``"diverged"`` (the one choice
+    whose run diverges) or ``"first"`` (the one that reaches ``target_loss`` in the fewest steps).
+    ``None``: no right answer (an opinion poll)."""
+    labels = challenge["choices"]
+    if answer is None or _is_number(answer):
+        return None if answer is None else number(answer, "answer", 0, len(labels) - 1, integer=True)
+    if answer not in ANSWER_RULES:
+        raise ValueError(f"answer must be a choice's index or one of: {', '.join(ANSWER_RULES)}")
+    if any(r is None for r in runs):
+        raise ValueError(f"answer {answer!r} needs a run for every choice")
+    if answer == "diverged":
+        hits = [i for i, r in enumerate(runs) if r["diverged"]]
+        if len(hits) != 1:
+            which = ", ".join(labels[i] for i in hits) or "none"
+            raise ValueError(f"exactly one choice's run must diverge for this question; diverged: {which}")
+        return hits[0]
+    if challenge.get("target_loss") is None:
+        raise ValueError("answer 'first' needs a target_loss: first to reach which loss?")
+    steps = [r["steps_to_target"] for r in runs]
+    best = min((s for s in steps if s is not None), default=None)
+    if best is None:
+        raise ValueError(
+            f"no choice's run gets the loss to {challenge['target_loss']:g} within {challenge['steps']} steps"
+        )
+    winners = [i for i, s in enumerate(steps) if s == best]
+    if len(winners) != 1:
+        tied = " and ".join(labels[i] for i in winners)
+        raise ValueError(f"{tied} reach the target at the same step ({best}): no single first")
+    return winners[0]
 
 
 def _choice(data: Any, i: int) -> dict:

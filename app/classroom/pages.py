@@ -1,35 +1,59 @@
-"""The classroom's two pages, a small Dash app of its own at ``/class/`` on the same server:
-``/class/`` for the teacher (start a class, the projector view: every attempt on the contour map,
-a leaderboard, hide names / lock / reveal / end / remove / CSV) and ``/class/join?code=…`` for the
-students (name, optimizer, learning rate, submit; their own results).
+"""The classroom's two pages, a small Dash app of its own at ``/class/`` on the same server.
 
-Minimal by design: reach-the-target challenges only; the other kinds have the JSON API. The
-callbacks call the same store and challenge functions as the API; the teacher key stays in the
-teacher's browser memory and is checked on every teacher action. Dash renders names as text, so a
-name is never markup.
+``/class/`` is the teacher's: start a class (reach the target, or predict then reveal: which
+learning rate diverges, which optimizer is first, where the ball stops), then the projector view at
+``/class/?teach=CODE``: the join code, short link and QR code; every attempt on the contour map, the
+spread of learning rates or of the answers, the board; hide names, lock, reveal, end, remove, CSV.
+``/class/CODE`` (or ``/class/join?code=CODE``) is the students' page, laid out for a phone.
+
+The callbacks call the same store and challenge functions as the JSON API. The teacher key is kept in
+this browser's localStorage (keyed by class code, dropped after the class's 24 h), never in an
+address, so a reload keeps the class and nothing on the projector shows it; it is checked on every
+teacher action. Dash renders names as text, so a name is never markup.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import dash
 import flask
-import numpy as np
-import plotly.graph_objects as go
 import segno
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, Patch, State, dcc, html
 
 import landscapes
 import optimizers
-from app.classroom import api, challenges
-from app.classroom.store import ClassroomError
+from app.classroom import api, challenges, figures, ids
+from app.classroom.store import CODE_ALPHABET, CODE_LENGTH, ClassroomError
+from optimizers.maps import stable_learning_rate
 
 PREFIX = "/class/"
 REFRESH_MS = 1500  # the projector view follows within 2 s
-GRID = 80
-COLORS = {"reached": "#1a9850", "missed": "#f46d43", "diverged": "#7f7f7f"}
+STUDENT_REFRESH_MS = 4000  # a student's page learns of the reveal
+CODE_PATH = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+KINDS = {
+    "target": "Reach the target",
+    "diverges": "Predict: which learning rate diverges?",
+    "first": "Predict: which optimizer reaches the minimum first?",
+    "stops": "Predict: where will the ball stop?",
+}
+QUESTIONS = {
+    "diverges": "Which learning rate diverges?",
+    "first": "Which optimizer reaches the minimum first?",
+    "stops": "Where will the ball stop? Tap the map.",
+}
+FIELDS = {  # which setup fields each kind uses
+    "target": ("target",),
+    "diverges": ("question", "optimizer", "lrs"),
+    "first": ("question", "target", "runs"),
+    "stops": ("question", "optimizer", "lrs"),
+}
+DEFAULT_RUNS = "sgd 0.002, adam 0.1, rmsprop 0.01"
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
 def create(server) -> dash.Dash:
@@ -37,18 +61,16 @@ def create(server) -> dash.Dash:
         "descent_classroom",
         server=server,
         url_base_pathname=PREFIX,
-        assets_folder=str(Path(__file__).parent / "assets"),  # none: not the main app's scripts
+        assets_folder=str(Path(__file__).parent / "assets"),  # classroom_style.css only
         serve_locally=True,
         title="Descent — class",
         update_title=None,
     )
-    pages.layout = html.Div(
-        [dcc.Location(id="where"), html.Div(id="page")], style={"fontFamily": "sans-serif"}
-    )
-    pages.validation_layout = html.Div(
-        [dcc.Location(id="where"), html.Div(id="page"), teacher_page(), student_page("")]
-    )
-    _callbacks(pages)
+    base = [dcc.Location(id=ids.WHERE, refresh=False)]
+    pages.layout = html.Div([*base, html.Div(id=ids.PAGE)], className="classroom")
+    pages.validation_layout = html.Div([*base, html.Div(id=ids.PAGE), teacher_page(""), student_page("")])
+    _teacher_callbacks(pages)
+    _student_callbacks(pages)
     return pages
 
 
@@ -59,381 +81,593 @@ def store():
 # ------------------------------------------------------------------------------------- layouts
 
 
-def teacher_page() -> html.Div:
-    field = {"style": {"width": "7em", "marginRight": "1em"}}
+def teacher_page(code: str) -> html.Div:
+    """The start form (no ``code``) or the projector view of class ``code``."""
     return html.Div(
         [
-            html.H2("Start a class: reach the target"),
-            html.Div(
-                [
-                    html.Label("Surface "),
-                    dcc.Dropdown(
-                        landscapes.names(),
-                        "rosenbrock",
-                        id="t-surface",
-                        clearable=False,
-                        style={"width": "14em", "display": "inline-block"},
-                    ),
-                    html.Label(" steps "),
-                    dcc.Input(id="t-steps", type="number", value=200, **field),
-                    html.Label("target loss "),
-                    dcc.Input(id="t-target", type="number", value=0.01, **field),
-                    html.Button("Start class", id="t-start"),
-                ]
+            # In the page, not beside it: when a page arrives, Dash runs every callback with an
+            # input in it and an output outside it, prevent_initial_call or not; with the keys (or
+            # the address) as an output of Start, each visit to /class/ started a class.
+            dcc.Store(id=ids.KEYS, storage_type="local"),
+            _setup(hidden=bool(code)),
+            html.Div(id=ids.ERROR, role="alert", className="error"),
+            dcc.Store(id=ids.CODE, data=code or None),
+            dcc.Store(id=ids.SEEN),
+            dcc.Store(id=ids.VERSION, data=0),
+            dcc.Interval(id=ids.TICK, interval=REFRESH_MS, disabled=True),
+            dcc.Download(id=ids.DOWNLOAD),
+            html.Div(_projector(), id=ids.CLASS, hidden=True),
+        ],
+        className="teacher",
+    )
+
+
+def _setup(hidden: bool) -> html.Div:
+    def field(name, label, component):
+        return html.Label([html.Span(label), component], id={"type": ids.FIELDS, "field": name})
+
+    return html.Div(
+        [
+            html.H1("Start a class"),
+            dcc.RadioItems(
+                [{"label": label, "value": kind} for kind, label in KINDS.items()],
+                "target",
+                id=ids.KIND,
+                className="kinds",
             ),
-            html.Div(id="t-error", role="alert", style={"color": "#b2182b"}),
-            dcc.Store(id="t-key"),
-            dcc.Store(id="t-code"),
-            dcc.Store(id="t-version", data=0),
-            dcc.Interval(id="t-tick", interval=REFRESH_MS, disabled=True),
             html.Div(
                 [
-                    html.Div(
-                        id="t-code-text",
-                        style={"fontSize": "64px", "fontWeight": "bold", "letterSpacing": "0.1em"},
-                    ),
-                    html.Div(id="t-link", style={"fontSize": "24px"}),
-                    html.Img(id="t-qr", alt="QR code of the join link", style={"width": "240px"}),
-                    html.Div(
+                    html.Label(
                         [
-                            html.Button("Hide names", id="t-names"),
-                            html.Button("Lock submissions", id="t-lock"),
-                            html.Button("Reveal to students", id="t-reveal"),
-                            html.Button("End class", id="t-end"),
-                            html.Button("Download CSV", id="t-csv"),
-                            dcc.Input(
-                                id="t-remove-id",
-                                type="number",
-                                placeholder="attempt #",
-                                style={"width": "7em"},
-                            ),
-                            html.Button("Remove", id="t-remove"),
+                            html.Span("Surface"),
+                            dcc.Dropdown(landscapes.names(), "rosenbrock", id=ids.SURFACE, clearable=False),
                         ],
-                        style={"display": "flex", "gap": "0.5em", "margin": "0.5em 0"},
+                        className="wide",
                     ),
-                    dcc.Download(id="t-download"),
-                    html.Div(id="t-status"),
-                    html.Div(
-                        [
-                            dcc.Graph(id="t-map", style={"height": "520px", "flex": "3"}),
-                            dcc.Graph(id="t-lrs", style={"height": "520px", "flex": "2"}),
-                        ],
-                        style={"display": "flex"},
+                    html.Label([html.Span("Steps"), dcc.Input(id=ids.STEPS, type="number", value=300)]),
+                    field("target", "Target loss", dcc.Input(id=ids.TARGET, type="number", value=0.05)),
+                    field(
+                        "question", "Question", dcc.Input(id=ids.QUESTION, maxLength=challenges.MAX_QUESTION)
                     ),
-                    html.Table(id="t-board"),
+                    field(
+                        "optimizer",
+                        "Optimizer",
+                        dcc.Dropdown(optimizers.names(), "sgd", id=ids.OPTIMIZER, clearable=False),
+                    ),
+                    field("lrs", "Learning rates (the choices; the first is the run)", dcc.Input(id=ids.LRS)),
+                    field(
+                        "runs", "Optimizers and learning rates", dcc.Input(id=ids.RUNS, value=DEFAULT_RUNS)
+                    ),
                 ],
-                id="t-class",
+                className="fields",
+            ),
+            html.Button("Start class", id=ids.START, className="primary"),
+        ],
+        id=ids.SETUP,
+        hidden=hidden,
+        className="setup",
+    )
+
+
+def _projector() -> list:
+    button = {"className": "control"}
+    return [
+        html.Div(
+            [
+                html.Div(
+                    [
+                        html.Div("Join at", className="join-at"),
+                        html.Div(id=ids.LINK, className="link"),
+                        html.Div(
+                            ["code ", html.Span(id=ids.CODE_TEXT, className="code")], className="code-line"
+                        ),
+                        html.Div(id=ids.QUESTION_TEXT, className="question"),
+                    ],
+                    className="join",
+                ),
+                html.Img(id=ids.QR, alt="QR code of the join link", className="qr"),
+            ],
+            className="banner",
+        ),
+        html.Div(
+            [
+                html.Button("Hide names", id=ids.NAMES, **button),
+                html.Button("Lock submissions", id=ids.LOCK, **button),
+                html.Button("Reveal", id=ids.REVEAL, **button),
+                html.Button("End class", id=ids.END, **button),
+                html.Button("Download CSV", id=ids.CSV, **button),
+                html.A("New class", href=PREFIX, className="control new"),
+                html.Div(id=ids.STATUS, role="status", className="status"),
+            ],
+            className="controls",
+        ),
+        html.Div(
+            [
+                dcc.Graph(id=ids.MAP, className="map", config=GRAPH_CONFIG),
+                dcc.Graph(id=ids.SIDE, className="side", config=GRAPH_CONFIG),
+            ],
+            className="graphs",
+        ),
+        html.Table(id=ids.BOARD, className="board"),
+    ]
+
+
+def student_page(code: str) -> html.Div:
+    return html.Div(
+        [
+            html.H1("Join the class"),
+            html.Label(
+                [html.Span("Join code"), dcc.Input(id=ids.S_CODE, value=code, maxLength=16, debounce=True)]
+            ),
+            html.Label(
+                [html.Span("Your name (optional)"), dcc.Input(id=ids.S_NAME, maxLength=challenges.MAX_NAME)]
+            ),
+            html.Div(id=ids.S_QUESTION, className="question"),
+            html.Div(
+                [
+                    html.Label(
+                        [
+                            html.Span("Optimizer"),
+                            dcc.Dropdown(optimizers.names(), "sgd", id=ids.S_OPTIMIZER, clearable=False),
+                        ]
+                    ),
+                    html.Label(
+                        [html.Span("Learning rate"), dcc.Input(id=ids.S_LR, type="number", value=0.001)]
+                    ),
+                ],
+                id=ids.S_TARGET,
                 hidden=True,
             ),
-        ],
-        style={"padding": "1em"},
-    )
-
-
-def student_page(search: str) -> html.Div:
-    code = (parse_qs((search or "").lstrip("?")).get("code") or [""])[0][:16]
-    return html.Div(
-        [
-            html.H2("Join the class"),
-            html.Div([html.Label("Join code "), dcc.Input(id="s-code", value=code, maxLength=16)]),
-            html.Div([html.Label("Your name "), dcc.Input(id="s-name", maxLength=challenges.MAX_NAME)]),
+            dcc.RadioItems([], id=ids.S_CHOICE, className="choices"),
             html.Div(
                 [
-                    html.Label("Optimizer "),
-                    dcc.Dropdown(
-                        optimizers.names(),
-                        "sgd",
-                        id="s-optimizer",
-                        clearable=False,
-                        style={"width": "10em", "display": "inline-block"},
-                    ),
-                ]
+                    dcc.Graph(id=ids.S_POINT_MAP, config={"displayModeBar": False}, className="point-map"),
+                    dcc.Store(id=ids.S_POINT),
+                ],
+                id=ids.S_POINT_FIELDS,
+                hidden=True,
             ),
-            html.Div([html.Label("Learning rate "), dcc.Input(id="s-lr", type="number", value=0.001)]),
-            html.Button("Submit", id="s-submit"),
-            html.Div(id="s-message", role="status"),
-            html.Ol(id="s-mine"),
-            dcc.Store(id="s-token", storage_type="session"),
+            html.Button("Submit", id=ids.S_SUBMIT, className="primary", disabled=True),
+            html.Div(id=ids.S_MESSAGE, role="status", className="message"),
+            html.Div(id=ids.S_REVEAL, className="reveal"),
+            html.Ol(id=ids.S_MINE, className="mine"),
+            dcc.Store(id=ids.S_TOKEN, storage_type="session"),
+            dcc.Interval(id=ids.S_TICK, interval=STUDENT_REFRESH_MS, disabled=True),
         ],
-        style={"padding": "1em", "maxWidth": "28em", "fontSize": "18px"},
+        className="student",
     )
 
 
-# ------------------------------------------------------------------------------------- figures
+def route(pathname: str | None, search: str | None) -> html.Div:
+    """The page for an address: ``/class/`` and ``/class/?teach=CODE`` the teacher's,
+    ``/class/CODE`` and ``/class/join?code=CODE`` a student's."""
+    query = parse_qs((search or "").lstrip("?"))
+    rest = (pathname or "")[len(PREFIX) :].strip("/") if (pathname or "").startswith(PREFIX) else ""
+    if rest == "join":
+        return student_page((query.get("code") or [""])[0][:16])
+    if CODE_PATH.match(rest.upper()):
+        return student_page(rest.upper())
+    teach = (query.get("teach") or [""])[0].upper()
+    return teacher_page(teach if CODE_PATH.match(teach) else "")
 
 
-def map_figure(found, attempts: list[dict]) -> go.Figure:
-    """The challenge's contour map with every attempt's path, coloured by its outcome."""
-    land = landscapes.get(found.challenge["surface"])
-    (x0, x1), (y0, y1) = land.bounds
-    xs, ys = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
-    gx, gy = np.meshgrid(xs, ys)
-    with np.errstate(all="ignore"):
-        z = np.log10(
-            np.asarray(land.value(gx, gy), dtype=float) - float(np.nanmin(land.value(gx, gy))) + 1e-3
-        )
-    figure = go.Figure(go.Contour(x=xs, y=ys, z=z, showscale=False, colorscale="Blues", reversescale=True))
-    start = found.challenge["start"]
-    figure.add_scatter(
-        x=[start[0]], y=[start[1]], mode="markers", marker={"size": 12, "color": "black"}, name="start"
-    )
-    for a in attempts:
-        outcome = _outcome(a["result"])
-        path = a["result"]["path"]
-        figure.add_scatter(
-            x=[p[0] for p in path],
-            y=[p[1] for p in path],
-            mode="lines",
-            line={"color": COLORS[outcome], "width": 2},
-            name=f"#{a['id']} {_shown_name(found, a)}",
-        )
-    figure.update_layout(
-        margin={"l": 30, "r": 10, "t": 10, "b": 30},
-        xaxis={"range": [x0, x1]},
-        yaxis={"range": [y0, y1]},
-        uirevision=found.code,
-    )
-    return figure
+# ------------------------------------------------------------------------------------- teacher
 
 
-def lr_figure(found, attempts: list[dict]) -> go.Figure:
-    """The spread of the chosen learning rates (log scale), one dot per attempt coloured by its
-    outcome, against the stable limit 2/λ_max of plain gradient descent at the start."""
-    figure = go.Figure()
-    for outcome, color in COLORS.items():
-        chosen = [a for a in attempts if _outcome(a["result"]) == outcome]
-        figure.add_scatter(
-            x=[a["answer"]["hyperparameters"]["lr"] for a in chosen],
-            y=[a["answer"]["optimizer"] for a in chosen],
-            mode="markers",
-            marker={"color": color, "size": 12, "opacity": 0.8},
-            name=outcome,
-        )
-    limit = found.challenge.get("lr_limit")
-    if limit is not None:
-        figure.add_vline(x=limit, line_dash="dash", annotation_text=f"2/λ_max = {limit:.3g}")
-    figure.update_layout(
-        xaxis={"type": "log", "title": "learning rate"},
-        margin={"l": 60, "r": 10, "t": 30, "b": 40},
-        uirevision=found.code,
-    )
-    return figure
+def challenge_from_form(kind, surface, steps, target, question, optimizer, lrs, runs) -> dict:
+    """The challenge the start form describes, as the API takes it (``challenges.parse_challenge``
+    checks it). Raises ``ValueError`` with what to fix."""
+    common = {"surface": surface, "steps": steps}
+    if kind == "target":
+        return {**common, "kind": "target", "target_loss": target}
+    question = (question or "").strip() or QUESTIONS.get(kind, "")
+    if kind == "first":
+        pairs = parse_runs(runs)
+        choices = [{"label": f"{o} (lr {lr:g})", "run": _run(o, lr)} for o, lr in pairs]
+        return {
+            **common,
+            "kind": "choice",
+            "question": question,
+            "choices": choices,
+            "answer": "first",
+            "target_loss": target,
+        }
+    rates = parse_rates(lrs)
+    if kind == "stops":
+        return {**common, "kind": "point", "question": question, "run": _run(optimizer, rates[0])}
+    if kind == "diverges":
+        choices = [{"label": f"lr {lr:g}", "run": _run(optimizer, lr)} for lr in rates]
+        return {**common, "kind": "choice", "question": question, "choices": choices, "answer": "diverged"}
+    raise ValueError(f"unknown kind of class {kind!r}")
+
+
+def parse_rates(text: str | None) -> list[float]:
+    """``"0.001, 0.002"`` → ``[0.001, 0.002]`` (commas or spaces between)."""
+    words = [w for w in re.split(r"[,\s;]+", text or "") if w]
+    try:
+        rates = [float(w) for w in words]
+    except ValueError:
+        raise ValueError("learning rates: numbers separated by commas, e.g. 0.001, 0.002") from None
+    if not rates:
+        raise ValueError("type at least one learning rate")
+    return rates
+
+
+def parse_runs(text: str | None) -> list[tuple[str, float]]:
+    """``"sgd 0.002, adam 0.1"`` → ``[("sgd", 0.002), ("adam", 0.1)]``."""
+    pairs = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        words = part.split()
+        if not part:
+            continue
+        try:
+            if len(words) != 2:
+                raise ValueError
+            pairs.append((words[0].lower(), float(words[1])))
+        except ValueError:
+            raise ValueError(
+                f"optimizers: 'name learning-rate' pairs, e.g. {DEFAULT_RUNS}; not {part!r}"
+            ) from None
+    return pairs
+
+
+def suggested_rates(surface: str) -> str:
+    """Learning rates around the stable limit 2/λ_max at the surface's start (½, 1, 2 and 3 times):
+    plain gradient descent diverges past about twice it."""
+    land = landscapes.get(surface)
+    limit = stable_learning_rate(land, tuple(land.start))
+    if not math.isfinite(limit):
+        return "0.01, 0.1, 1, 3"
+    return ", ".join(f"{f * limit:.2g}" for f in (0.5, 1, 2, 3))
+
+
+def _run(optimizer, lr) -> dict:
+    return {"optimizer": optimizer, "hyperparameters": {"lr": lr}}
 
 
 def join_link(code: str) -> str:
-    """The students' link, on the address the teacher opened the page with (on a classroom network
-    that is the one students can reach)."""
-    return f"{flask.request.host_url.rstrip('/')}{PREFIX}join?code={code}"
+    """The students' short link, on the address the teacher opened the page with (on a classroom
+    network that is the one students can reach)."""
+    return f"{flask.request.host_url.rstrip('/')}{PREFIX}{code}"
 
 
 def qr_code(text: str) -> str:
-    """A QR code of ``text`` as an SVG data URI, big enough to scan from the back of the room."""
+    """A QR code of ``text`` as an SVG data URI (drawn large on the projector)."""
     return segno.make(text, error="m").svg_data_uri(scale=10, border=2)
 
 
-def board(found, attempts: list[dict]) -> list:
-    """The leaderboard: reached first (fewest steps), then by final loss; diverged last."""
+def kept_keys(keys, now: float) -> dict:
+    """This browser's teacher keys less the expired ones (and anything malformed)."""
+    if not isinstance(keys, dict):
+        return {}
+    return {
+        code: entry
+        for code, entry in keys.items()
+        if isinstance(entry, dict)
+        and isinstance(entry.get("key"), str)
+        and isinstance(entry.get("expires_at"), (int, float))
+        and entry["expires_at"] > now
+    }
 
-    def key(a):
-        r = a["result"]
-        return (
-            not r["reached"],
-            r["steps_to_target"] or 0,
-            r["final_loss"] if r["final_loss"] is not None else np.inf,
+
+def _teacher_class(code, keys):
+    if not code:
+        raise ClassroomError("no class yet")
+    key = kept_keys(keys, time.time()).get(code, {}).get("key")
+    found = store().get_class(code)
+    if not found.teacher(key):
+        raise ClassroomError(
+            f"this browser does not hold the teacher key of class {code}: open it where you started it, "
+            "or start a new class",
+            403,
         )
-
-    head = html.Tr(
-        [html.Th(t) for t in ("#", "name", "optimizer", "learning rate", "steps to target", "final loss")]
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Td(a["id"]),
-                html.Td(_shown_name(found, a)),
-                html.Td(a["answer"]["optimizer"]),
-                html.Td(f"{a['answer']['hyperparameters']['lr']:.4g}"),
-                html.Td("—" if a["result"]["steps_to_target"] is None else a["result"]["steps_to_target"]),
-                html.Td("diverged" if a["result"]["diverged"] else f"{a['result']['final_loss']:.4g}"),
-            ],
-            className=f"attempt {_outcome(a['result'])}",
-        )
-        for a in sorted(attempts, key=key)
-    ]
-    return [head, *rows]
+    return found
 
 
-def _outcome(result: dict) -> str:
-    return "diverged" if result["diverged"] else "reached" if result["reached"] else "missed"
-
-
-def _shown_name(found, a) -> str:
-    return "(hidden)" if found.names_hidden else a["name"] or "anonymous"
-
-
-# ------------------------------------------------------------------------------------- callbacks
-
-
-def _callbacks(pages: dash.Dash) -> None:
-    @pages.callback(Output("page", "children"), Input("where", "pathname"), State("where", "search"))
-    def route(pathname, search):
-        return student_page(search) if (pathname or "").rstrip("/").endswith("/join") else teacher_page()
+def _teacher_callbacks(pages: dash.Dash) -> None:
+    @pages.callback(Output(ids.PAGE, "children"), Input(ids.WHERE, "pathname"), State(ids.WHERE, "search"))
+    def _route(pathname, search):
+        return route(pathname, search)
 
     @pages.callback(
-        Output("t-key", "data"),
-        Output("t-code", "data"),
-        Output("t-code-text", "children"),
-        Output("t-link", "children"),
-        Output("t-qr", "src"),
-        Output("t-tick", "disabled"),
-        Output("t-class", "hidden"),
-        Output("t-error", "children"),
-        Input("t-start", "n_clicks"),
-        State("t-surface", "value"),
-        State("t-steps", "value"),
-        State("t-target", "value"),
+        Output({"type": ids.FIELDS, "field": ALL}, "hidden"),
+        Output(ids.QUESTION, "value"),
+        Input(ids.KIND, "value"),
+        State({"type": ids.FIELDS, "field": ALL}, "id"),
+    )
+    def _fields(kind, fields):
+        used = FIELDS.get(kind, ())
+        return [f["field"] not in used for f in fields], QUESTIONS.get(kind, "")
+
+    @pages.callback(Output(ids.LRS, "value"), Input(ids.SURFACE, "value"))
+    def _rates(surface):
+        return suggested_rates(surface)
+
+    @pages.callback(
+        Output(ids.KEYS, "data"),
+        Output(ids.CODE, "data"),
+        Output(ids.ERROR, "children"),
+        Input(ids.START, "n_clicks"),
+        State(ids.KIND, "value"),
+        State(ids.SURFACE, "value"),
+        State(ids.STEPS, "value"),
+        State(ids.TARGET, "value"),
+        State(ids.QUESTION, "value"),
+        State(ids.OPTIMIZER, "value"),
+        State(ids.LRS, "value"),
+        State(ids.RUNS, "value"),
+        State(ids.KEYS, "data"),
         prevent_initial_call=True,
     )
-    def start(_, surface, steps, target):
+    def _start(_, kind, surface, steps, target, question, optimizer, lrs, runs, keys):
         try:
-            challenge = challenges.parse_challenge(
-                {"kind": "target", "surface": surface, "steps": steps, "target_loss": target}
-            )
-            found, key = store().create_class(challenge)
+            data = challenge_from_form(kind, surface, steps, target, question, optimizer, lrs, runs)
+            found, key = store().create_class(challenges.parse_challenge(data), client=api.client_address())
         except (ValueError, ClassroomError) as error:
-            return (dash.no_update,) * 7 + (str(error),)
+            return dash.no_update, dash.no_update, str(error)
+        keys = {**kept_keys(keys, time.time()), found.code: {"key": key, "expires_at": found.expires_at}}
+        return keys, found.code, ""
+
+    @pages.callback(
+        Output(ids.CODE_TEXT, "children"),
+        Output(ids.LINK, "children"),
+        Output(ids.QR, "src"),
+        Output(ids.QUESTION_TEXT, "children"),
+        Output(ids.TICK, "disabled"),
+        Output(ids.CLASS, "hidden"),
+        Output(ids.SETUP, "hidden"),
+        Output(ids.ERROR, "children", allow_duplicate=True),
+        Output(ids.WHERE, "search"),
+        Input(ids.CODE, "data"),
+        State(ids.KEYS, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def _open(code, keys):
+        if not code:
+            return (dash.no_update,) * 9
+        try:
+            found = _teacher_class(code, keys)
+        except ClassroomError as error:
+            return (dash.no_update,) * 5 + (True, False, str(error), dash.no_update)
         link = join_link(found.code)
-        return key, found.code, found.code, f"Students: open {link}", qr_code(link), False, False, ""
+        question = found.challenge.get("question", _target_line(found.challenge))
+        shown = (found.code, link.split("://", 1)[-1], qr_code(link), question, False, False, True, "")
+        return (*shown, f"?teach={found.code}")  # the code in the address (a reload keeps it), never the key
 
     @pages.callback(
-        Output("t-version", "data"),
-        Output("t-status", "children", allow_duplicate=True),
-        Input("t-names", "n_clicks"),
-        Input("t-lock", "n_clicks"),
-        Input("t-reveal", "n_clicks"),
-        Input("t-end", "n_clicks"),
-        Input("t-remove", "n_clicks"),
-        State("t-remove-id", "value"),
-        State("t-key", "data"),
-        State("t-code", "data"),
-        State("t-version", "data"),
+        Output(ids.VERSION, "data"),
+        Output(ids.STATUS, "children", allow_duplicate=True),
+        Input(ids.NAMES, "n_clicks"),
+        Input(ids.LOCK, "n_clicks"),
+        Input(ids.REVEAL, "n_clicks"),
+        Input(ids.END, "n_clicks"),
+        Input({"type": ids.REMOVE, "index": ALL}, "n_clicks"),
+        State(ids.KEYS, "data"),
+        State(ids.CODE, "data"),
+        State(ids.VERSION, "data"),
         prevent_initial_call=True,
     )
-    def act(_names, _lock, _reveal, _end, _remove, remove_id, key, code, version):
+    def _act(_names, _lock, _reveal, _end, _removes, keys, code, version):
+        button = dash.ctx.triggered_id
+        if button is None or not dash.ctx.triggered[0]["value"]:
+            return dash.no_update, dash.no_update  # a board row drawn, not a click
         try:
-            found = _teacher_class(code, key)
-            button = dash.ctx.triggered_id
-            if button == "t-names":
-                store().set_flags(found.id, names_hidden=not found.names_hidden)
-            elif button == "t-lock":
-                store().set_flags(found.id, locked=not found.locked)
-            elif button == "t-reveal":
-                store().set_flags(found.id, revealed=not found.revealed)
-            elif button == "t-end":
-                store().set_flags(found.id, ended=True, locked=True)
-            elif button == "t-remove":
-                if not isinstance(remove_id, int) or not store().remove_attempt(found, remove_id):
-                    raise ClassroomError("no such attempt in this class")
-        except (ValueError, ClassroomError) as error:
+            found = _teacher_class(code, keys)
+            _do(found, button)
+        except ClassroomError as error:
             return dash.no_update, str(error)
         return (version or 0) + 1, dash.no_update
 
     @pages.callback(
-        Output("t-map", "figure"),
-        Output("t-lrs", "figure"),
-        Output("t-board", "children"),
-        Output("t-status", "children"),
-        Output("t-names", "children"),
-        Output("t-lock", "children"),
-        Output("t-reveal", "children"),
-        Input("t-tick", "n_intervals"),
-        Input("t-version", "data"),
-        State("t-key", "data"),
-        State("t-code", "data"),
+        Output(ids.MAP, "figure"),
+        Output(ids.SIDE, "figure"),
+        Output(ids.SIDE, "style"),
+        Output(ids.BOARD, "children"),
+        Output(ids.STATUS, "children"),
+        Output(ids.NAMES, "children"),
+        Output(ids.LOCK, "children"),
+        Output(ids.REVEAL, "children"),
+        Output(ids.SEEN, "data"),
+        Input(ids.TICK, "n_intervals"),
+        Input(ids.VERSION, "data"),
+        State(ids.KEYS, "data"),
+        State(ids.CODE, "data"),
+        State(ids.SEEN, "data"),
         prevent_initial_call=True,
     )
-    def refresh(_tick, _version, key, code):
+    def _refresh(_tick, _version, keys, code, seen):
         try:
-            found = _teacher_class(code, key)
+            found = _teacher_class(code, keys)
         except ClassroomError as error:
-            return (dash.no_update,) * 3 + (str(error),) + (dash.no_update,) * 3
+            return (dash.no_update,) * 4 + (str(error),) + (dash.no_update,) * 4
         every = store().attempts(found)
-        reached = sum(a["result"]["reached"] for a in every)
-        state = "ended" if found.ended else "locked" if found.locked else "open"
-        status = f"{len(every)} attempts, {reached} reached the target; the class is {state}"
-        return (
-            map_figure(found, every),
-            lr_figure(found, every),
-            board(found, every),
-            status,
-            "Show names" if found.names_hidden else "Hide names",
-            "Unlock submissions" if found.locked else "Lock submissions",
-            "Hide from students" if found.revealed else "Reveal to students",
-        )
+        shown = [[a["id"] for a in every], found.flags()]
+        if shown == seen:
+            return (dash.no_update,) * 9  # nothing new: nothing redrawn
+        return (*projector(found, every), shown)
 
     @pages.callback(
-        Output("t-download", "data"),
-        Input("t-csv", "n_clicks"),
-        State("t-key", "data"),
-        State("t-code", "data"),
+        Output(ids.DOWNLOAD, "data"),
+        Input(ids.CSV, "n_clicks"),
+        State(ids.KEYS, "data"),
+        State(ids.CODE, "data"),
         prevent_initial_call=True,
     )
-    def download(_, key, code):
+    def _download(_, keys, code):
         try:
-            found = _teacher_class(code, key)
+            found = _teacher_class(code, keys)
         except ClassroomError:
             return dash.no_update
         return dcc.send_string(
             api.csv_text(found, store().attempts(found)), f"descent-class-{found.code}.csv"
         )
 
+
+def _do(found, button) -> None:
+    """One teacher action on ``found``: the button's id says which."""
+    if button == ids.NAMES:
+        store().set_flags(found.id, names_hidden=not found.names_hidden)
+    elif found.ended and button in (ids.LOCK, ids.REVEAL, ids.END):
+        raise ClassroomError("this class has ended")
+    elif button == ids.LOCK:
+        store().set_flags(found.id, locked=not found.locked)
+    elif button == ids.REVEAL:
+        if found.challenge["kind"] != "target" and not found.revealed:
+            store().set_flags(found.id, revealed=True, locked=True)  # no answers after the reveal
+        else:
+            store().set_flags(found.id, revealed=not found.revealed)
+    elif button == ids.END:
+        store().set_flags(found.id, ended=True, locked=True)
+    elif isinstance(button, dict) and button.get("type") == ids.REMOVE:
+        if not store().remove_attempt(found, button["index"]):
+            raise ClassroomError("that attempt is already gone")
+
+
+def projector(found, every: list[dict]) -> tuple:
+    """The projector view's map, side figure and its style, board, status and button labels."""
+    kind = found.challenge["kind"]
+    shown = found.revealed
+    if kind == "target":
+        graph, side = figures.attempts_map(found, every), figures.lr_figure(found, every)
+        reached = sum(a["result"]["reached"] for a in every)
+        counted = f"{len(every)} attempts, {reached} reached the target"
+    elif kind == "choice":
+        graph, side = figures.choice_map(found, shown), figures.choice_figure(found, every, shown)
+        counted = f"{len(every)} answers"
+    else:
+        graph, side = figures.point_map(found, every, shown), None
+        counted = f"{len(every)} answers"
+    state = "ended" if found.ended else "locked" if found.locked else "open"
+    revealed = " · revealed" if shown else ""
+    if kind == "target":
+        reveal = "Hide from students" if shown else "Reveal to students"
+    else:
+        reveal = "Hide the answers" if shown else "Reveal the answers"
+    return (
+        graph,
+        side or {},
+        {"display": "none"} if side is None else {},
+        figures.board(found, every, shown),
+        f"{counted} · {state}{revealed}",
+        "Show names" if found.names_hidden else "Hide names",
+        "Unlock submissions" if found.locked else "Lock submissions",
+        reveal,
+    )
+
+
+def _target_line(challenge: dict) -> str:
+    return f"Get the loss below {challenge['target_loss']:g} in at most {challenge['steps']} steps"
+
+
+# ------------------------------------------------------------------------------------- students
+
+
+def _student_callbacks(pages: dash.Dash) -> None:
     @pages.callback(
-        Output("s-token", "data"),
-        Output("s-message", "children"),
-        Output("s-mine", "children"),
-        Input("s-submit", "n_clicks"),
-        State("s-code", "value"),
-        State("s-name", "value"),
-        State("s-optimizer", "value"),
-        State("s-lr", "value"),
-        State("s-token", "data"),
+        Output(ids.S_QUESTION, "children"),
+        Output(ids.S_TARGET, "hidden"),
+        Output(ids.S_CHOICE, "options"),
+        Output(ids.S_POINT_FIELDS, "hidden"),
+        Output(ids.S_POINT_MAP, "figure"),
+        Output(ids.S_SUBMIT, "disabled"),
+        Output(ids.S_TICK, "disabled"),
+        Output(ids.S_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.S_CODE, "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def _load(code):
+        nothing = ("", True, [], True, dash.no_update, True, True)
+        if not (code or "").strip():
+            return (*nothing, "Type the join code the teacher shows.")
+        try:
+            found = store().get_class(code.strip())
+        except ClassroomError as error:
+            return (*nothing, str(error))
+        challenge = challenges.public(found.challenge, False)
+        kind = challenge["kind"]
+        options = [{"label": label, "value": i} for i, label in enumerate(challenge.get("choices", []))]
+        point_map = figures.student_map(challenge, found.code) if kind == "point" else dash.no_update
+        question = challenge.get("question") or _target_line(challenge)
+        return question, kind != "target", options, kind != "point", point_map, False, kind == "target", ""
+
+    @pages.callback(
+        Output(ids.S_POINT, "data"),
+        Output(ids.S_POINT_MAP, "figure", allow_duplicate=True),
+        Input(ids.S_POINT_MAP, "clickData"),
         prevent_initial_call=True,
     )
-    def submit(_, code, name, optimizer, lr, token):
+    def _click(click):
+        point = (click or {}).get("points", [{}])[0]
+        if not all(isinstance(point.get(k), (int, float)) for k in ("x", "y")):
+            return dash.no_update, dash.no_update
+        guess = Patch()
+        guess["data"][2]["x"] = [point["x"]]
+        guess["data"][2]["y"] = [point["y"]]
+        return [point["x"], point["y"]], guess
+
+    @pages.callback(
+        Output(ids.S_TOKEN, "data"),
+        Output(ids.S_MESSAGE, "children"),
+        Output(ids.S_MINE, "children"),
+        Input(ids.S_SUBMIT, "n_clicks"),
+        State(ids.S_CODE, "value"),
+        State(ids.S_NAME, "value"),
+        State(ids.S_OPTIMIZER, "value"),
+        State(ids.S_LR, "value"),
+        State(ids.S_CHOICE, "value"),
+        State(ids.S_POINT, "data"),
+        State(ids.S_TOKEN, "data"),
+        prevent_initial_call=True,
+    )
+    def _submit(_, code, name, optimizer, lr, choice, point, token):
         try:
             found = store().get_class(code.strip() if isinstance(code, str) else code)
-            token = token if isinstance(token, dict) and token.get("code") == found.code else {}
-            token = token.get("token") if isinstance(token.get("token"), str) else None
-            answer = challenges.parse_attempt(
-                found.challenge, {"optimizer": optimizer, "hyperparameters": {"lr": lr}}
-            )
+            body = {"optimizer": optimizer, "hyperparameters": {"lr": lr}, "choice": choice, "point": point}
+            if found.challenge["kind"] == "choice" and choice is None:
+                raise ValueError("pick one of the choices first")
+            if found.challenge["kind"] == "point" and point is None:
+                raise ValueError("tap the map where you think the ball stops first")
+            answer = challenges.parse_attempt(found.challenge, body)
             result = challenges.result(found.challenge, answer)
-            name = challenges.display_name(name)
-            attempt, secret, _ = store().submit(found, token, name, answer, result)
+            secret = _token(found, token)
+            attempt, secret, _ = store().submit(found, secret, challenges.display_name(name), answer, result)
         except (ValueError, ClassroomError) as error:
             return dash.no_update, str(error), dash.no_update
-        mine = [
-            html.Li(_said(a["result"], a["answer"]))
-            for a in store().attempts(found, _student_id(found, secret))
-        ]
-        return (
-            {"code": found.code, "token": secret},
-            f"Attempt #{attempt['id']}: {_said(result, answer)}",
-            mine,
-        )
+        mine = [html.Li(said(found, a)) for a in store().attempts(found, store().student(found, secret))]
+        return {"code": found.code, "token": secret}, f"Sent (#{attempt['id']}): {said(found, attempt)}", mine
+
+    @pages.callback(
+        Output(ids.S_REVEAL, "children"),
+        Input(ids.S_TICK, "n_intervals"),
+        State(ids.S_CODE, "value"),
+        State(ids.S_TOKEN, "data"),
+        prevent_initial_call=True,
+    )
+    def _reveal(_, code, token):
+        try:
+            found = store().get_class(code.strip() if isinstance(code, str) else code)
+        except (AttributeError, ClassroomError):
+            return dash.no_update
+        if not found.revealed:
+            return "The answers are shown once everybody has answered."
+        student = store().student(found, _token(found, token))
+        mine = store().attempts(found, student) if student is not None else []
+        return revealed_line(found, mine[-1] if mine else None)
 
 
-def _teacher_class(code, key):
-    found = store().get_class(code)
-    if not found.teacher(key):
-        raise ClassroomError("not this class's teacher", 403)
-    return found
+def _token(found, token) -> str | None:
+    token = token if isinstance(token, dict) and token.get("code") == found.code else {}
+    return token.get("token") if isinstance(token.get("token"), str) else None
 
 
-def _student_id(found, token):
-    return store().student(found, token)
-
-
-def _said(result: dict, answer: dict) -> str:
+def said(found, attempt: dict) -> str:
+    """An attempt as its student reads it."""
+    answer, result = attempt["answer"], attempt["result"]
+    if "choice" in answer:
+        return f"you answered “{found.challenge['choices'][answer['choice']]}”"
+    if "point" in answer:
+        x, y = answer["point"]
+        return f"you guessed ({x:.3g}, {y:.3g})"
     lr = f"{answer['optimizer']}, lr {answer['hyperparameters']['lr']:.4g}: "
     if result["diverged"]:
         return lr + f"diverged at step {result['diverged_at']}"
@@ -441,3 +675,29 @@ def _said(result: dict, answer: dict) -> str:
         steps, loss = result["steps_to_target"], result["final_loss"]
         return lr + f"reached the target in {steps} steps (final loss {loss:.4g})"
     return lr + f"final loss {result['final_loss']:.4g}, the target was not reached"
+
+
+def revealed_line(found, attempt: dict | None) -> str:
+    """What a student reads once the teacher reveals a prediction."""
+    reveal = found.challenge["reveal"]
+    if found.challenge["kind"] == "choice":
+        answer = reveal["answer"]
+        truth = (
+            "no single right answer"
+            if answer is None
+            else f"the answer: “{found.challenge['choices'][answer]}”"
+        )
+        if attempt is None:
+            return _sentence(truth) + "."
+        right = answer == attempt["answer"]["choice"]
+        return f"{_sentence(truth)}; you {'got it right' if right else 'said otherwise'}."
+    end = reveal["run"]["end"]
+    where = "the run diverged" if end is None else f"the ball stopped at ({end[0]:.3g}, {end[1]:.3g})"
+    if attempt is None:
+        return _sentence(where) + "."
+    distance = challenges.score(found.challenge, attempt["answer"]).get("distance")
+    return _sentence(where) + ("" if distance is None else f"; your guess was {distance:.3g} away.")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -10,7 +10,8 @@ workers starting at once migrate once. A database newer than this code is refuse
 
 Every write is one short transaction. The per-student rate limit lives in the database (the student
 row's ``last_attempt_at``, updated only if a second has passed), so it holds across gunicorn
-workers and hosts. An attempt may carry a ``request_id``: sending it again (a retry after a lost
+workers and hosts; so does the limit on new classes per client address (``classroom_creators``,
+addresses kept only hashed). An attempt may carry a ``request_id``: sending it again (a retry after a lost
 answer) returns the stored attempt instead of storing it twice.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import time
@@ -49,6 +51,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -59,6 +62,10 @@ LIFETIME_S = 24 * 3600.0
 MIN_INTERVAL_S = 1.0  # per student: about one attempt a second
 MAX_STUDENTS = 500  # per class: a join code cannot be used to fill the database
 MAX_ATTEMPTS = 5000  # per class
+#: Per client address: at most this many new classes in a window (a school behind one address has
+#: several teachers; a script filling the database is stopped).
+CLASSES_PER_WINDOW = 30
+CLASS_WINDOW_S = 3600.0
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
 CODE_LENGTH = 6
 
@@ -78,17 +85,23 @@ classes = Table(
     Column("revealed", Boolean, nullable=False, default=False),
     Column("ended", Boolean, nullable=False, default=False),
 )
-students = Table(
-    "classroom_students",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
+
+
+def _class_id() -> Column:
+    return Column(
         "class_id",
         Integer,
         ForeignKey("classroom_classes.id", ondelete="CASCADE"),
         nullable=False,
         index=True,
-    ),
+    )
+
+
+students = Table(
+    "classroom_students",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _class_id(),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
     Column("last_attempt_at", Float, nullable=True),
@@ -97,13 +110,7 @@ attempts = Table(
     "classroom_attempts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "class_id",
-        Integer,
-        ForeignKey("classroom_classes.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _class_id(),
     Column("student_id", Integer, ForeignKey("classroom_students.id", ondelete="CASCADE"), nullable=False),
     Column("request_id", String(64), nullable=True),
     Column("name", String(40), nullable=False),
@@ -114,12 +121,26 @@ attempts = Table(
 )
 
 
+#: Who started how many classes lately: one row per client address (hashed), a fixed window each.
+creators = Table(
+    "classroom_creators",
+    metadata,
+    Column("client_hash", String(64), primary_key=True),
+    Column("window_start", Float, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[classes, students, attempts])
 
 
+def _v2(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[creators])
+
+
 #: Version n is reached by running ``MIGRATIONS[n - 1]``; append, never edit or reorder.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 VERSION = len(MIGRATIONS)
 
 
@@ -128,10 +149,11 @@ class ClassroomError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, retry_after: int | None = None):
         super().__init__(message)
         if status is not None:
             self.status = status
+        self.retry_after = retry_after  # seconds, for a 429 or a 503
 
 
 @dataclass(frozen=True)
@@ -185,10 +207,16 @@ class Store:
 
     # -- classes -------------------------------------------------------------------------------
 
-    def create_class(self, challenge: dict, now: float | None = None) -> tuple[Class, str]:
+    def create_class(
+        self, challenge: dict, client: str | None = None, now: float | None = None
+    ) -> tuple[Class, str]:
         """A new class with a fresh join code; returns it and its teacher key (only hashed here).
-        Classes past their 24 h are deleted on the way."""
+        ``client`` (the creator's address) may start ``CLASSES_PER_WINDOW`` classes an hour, else
+        429. Classes past their 24 h are deleted on the way."""
         now = time.time() if now is None else now
+        if client is not None:
+            with self.engine.begin() as c:
+                _count_a_new_class(c, _hash(client), now)
         key = secrets.token_urlsafe(32)
         self.purge_expired(time.time())
         for _ in range(10):
@@ -265,8 +293,9 @@ class Store:
         """Store an attempt in one transaction: ``(attempt, student token, created)``.
 
         Without a token the student joins here. The same ``request_id`` again returns the stored
-        attempt with ``created`` false. 403 for a token not of this class, 429 within a second of
-        the student's last attempt, 423 while the class is locked, 409 once it has ended.
+        attempt with ``created`` false, also once the class is locked or ended (it was accepted
+        before). 403 for a token not of this class, 429 within a second of the student's last
+        attempt, 423 while the class is locked, 409 once it has ended.
         """
         now = time.time() if now is None else now
         try:
@@ -274,20 +303,17 @@ class Store:
                 state = c.execute(
                     select(classes.c.locked, classes.c.ended).where(classes.c.id == found.id)
                 ).first()
-                if state is None or state.ended:
-                    raise ClassroomError("this class has ended: no more attempts", 409)
-                if state.locked:
-                    raise ClassroomError("the teacher has locked submissions for now", 423)
-                if token is None:
-                    student_id, token = _join(c, found, now)
-                else:
+                student_id = None
+                if token is not None:
                     student_id = _student(c, found, token)
                     if student_id is None:
                         raise ClassroomError("that student token is not from this class", 403)
-                if request_id is not None:
-                    stored = _by_request(c, student_id, request_id)
-                    if stored is not None:
+                    stored = None if request_id is None else _by_request(c, student_id, request_id)
+                    if stored is not None:  # a retry of an accepted attempt, even after a lock
                         return stored, token, False
+                refuse_attempts(state)
+                if student_id is None:
+                    student_id, token = _join(c, found, now)
                 allowed = c.execute(
                     update(students)
                     .where(students.c.id == student_id)
@@ -342,6 +368,14 @@ class Store:
                     delete(attempts).where(attempts.c.id == attempt_id, attempts.c.class_id == found.id)
                 ).rowcount
             )
+
+    def stored_attempt(self, found: Class, token: str | None, request_id: Any) -> dict | None:
+        """The attempt this student already sent with this ``request_id``, or ``None``."""
+        if not isinstance(request_id, str):
+            return None
+        with self.engine.begin() as c:
+            student_id = _student(c, found, token) if isinstance(token, str) else None
+            return None if student_id is None else _by_request(c, student_id, request_id)
 
     def count_attempts(self, found: Class) -> int:
         with self.engine.begin() as c:
@@ -405,6 +439,43 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def refuse_attempts(state) -> None:
+    """Raise if a class in this state (anything with ``locked`` and ``ended``; ``None``: gone)
+    takes no attempts: 409 once ended, 423 while locked."""
+    if state is None or state.ended:
+        raise ClassroomError("this class has ended: no more attempts", 409)
+    if state.locked:
+        raise ClassroomError("the teacher has locked submissions for now", 423)
+
+
+def _count_a_new_class(c: Connection, client_hash: str, now: float) -> None:
+    """Count a new class against its creator's window (429 when it is full). Atomic across
+    workers: the conditional UPDATE of one row is serialized by the database."""
+    c.execute(delete(creators).where(creators.c.window_start <= now - CLASS_WINDOW_S))
+    row = {"client_hash": client_hash, "window_start": now, "count": 0}
+    if c.dialect.name in ("sqlite", "postgresql"):
+        dialect = sqlite if c.dialect.name == "sqlite" else postgresql
+        c.execute(dialect.insert(creators).values(row).on_conflict_do_nothing())
+    elif c.execute(select(creators.c.count).where(creators.c.client_hash == client_hash)).first() is None:
+        c.execute(insert(creators).values(row))
+    counted = c.execute(
+        update(creators)
+        .where(creators.c.client_hash == client_hash, creators.c.count < CLASSES_PER_WINDOW)
+        .values(count=creators.c.count + 1)
+    ).rowcount
+    if not counted:
+        began = c.execute(
+            select(creators.c.window_start).where(creators.c.client_hash == client_hash)
+        ).scalar_one()
+        wait = max(1, math.ceil(began + CLASS_WINDOW_S - now))
+        raise ClassroomError(
+            f"{CLASSES_PER_WINDOW} classes an hour from one address at most: try again in "
+            f"{math.ceil(wait / 60)} min",
+            429,
+            retry_after=wait,
+        )
 
 
 def _join(c: Connection, found: Class, now: float) -> tuple[int, str]:

@@ -9,12 +9,22 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.figures_common import FONT, background, ball, ghost, minima_trace, path, rounded, start_trace
+from app.figures_common import (
+    FONT,
+    background,
+    ball,
+    ghost,
+    loss_hover,
+    minima_trace,
+    path,
+    rounded,
+    start_trace,
+)
 from app.model import format_number
 from app.runs import RunResult
 from landscapes.base import Landscape
 
-PANEL_TRACES = 5  # per compare panel: minima, start, ghost, path, ball
+PANEL_TRACES = 5  # per compare panel: minima, start, ghost, path, ball; then one hover per panel
 
 
 def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.Figure:
@@ -36,6 +46,8 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
             ball("scatter", run, size=14),
         ):
             fig.add_trace(trace, row=row, col=col)
+    for i in range(len(results)):  # after every panel's runs, so the player's trace indices stay put
+        fig.add_trace(loss_hover(landscape, xaxis=_axis("x", i), yaxis=_axis("y", i)))
     (x0, x1), (y0, y1) = landscape.bounds
     fig.update_xaxes(range=[x0, x1], matches="x", showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(range=[y0, y1], matches="y", showgrid=False, zeroline=False, constrain="domain")
@@ -49,6 +61,7 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         font=FONT,
         margin=dict(l=40, r=10, t=62, b=30),
         showlegend=False,
+        hovermode="closest",
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
         uirevision=landscape.name,

@@ -30,11 +30,18 @@ SHADING = [[0.0, "#9db8ea"], [0.5, "#ffffff"], [1.0, "#f2a898"]]
 SHADING_CELLS = 48
 #: The mini-batch's rings: as large as this, in the run's colour.
 BATCH_RING = 15
+#: ``model_figure``'s first run trace, after the static ones, per kind of model.
+MODEL_FIRST_RUN = {"line": 2, "boundary": 3}
 
 
 def has_model(landscape) -> bool:
     """Whether the surface has a data view."""
     return isinstance(landscape, (LinearRegression, LogisticRegression))
+
+
+def model_kind(landscape) -> str:
+    """``"line"`` (linear regression) or ``"boundary"`` (logistic regression)."""
+    return "line" if isinstance(landscape, LinearRegression) else "boundary"
 
 
 # --- what moves, as arrays -----------------------------------------------------------------------
@@ -101,23 +108,41 @@ def probabilities(w1: float, w2: float, xs: np.ndarray, ys: np.ndarray) -> np.nd
     return 0.5 * (1.0 + np.tanh(0.5 * (w1 * gx + w2 * gy)))
 
 
-def shading_grid(surface) -> tuple[np.ndarray, np.ndarray]:
+def shading_grid(surface, cells: int = SHADING_CELLS) -> tuple[np.ndarray, np.ndarray]:
     (x0, x1), (y0, y1) = data_window(surface)
-    return np.linspace(x0, x1, SHADING_CELLS), np.linspace(y0, y1, SHADING_CELLS)
+    return np.linspace(x0, x1, cells), np.linspace(y0, y1, cells)
+
+
+def ringed_batch(surface, results, specs, step: int, which: int = 0) -> np.ndarray | None:
+    """The examples ringed at ``step``, as assets/dataview.js rings them: the mini-batch of run
+    ``which`` if it has batches, else of the first run that has; ``None`` if none has."""
+    if not isinstance(surface, LinearRegression):
+        return None
+    order = [which] + [i for i in range(len(results)) if i != which]
+    for i in order[: len(specs)]:
+        options = specs[i].options
+        count = len(results[i].points)
+        batch = batch_indices(surface, options.get("batch_size"), options.get("seed", 0), count)
+        if batch is not None:
+            return batch[min(step, count - 1)]
+    return None
 
 
 # --- the figure -----------------------------------------------------------------------------------
 
 
-def model_figure(surface, results, step: int | None = None, batch=None, inspected: int = 0) -> go.Figure:
+def model_figure(
+    surface, results, step: int | None = None, batch=None, inspected: int = 0, cells: int = SHADING_CELLS
+) -> go.Figure:
     """The model view of ``results`` (``app.runs.RunResult``, one trace each in its colour).
 
     With ``step`` None the runs' traces are empty (the browser draws them); else each run is drawn at
     ``step`` (its last point if it stopped earlier), with ``batch`` (example indices) ringed for
-    linear regression and the inspected run's shading for logistic regression."""
+    linear regression and the inspected run's shading (``cells`` × ``cells``) for logistic
+    regression."""
     if isinstance(surface, LinearRegression):
         return _line_figure(surface, results, step, batch)
-    return _boundary_figure(surface, results, step, inspected)
+    return _boundary_figure(surface, results, step, inspected, cells)
 
 
 def _at(result, step: int) -> np.ndarray:
@@ -168,10 +193,10 @@ def _target_range(targets) -> list[float]:
     return [lo - pad, hi + pad]
 
 
-def _boundary_figure(surface, results, step, inspected) -> go.Figure:
+def _boundary_figure(surface, results, step, inspected, cells) -> go.Figure:
     a1, a2, signs = surface.examples
     (x0, x1), (y0, y1) = window = data_window(surface)
-    xs, ys = shading_grid(surface)
+    xs, ys = shading_grid(surface, cells)
     shown = results[min(inspected, len(results) - 1)] if results else None
     w = _at(shown, step or 0) if shown is not None else (0.0, 0.0)
     traces = [
@@ -199,7 +224,9 @@ def _boundary_figure(surface, results, step, inspected) -> go.Figure:
     return _layout(
         go.Figure(traces),
         xaxis=dict(title="a₁", range=[x0, x1], showgrid=False, zeroline=False, constrain="domain"),
-        yaxis=dict(title="a₂", range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x"),
+        yaxis=dict(
+            title="a₂", range=[y0, y1], showgrid=False, zeroline=False, scaleanchor="x", constrain="domain"
+        ),
         uirevision="boundary",
     )
 
@@ -238,7 +265,7 @@ def model_data(surface, results, specs) -> dict:
                     "ring": on_white(result.color),
                 }
             )
-        return {"kind": "line", "first": 2, "xs": list(xs), "runs": runs}
+        return {"kind": "line", "first": MODEL_FIRST_RUN["line"], "xs": list(xs), "runs": runs}
     window = data_window(surface)
     runs = [
         {
@@ -249,7 +276,7 @@ def model_data(surface, results, specs) -> dict:
         }
         for r in results
     ]
-    return {"kind": "boundary", "first": 3, "shading": 0, "runs": runs}
+    return {"kind": "boundary", "first": MODEL_FIRST_RUN["boundary"], "shading": 0, "runs": runs}
 
 
 def _mask(indices: np.ndarray) -> str:

@@ -21,6 +21,7 @@ from app.figures_common import (
     empty_trace,
     ghost,
     height_label,
+    loss_hover,
     minima_trace,
     path,
     rounded,
@@ -32,13 +33,14 @@ from app.runs import RunResult
 from landscapes.base import Landscape
 
 SURFACE_GRID = 90
-#: The contour map's hover: the loss at the centres of a coarse grid (the map is an image, which has
-#: no hover of its own), drawn transparent over it. 61² float32 values: ≈ 20 KB in the figure.
-HOVER_GRID = 61
+SUBSTEP_SIZE = 7  # px, the hollow dot of one evaluation within an L-BFGS step
 #: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
 #: is a background image).
 STATIC_3D = 2
 STATIC_CONTOUR = 2
+#: The contour map's sub-step slots (one per run: L-BFGS's evaluations within each step) come after
+#: the run slots and the inspector's two arrows, so no earlier index moves; the hover layer stays last.
+SUBSTEPS_CONTOUR = STATIC_CONTOUR + 3 * MAX_RUNS + 2
 
 
 def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Figure:
@@ -127,6 +129,7 @@ def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -
             start_trace(start),
             *_slots_contour(results),
             *_inspector_arrows(),
+            *_substep_slots(results),
             loss_hover(landscape),
         ]
     )
@@ -152,27 +155,6 @@ def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -
         ),
     )
     return fig
-
-
-def loss_hover(landscape: Landscape, **axes) -> go.Heatmap:
-    """A transparent heatmap of the loss on a ``HOVER_GRID``² grid over the bounds: hovering the map
-    shows x, y and the loss there (at the nearest grid point; the exact loss of that point)."""
-    (x0, x1), (y0, y1) = landscape.bounds
-    xs, ys = np.linspace(x0, x1, HOVER_GRID), np.linspace(y0, y1, HOVER_GRID)
-    with np.errstate(all="ignore"):
-        loss = np.asarray(landscape.value(*np.meshgrid(xs, ys)), dtype=float)
-    loss = np.where(np.isfinite(loss), loss, np.nan).astype(np.float32)
-    return go.Heatmap(
-        x=rounded(xs),
-        y=rounded(ys),
-        z=loss,
-        opacity=0,
-        showscale=False,
-        hoverongaps=False,
-        name="loss",
-        hovertemplate="x %{x:.3g}<br>y %{y:.3g}<br>loss %{z:.4g}<extra></extra>",
-        **axes,
-    )
 
 
 def _inspector_arrows() -> list[dict]:
@@ -220,7 +202,75 @@ def inspector_data(result: RunResult) -> dict:
         "lrs": rounded(result.lrs),
         "losses": rounded(result.losses),
         "states": states,
+        **_substeps_data(result),
     }
+
+
+def _substeps_data(result: RunResult) -> dict:
+    """For an optimizer that evaluates within a step (L-BFGS): ``substeps``, per step, its evaluations
+    in order as ``[x, y, loss]`` (the step inspector lists them)."""
+    if result.substeps is None:
+        return {}
+    return {"substeps": [[[*xy, loss] for xy, loss in step] for step in _evaluations(result)]}
+
+
+def _evaluations(result: RunResult) -> list[list[tuple[list, float]]]:
+    """Each step's recorded evaluations, rounded: ``[[(xy, loss), ...], ...]`` (NaN padding dropped)."""
+    found = np.isfinite(result.substeps[..., 0])
+    xy, losses = rounded_rows(result.substeps[found]), rounded(result.substep_losses[found])
+    counts, out, i = found.sum(axis=1).tolist(), [], 0
+    for count in counts:
+        out.append(list(zip(xy[i : i + count], losses[i : i + count], strict=True)))
+        i += count
+    return out
+
+
+def substeps_trace(run: RunResult) -> dict:
+    """A run's sub-steps on the contour map: small hollow dots at each evaluation within a step,
+    joined by a thin dotted line from the step's own point (hover: step, evaluation and loss).
+    Drawn whole, as the ghost path is."""
+    if run.substeps is None or not np.isfinite(run.substeps[..., 0]).any():
+        return empty_trace("scatter")
+    # Evaluation 0 is the step's own point (torch's .step(closure) evaluates there first).
+    starts, start_losses = (
+        rounded_rows(run.points[: len(run.substeps)]),
+        rounded(run.losses[: len(run.substeps)]),
+    )
+    xs, ys, sizes, custom = [], [], [], []
+    for step, evaluations in enumerate(_evaluations(run)):
+        if not evaluations:
+            continue
+        xs += [starts[step][0], *(xy[0] for xy, _ in evaluations), None]
+        ys += [starts[step][1], *(xy[1] for xy, _ in evaluations), None]
+        sizes += [0, *[SUBSTEP_SIZE] * len(evaluations), 0]
+        custom += [
+            [step, 0, start_losses[step]],
+            *([step, i + 1, loss] for i, (_, loss) in enumerate(evaluations)),
+            [None] * 3,
+        ]
+    return {
+        "type": "scatter",
+        "name": f"{run.label} evaluations",
+        "mode": "lines+markers",
+        "x": xs,
+        "y": ys,
+        "customdata": custom,
+        "line": {"color": run.color, "width": 1, "dash": "dot"},
+        "marker": {"symbol": "circle-open", "size": sizes, "color": run.color, "line": {"width": 1.5}},
+        "opacity": 0.85,
+        "showlegend": False,
+        "hovertemplate": (
+            f"{run.label}<br>step %{{customdata[0]}}, evaluation %{{customdata[1]}}"
+            "<br>x %{x:.4f}<br>y %{y:.4f}<br>loss %{customdata[2]:.4g}<extra></extra>"
+        ),
+    }
+
+
+def _substep_slots(results) -> list[dict]:
+    return [
+        substeps_trace(results[slot]) if slot < len(results) else empty_trace("scatter")
+        for slot in range(MAX_RUNS)
+    ]
 
 
 def _slots_contour(results) -> list[dict]:
@@ -247,6 +297,8 @@ def runs_patch(start, landscape: Landscape, results: list[RunResult]) -> tuple[P
     patch_contour["data"][1] = start_trace(start)
     for i, trace in enumerate(_slots_contour(results)):
         patch_contour["data"][STATIC_CONTOUR + i] = trace
+    for i, trace in enumerate(_substep_slots(results)):
+        patch_contour["data"][SUBSTEPS_CONTOUR + i] = trace
     return patch_3d, patch_contour
 
 

@@ -14,10 +14,13 @@ from app import ids as setup_ids
 from app import lessons
 from app.components.run_card import RunCard
 from app.links import decode_settings, settings_from_json
+from app.networks import export as networks_export
 from app.networks import figures, ids
+from app.networks import surface as plane_surface
 from app.networks import training as trainer
 from app.networks.layout import run_card
 from app.networks.settings import from_link, parse_setup, run_of, to_link, values_of
+from app.parsing import parse_surface
 from app.shell import ids as shell_ids
 
 FIGURES = {
@@ -45,6 +48,8 @@ def register(app) -> None:
     """Attach the Networks view's callbacks to ``app``."""
     _register_train(app)
     _register_link(app)
+    _register_planes(app)
+    _register_export(app)
     _register_browser(app)
 
 
@@ -99,7 +104,9 @@ def _register_train(app) -> None:
             "note": Output(ids.NOTE, "children"),
             "timing": Output(ids.TIMING, "children"),
             "error": Output(ids.ERROR, "children"),
+            "export_error": Output(ids.EXPORT_ERROR, "children"),
             "done": Output(ids.DONE, "data"),
+            "trained": Output(ids.TRAINED, "data"),
             "pending": Output(ids.PENDING, "data", allow_duplicate=True),
             # Every card's plot, as the shell's compute has it (allow_duplicate): this card's is set here.
             "lr_plots": Output(RunCard.ids.lr_plot(ALL), "figure", allow_duplicate=True),
@@ -124,7 +131,7 @@ def _register_train(app) -> None:
 
         Train trains; a mode change or a link trains only on the view's first showing (a link or a
         lesson clears ``done``): a link's controls are set before this runs, as ``linked`` waits."""
-        keys = (*FIGURES, "frames", "frame_max", "frame", "note", "timing", "error", "done", "pending")
+        keys = (*FIGURES, *TRAIN_KEYS)
         plots = [o["id"] for o in ctx.outputs_grouping["lr_plots"]]
         nothing = {**dict.fromkeys(keys, no_update), "lr_plots": [no_update] * len(plots)}
         if ids.TRAIN not in _triggered() and (mode != "networks" or done is not None):
@@ -156,7 +163,9 @@ def _register_train(app) -> None:
             "note": figures.plane_note(result),
             "timing": figures.timing_text(result, seconds),
             "error": "",
+            "export_error": "",
             "done": True,
+            "trained": to_link(setup),
             "pending": None,
             "lr_plots": [
                 figures.lr_figure(result) if _ours(plot) and setup.options.get("scheduler") else no_update
@@ -165,6 +174,10 @@ def _register_train(app) -> None:
         }
 
 
+TRAIN_KEYS = (
+    *("frames", "frame_max", "frame", "note", "timing"),
+    *("error", "export_error", "done", "trained", "pending"),
+)
 CARD_KEYS = (
     "optimizer_ids",
     "optimizers",
@@ -261,6 +274,82 @@ def _register_link(app) -> None:
             "linked": (ctx.triggered_id, search if ctx.triggered_id == setup_ids.URL else lesson),
             "error": "",
         }
+
+
+# --- a plane as a surface of Explore ------------------------------------------------------------------
+
+
+def _register_planes(app) -> None:
+    @app.callback(
+        output={
+            "surface": Output(setup_ids.SURFACE, "value", allow_duplicate=True),
+            "options": Output(setup_ids.SURFACE, "options", allow_duplicate=True),
+            "mode": Output(setup_ids.MODE, "value", allow_duplicate=True),
+            "error": Output(ids.PLANE_ERROR, "children"),
+        },
+        inputs={"random": Input(ids.EXPLORE_RANDOM, "n_clicks"), "pca": Input(ids.EXPLORE_PCA, "n_clicks")},
+        state={"trained": State(ids.TRAINED, "data"), "options": State(setup_ids.SURFACE, "options")},
+        prevent_initial_call=True,
+    )
+    def explore_plane(random, pca, trained, options):
+        """Open the random or the PCA plane of the first network shown in Explore, as a surface."""
+        nothing = dict.fromkeys(("surface", "options", "mode", "error"), no_update)
+        kind = {ids.EXPLORE_RANDOM: "random", ids.EXPLORE_PCA: "pca"}.get(ctx.triggered_id)
+        if kind is None or not ctx.triggered[0]["value"]:
+            return nothing
+        if trained is None:
+            return {**nothing, "error": "Train the networks first: a plane is taken through trained weights."}
+        try:
+            setup, _ = from_link(trained)
+            name = plane_surface.plane_name(setup, kind)
+            landscape = parse_surface(name)  # built here: its cost is checked and it is then cached
+        except ValueError as error:
+            return {**nothing, "error": f"This plane cannot be explored: {error}"}
+        return {
+            "surface": landscape.name,
+            "options": plane_surface.menu_options(options, landscape),
+            "mode": "explore",
+            "error": "",
+        }
+
+    @app.callback(
+        Output(setup_ids.SURFACE, "options", allow_duplicate=True),
+        Input(setup_ids.SURFACE, "value"),
+        State(setup_ids.SURFACE, "options"),
+        prevent_initial_call=True,
+    )
+    def offer_plane(surface, options):
+        """A plane a link or a lesson opened joins the Surface menu (a menu drops a value it lacks)."""
+        if not plane_surface.is_plane(surface) or surface in plane_surface.values_of(options):
+            return no_update
+        try:
+            return plane_surface.menu_options(options, parse_surface(surface))
+        except ValueError:
+            return no_update  # the link's notice says why it could not be opened
+
+
+# --- exports -------------------------------------------------------------------------------------------
+
+EXPORTS = {"csv": ids.EXPORT_CSV, "json": ids.EXPORT_JSON, "html": ids.EXPORT_HTML}
+
+
+def _register_export(app) -> None:
+    @app.callback(
+        output={
+            "download": Output(shell_ids.DOWNLOAD, "data", allow_duplicate=True),
+            "error": Output(ids.EXPORT_ERROR, "children", allow_duplicate=True),
+        },
+        inputs={ext: Input(button, "n_clicks") for ext, button in EXPORTS.items()},
+        state=link_states(),
+        prevent_initial_call=True,
+    )
+    def export(csv, json, html, **values):
+        """The shown setup's trainings as a file; what went wrong, if anything, at the top of the view."""
+        ext = next((ext for ext, button in EXPORTS.items() if button == ctx.triggered_id), None)
+        if ext is None or not ctx.triggered[0]["value"]:
+            return {"download": no_update, "error": no_update}
+        out = networks_export.download(ext, values)
+        return {"download": out["download"], "error": out["status"]}
 
 
 def _register_browser(app) -> None:

@@ -144,7 +144,8 @@ def filename(training: Training, ext: str) -> str:
 
 
 def download(ext: str, values: dict) -> dict:
-    """The shell's download callback's outputs for this view: ``{"download", "status"}``."""
+    """A download callback's outputs for this view: ``{"download", "status"}`` (the status says what
+    went wrong, "" when nothing did; the view's Export menu shows it at the top of the view)."""
     from dash import no_update
 
     from app.networks.callbacks import setup_of_states
@@ -159,4 +160,4 @@ def download(ext: str, values: dict) -> dict:
         "json": lambda: curves_json(training, frame),
         "html": lambda: offline_html(training),
     }[ext]()
-    return {"download": {"content": text, "filename": filename(training, ext)}, "status": no_update}
+    return {"download": {"content": text, "filename": filename(training, ext)}, "status": ""}

@@ -40,3 +40,14 @@ RANDOM_PLANE = "net-random-plane"
 PCA_PLANE = "net-pca-plane"
 INTERPOLATION = "net-interpolation"
 NOTE = "net-note"
+
+# Explore a plane: it becomes a surface of the Surface menu (app.networks.surface)
+EXPLORE_RANDOM = "net-explore-random"
+EXPLORE_PCA = "net-explore-pca"
+PLANE_ERROR = "net-plane-error"
+TRAINED = "net-trained"  # the link settings of the training shown: the network its planes are of
+# Export (the shell's Export menu is in its player bar, hidden in this view): the view's own menu
+EXPORT_CSV = "net-export-csv"
+EXPORT_JSON = "net-export-json"
+EXPORT_HTML = "net-export-html"
+EXPORT_ERROR = "net-export-error"  # an export that failed says why, at the top of the view

@@ -112,6 +112,7 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
         className="networks-view networks-only",
         children=[
             _player(),
+            html.Div(id=ids.EXPORT_ERROR, className="error net-export-error", role="alert"),
             html.Div(id=ids.TIMING, className="net-timing", role="status"),
             dcc.Loading(
                 _graph(ids.BOUNDARY, 360),
@@ -133,13 +134,32 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
                     _graph(ids.PCA_PLANE, 340),
                 ],
             ),
+            html.Div(
+                className="net-row net-explore",
+                children=[
+                    _explore_button(ids.EXPLORE_RANDOM, "the random plane"),
+                    _explore_button(ids.EXPLORE_PCA, "the PCA plane"),
+                ],
+            ),
+            html.Div(id=ids.PLANE_ERROR, className="error", role="alert"),
             html.P(id=ids.NOTE, className="hint net-note"),
             dcc.Store(id=ids.FRAMES, data=None),
             dcc.Store(id=ids.DONE, data=None),
+            dcc.Store(id=ids.TRAINED, data=None),
             dcc.Store(id=ids.LINKED, data=None),
             dcc.Store(id=ids.PENDING, data=None),
             dcc.Interval(id=ids.TICKER, interval=120, disabled=True),
         ],
+    )
+
+
+def _explore_button(component_id: str, which: str) -> html.Button:
+    return html.Button(
+        "Explore this plane",
+        id=component_id,
+        n_clicks=0,
+        className="net-explore-button",
+        title=f"Open {which} of the first network in Explore, as a surface: run any optimizer on it",
     )
 
 
@@ -166,6 +186,20 @@ def _player() -> html.Div:
                 ),
             ),
             html.Span("step 0", id=ids.STEP_LABEL, className="step-label"),
+            html.Details(
+                className="export net-export",
+                children=[
+                    html.Summary("Export"),
+                    html.Div(
+                        className="export-panel",
+                        children=[
+                            html.Button("Losses (CSV)", id=ids.EXPORT_CSV, n_clicks=0),
+                            html.Button("Networks (JSON)", id=ids.EXPORT_JSON, n_clicks=0),
+                            html.Button("The view (HTML, plays offline)", id=ids.EXPORT_HTML, n_clicks=0),
+                        ],
+                    ),
+                ],
+            ),
         ],
     )
 

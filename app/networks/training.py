@@ -135,6 +135,12 @@ def snapshot_steps(steps: int, frames: int = FRAMES) -> np.ndarray:
 
 def train(setup: Setup) -> Training:
     """Train ``len(setup.lrs)`` networks from the same initial weights, one learning rate each."""
+    net, trajectory = run(setup)
+    return summarise(setup, net, trajectory)
+
+
+def run(setup: Setup) -> tuple[Network, optimizers.Trajectory]:
+    """The network of ``setup`` and its K trainings (refused first if they would take too long)."""
     net = setup.network()
     check_work(setup, net.n_params)
     k = len(setup.lrs)
@@ -142,14 +148,19 @@ def train(setup: Setup) -> Training:
         net, setup.optimizer, start=np.tile(net.init(setup.init_seed), (k, 1)), steps=setup.steps,
         lr=list(setup.lrs), **setup.options, **setup.hyperparameters,
     )  # fmt: skip
-    return summarise(setup, net, trajectory)
+    return net, trajectory
+
+
+def curve_steps_of(steps: int) -> np.ndarray:
+    """The steps of the loss curves (and of the path the planes are made of): ≤ ``CURVE_POINTS``."""
+    return np.unique(np.linspace(0, steps, CURVE_POINTS).astype(int))
 
 
 def summarise(setup: Setup, net: Network, trajectory: optimizers.Trajectory) -> Training:
     """What the view draws of ``trajectory`` (K runs of ``net``): losses, snapshots, planes."""
     points = trajectory.points  # (K, steps + 1, P)
     steps = points.shape[1] - 1
-    curve_steps = np.unique(np.linspace(0, steps, CURVE_POINTS).astype(int))
+    curve_steps = curve_steps_of(steps)
     train_loss = trajectory.losses[:, curve_steps]
     test_loss = test_losses(net, points[:, curve_steps])
     frames = snapshot_steps(steps)
@@ -193,19 +204,30 @@ def random_plane(net: Network, path: np.ndarray, seed: int = 0, span: float = 1.
     centre = path[-1]
     d1, d2 = slices.random_directions(net, centre, seed)
     shadow = slices.project(path, centre, d1, d2)
-    reach = max(span, 1.15 * float(np.max(np.abs(shadow))))
-    xs = ys = np.linspace(-reach, reach, PLANE_GRID)
+    (x0, x1), (y0, y1) = random_window(shadow, span)
+    xs, ys = np.linspace(x0, x1, PLANE_GRID), np.linspace(y0, y1, PLANE_GRID)
     z = slices.plane(net, centre, d1, d2, xs, ys)
     return Plane("random", xs, ys, z, shadow, None, slices.distance_from_plane(path, centre, d1, d2))
+
+
+def random_window(shadow: np.ndarray, span: float = 1.0) -> tuple:
+    """The random plane's window: [−r, r]², r the larger of ``span`` and 1.15 × the path's reach."""
+    reach = max(span, 1.15 * float(np.max(np.abs(shadow))))
+    return ((-reach, reach), (-reach, reach))
 
 
 def pca_plane(net: Network, path: np.ndarray, margin: float = 0.25) -> Plane:
     """The plane of the path's two principal directions, over the path's extent and a margin."""
     pca = slices.pca_plane(path)
-    low, high = pca.coords.min(axis=0), pca.coords.max(axis=0)
-    pad = margin * np.maximum(high - low, 1e-6)
-    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], PLANE_GRID)
-    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], PLANE_GRID)
+    (x0, x1), (y0, y1) = pca_window(pca.coords, margin)
+    xs, ys = np.linspace(x0, x1, PLANE_GRID), np.linspace(y0, y1, PLANE_GRID)
     z = slices.plane(net, pca.centre, *pca.directions, xs, ys)
     leaves = slices.distance_from_plane(path, pca.centre, *pca.directions)
     return Plane("pca", xs, ys, z, pca.coords, pca.explained, leaves)
+
+
+def pca_window(coords: np.ndarray, margin: float = 0.25) -> tuple:
+    """The PCA plane's window: the path's extent ``coords (C, 2)`` and ``margin`` of it each side."""
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    pad = margin * np.maximum(high - low, 1e-6)
+    return tuple((float(lo - p), float(hi + p)) for lo, hi, p in zip(low, high, pad, strict=True))

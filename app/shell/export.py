@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from app.explore import dataview
 from app.explore import figures as explore_figures
 from app.figures_common import FONT, contour_png
 from app.links import settings_to_json
@@ -34,6 +35,8 @@ CSV_COLUMNS = ("run", "label", "step", "x", "y", "loss", "diverged_at")
 MAX_FRAMES = 200
 #: A whole animation plays in about this long, with each frame shown for 20 to 100 ms.
 PLAY_MS = 8000
+#: The Model view's P(class 1) shading in the animation: cells a side (each frame carries it).
+HTML_SHADING_CELLS = 24
 
 
 def trajectories_csv(outcome: Outcome) -> str:
@@ -119,15 +122,26 @@ def animation_figure(outcome: Outcome) -> dict:
     # contour_figure and surface_figure have MAX_RUNS slots; keep the static traces and the filled ones.
     contour_traces = contour.data[: explore_figures.STATIC_CONTOUR + 3 * len(results)]
     surface_traces = surface.data[: explore_figures.STATIC_3D + 3 * len(results)]
-    fig = make_subplots(
-        rows=2, cols=2, row_heights=[0.6, 0.4], horizontal_spacing=0.06, vertical_spacing=0.1,
-        specs=[[{"type": "xy"}, {"type": "scene"}], [{"type": "xy", "colspan": 2}, None]],
-    )  # fmt: skip
+    if _model_shown(outcome):  # the Model view under the 3D view, beside the loss chart
+        fig = make_subplots(
+            rows=2, cols=3, row_heights=[0.6, 0.4], column_widths=[0.36, 0.28, 0.36],
+            horizontal_spacing=0.06, vertical_spacing=0.1,
+            specs=[[{"type": "xy"}, {"type": "scene", "colspan": 2}, None],
+                   [{"type": "xy", "colspan": 2}, None, {"type": "xy"}]],
+        )  # fmt: skip
+    else:
+        fig = make_subplots(
+            rows=2, cols=2, row_heights=[0.6, 0.4], horizontal_spacing=0.06, vertical_spacing=0.1,
+            specs=[[{"type": "xy"}, {"type": "scene"}], [{"type": "xy", "colspan": 2}, None]],
+        )  # fmt: skip
     fig.add_traces(list(contour_traces), rows=1, cols=1)
     fig.add_traces(list(loss.data), rows=2, cols=1)
     fig.add_traces(list(surface_traces), rows=1, cols=2)
     _layout(fig, outcome, contour, loss)
     fig.update_layout(scene=surface.layout.scene.to_plotly_json())
+    if _model_shown(outcome):
+        model = dataview.model_figure(land, results, step=0, cells=HTML_SHADING_CELLS)
+        _add_model(fig, model, row=2, col=3, axis=3)
     steps = frame_steps(outcome.steps)
     duration = min(100, max(20, PLAY_MS // len(steps)))
     fig.update_layout(updatemenus=[_buttons(duration)], sliders=[_slider(steps)])
@@ -180,7 +194,51 @@ def _moving_traces(outcome: Outcome) -> list[int]:
     first_loss = explore_figures.STATIC_CONTOUR + 3 * n
     contour = [explore_figures.STATIC_CONTOUR + 3 * i + k for i in range(n) for k in (1, 2)]
     surface = [_first_3d(outcome) + 3 * i + 2 for i in range(n)]
-    return contour + [first_loss + 2 * i + 1 for i in range(n)] + surface
+    return contour + [first_loss + 2 * i + 1 for i in range(n)] + surface + _model_traces(outcome)
+
+
+def _model_shown(outcome: Outcome) -> bool:
+    """Whether the app shows the Model view beside these runs (Explore on a data surface)."""
+    return outcome.mode == "explore" and dataview.has_model(outcome.landscape)
+
+
+def _model_traces(outcome: Outcome) -> list[int]:
+    """The Model view's traces each frame updates (after the 3D view's): each run's line or decision
+    boundary, and first the shading of run 1's P(class 1) for logistic regression."""
+    if not _model_shown(outcome):
+        return []
+    n = len(outcome.results)
+    first = _first_3d(outcome) + 3 * n  # the Model view's first trace
+    kind = dataview.model_kind(outcome.landscape)
+    runs = [first + dataview.MODEL_FIRST_RUN[kind] + i for i in range(n)]
+    return runs if kind == "line" else [first, *runs]
+
+
+def _model_frame(outcome: Outcome, step: int) -> list[dict]:
+    """The Model view's moving traces at ``step``, in ``_model_traces``'s order."""
+    if not _model_shown(outcome):
+        return []
+    land, results = outcome.landscape, outcome.results
+    points = np.array([run.points[min(step, len(run.points) - 1)] for run in results])
+    if dataview.model_kind(land) == "line":
+        xs = list(dataview.line_window(land))
+        return [{"type": "scatter", "x": xs, "y": _short(ends)} for ends in dataview.line_ends(points, xs)]
+    segments = dataview.boundary_segments(points, dataview.data_window(land))
+    lines = [{"type": "scatter", "x": _short(seg[[0, 2]]), "y": _short(seg[[1, 3]])} for seg in segments]
+    xs, ys = dataview.shading_grid(land, HTML_SHADING_CELLS)
+    shade = np.round(dataview.probabilities(*points[0], xs, ys), 3).tolist()
+    return [{"type": "heatmap", "z": shade}, *lines]
+
+
+def _add_model(fig: go.Figure, model: go.Figure, row: int, col: int, axis: int) -> None:
+    """``model`` (``dataview.model_figure``) in subplot (``row``, ``col``), whose axes are
+    ``xaxis{axis}`` and ``yaxis{axis}``: its traces, its axes' ranges and titles."""
+    fig.add_traces([trace.update(showlegend=False) for trace in model.data], rows=row, cols=col)
+    xaxis = model.layout.xaxis.to_plotly_json()
+    yaxis = model.layout.yaxis.to_plotly_json()
+    if "scaleanchor" in yaxis:
+        yaxis["scaleanchor"] = f"x{axis}"
+    fig.update_layout({f"xaxis{axis}": xaxis, f"yaxis{axis}": yaxis})
 
 
 def _frame(outcome: Outcome, step: int, loss_ys: list[list], ghosts_3d: list[dict]) -> dict:
@@ -200,7 +258,7 @@ def _frame(outcome: Outcome, step: int, loss_ys: list[list], ghosts_3d: list[dic
         ]
         loss_balls.append({"type": "scatter", "x": [end], "y": [loss_y[end]]})
         paths_3d.append({"type": "scatter3d", **{axis: [ghost[axis][end]] for axis in ("x", "y", "z")}})
-    data = paths + loss_balls + paths_3d
+    data = paths + loss_balls + paths_3d + _model_frame(outcome, step)
     return {"name": str(step), "data": data, "traces": _moving_traces(outcome)}
 
 
@@ -209,7 +267,9 @@ def _short(values) -> list:
     return [float(f"{v:.6g}") if math.isfinite(v) else None for v in np.asarray(values).tolist()]
 
 
-def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figure) -> None:
+def _layout(
+    fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figure, loss_axis: int = 2
+) -> None:
     land = outcome.landscape
     png = base64.b64encode(contour_png(land)).decode("ascii")
     image = contour.layout.images[0].to_plotly_json() | {"source": f"data:image/png;base64,{png}"}
@@ -222,11 +282,16 @@ def _layout(fig: go.Figure, outcome: Outcome, contour: go.Figure, loss: go.Figur
         plot_bgcolor="#ffffff",
         hovermode="closest",
         images=[image],
-        legend=loss.layout.legend.to_plotly_json() | {"y": fig.layout.yaxis2.domain[1], "yanchor": "top"},
+        legend=loss.layout.legend.to_plotly_json()
+        | {"y": fig.layout[f"yaxis{loss_axis}"].domain[1], "yanchor": "top"},
         xaxis=contour.layout.xaxis.to_plotly_json(),
         yaxis=contour.layout.yaxis.to_plotly_json(),
-        xaxis2=dict(loss.layout.xaxis.to_plotly_json(), range=[0, outcome.steps]),
-        yaxis2=loss.layout.yaxis.to_plotly_json(),
+    )
+    fig.update_layout(
+        {
+            f"xaxis{loss_axis}": dict(loss.layout.xaxis.to_plotly_json(), range=[0, outcome.steps]),
+            f"yaxis{loss_axis}": loss.layout.yaxis.to_plotly_json(),
+        }
     )
 
 
@@ -296,19 +361,25 @@ def composed_figure(outcome: Outcome, settings: dict | None, step: int) -> go.Fi
         contour_traces[first + 3 * i + 2].update(x=[run.points[end, 0]], y=[run.points[end, 1]])
         ball = loss.data[2 * i + 1]
         ball.update(x=[end], y=[loss.data[2 * i].y[end]])
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.46, 0.54], horizontal_spacing=0.07)
+    with_model = _model_shown(outcome)
+    widths = [0.32, 0.3, 0.38] if with_model else [0.46, 0.54]
+    fig = make_subplots(rows=1, cols=len(widths), column_widths=widths, horizontal_spacing=0.07)
     fig.add_traces(contour_traces, rows=1, cols=1)
-    fig.add_traces(list(loss.data), rows=1, cols=2)
+    loss_axis = len(widths)  # the loss chart is the last panel, its legend at the right
+    fig.add_traces(list(loss.data), rows=1, cols=loss_axis)
+    if with_model:  # the Model view between them, as in the app
+        specs = settings.get("runs", []) if settings else []
+        batch = dataview.ringed_batch(land, results, specs, step)
+        _add_model(fig, dataview.model_figure(land, results, step=step, batch=batch), row=1, col=2, axis=2)
     lines = _settings_lines(outcome, settings, step)
     width, height = COMPOSED_SIZE
-    _layout(fig, outcome, contour, loss)
+    _layout(fig, outcome, contour, loss, loss_axis)
     fig.update_layout(
         width=width,
         height=height,
         margin=dict(l=70, r=30, t=90, b=60 + 24 * len(lines)),
         title=dict(text=_composed_title(outcome, step), x=0.01, y=0.97, yanchor="top", font={"size": 24}),
         legend=loss.layout.legend.to_plotly_json() | {"y": 1.0},
-        xaxis2=dict(loss.layout.xaxis.to_plotly_json(), title="step"),
         annotations=[
             dict(
                 text="<br>".join(html.escape(line) for line in lines),
@@ -317,6 +388,7 @@ def composed_figure(outcome: Outcome, settings: dict | None, step: int) -> go.Fi
             )
         ],
     )  # fmt: skip
+    fig.update_layout({f"xaxis{loss_axis}": dict(title="step")})
     return fig
 
 

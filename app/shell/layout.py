@@ -235,6 +235,7 @@ def _playback(steps: int) -> html.Div:
                     marks=None,
                     updatemode="drag",
                     tooltip={"placement": "top", "always_visible": False},
+                    allow_direct_input=False,  # the step label beside it says the step
                 ),
             ),
             html.Span("step 0", id=ids.STEP_LABEL, className="step-label"),

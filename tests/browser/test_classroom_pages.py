@@ -11,23 +11,25 @@ import threading
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.classroom import store as store_module
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
-WAIT_MS = 30_000
+WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('class') / 'descent.sqlite3'}"
+def database_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('class') / 'descent.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def base_url(database_url):
     previous = os.environ.get(store_module.DATABASE_URL_ENV)
-    os.environ[store_module.DATABASE_URL_ENV] = url
+    os.environ[store_module.DATABASE_URL_ENV] = database_url
     from app.main import create_app
 
     with socket.socket() as s:
@@ -39,11 +41,27 @@ def base_url(tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=10)
-    store_module.store_for(url).engine.dispose()
+    store_module.store_for(database_url).engine.dispose()
     if previous is None:
         os.environ.pop(store_module.DATABASE_URL_ENV, None)
     else:
         os.environ[store_module.DATABASE_URL_ENV] = previous
+
+
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """Every ``expect`` here waits as long as a page action may (a slow, busy CI machine)."""
+    expect.set_options(timeout=WAIT_MS)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default, for the other modules
+
+
+def class_codes(database_url) -> list[str]:
+    """The join codes of every class in the database, oldest first."""
+    with store_module.store_for(database_url).engine.begin() as c:
+        return list(
+            c.execute(select(store_module.classes.c.code).order_by(store_module.classes.c.id)).scalars()
+        )
 
 
 def watched(browser, problems: list):
@@ -62,15 +80,26 @@ def submit(page, lr: str) -> None:
     expect(page.locator("#s-message")).not_to_have_text(before)
 
 
-def test_a_teacher_and_three_students(browser, base_url):
+def test_a_teacher_and_three_students(browser, base_url, database_url, wait_for_dash):
     problems: list[str] = []
     teacher = watched(browser, problems)
     teacher.goto(f"{base_url}/class/")
+    expect(teacher.locator("#t-lrs-typed")).not_to_have_value("")  # the form's own callbacks are done
+    wait_for_dash(teacher)
+    assert class_codes(database_url) == []  # opening the page starts no class
     teacher.click("#t-start")
     code_box = teacher.locator("#t-code-text")
     expect(code_box).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
     code = code_box.inner_text()
-    expect(teacher.locator("#t-link")).to_contain_text(f"{base_url}/class/join?code={code}")
+    expect(teacher).to_have_url(f"{base_url}/class/?teach={code}")  # the code in the address, no key
+    wait_for_dash(teacher)
+    assert class_codes(database_url) == [code]  # one click, one class
+    teacher.reload()  # the projector survives a reload: the key is in this browser's localStorage
+    expect(code_box).to_have_text(code)
+    expect(teacher.locator("#t-setup")).to_be_hidden()
+    wait_for_dash(teacher)
+    assert class_codes(database_url) == [code]
+    expect(teacher.locator("#t-link")).to_contain_text(f"127.0.0.1:{base_url.rsplit(':', 1)[1]}/class/{code}")
     qr = teacher.locator("#t-qr")
     assert qr.get_attribute("src").startswith("data:image/svg+xml")
     assert qr.evaluate("img => img.complete && img.naturalWidth") >= 200  # scannable from afar
@@ -80,11 +109,11 @@ def test_a_teacher_and_three_students(browser, base_url):
     students = []
     for name, lr in zip(names, rates, strict=True):
         page = watched(browser, problems)
-        page.goto(f"{base_url}/class/join?code={code}")
+        page.goto(f"{base_url}/class/{code}")
         expect(page.locator("#s-code")).to_have_value(code)
         page.fill("#s-name", name)
         submit(page, lr)
-        expect(page.locator("#s-message")).to_contain_text("Attempt #")
+        expect(page.locator("#s-message")).to_contain_text("Sent (#")
         students.append(page)
     expect(students[2].locator("#s-message")).to_contain_text("diverged")
 
@@ -95,12 +124,13 @@ def test_a_teacher_and_three_students(browser, base_url):
         expect(board).to_contain_text(name)  # as typed: text, never markup
     assert teacher.locator("#t-board b").count() == 0
     expect(teacher.locator("#t-board tr.diverged")).to_have_count(1)
-    teacher.wait_for_function(
-        "() => document.querySelector('#t-map .js-plotly-plot')?.data?.length === 5"
-    )  # contour, start, three paths
+    teacher.wait_for_function(  # contour, start, one trace per outcome: three paths in all
+        """() => (document.querySelector('#t-map .js-plotly-plot')?.data || []).slice(2)
+            .reduce((n, t) => n + (t.x || []).filter(v => v === null).length, 0) === 3"""
+    )
     teacher.wait_for_function(  # the spread of learning rates: one dot per attempt
         """() => {
-            const data = document.querySelector('#t-lrs .js-plotly-plot')?.data;
+            const data = document.querySelector('#t-side .js-plotly-plot')?.data;
             return data && data.reduce((n, trace) => n + (trace.x || []).length, 0) === 3;
         }"""
     )

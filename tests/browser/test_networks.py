@@ -5,8 +5,11 @@ enlarges the figures' type. The console must stay clean (conftest)."""
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from app import ids
-from app.networks import figures
+from app.explore import ids as explore_ids
+from app.networks import figures, training
 from app.networks import ids as net_ids
 from app.shell import ids as shell_ids
 
@@ -95,11 +98,11 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
     page.click(f"#{net_ids.TRAIN}")
     wait_for_traces(page, figures.CLASS_TRACES * 2)
     scrub_to(page, 5)
+    label = f"step {training.snapshot_steps(120)[5]}"  # wait for the last key press, not an earlier one
     page.wait_for_function(
-        f"() => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() !== 'step 120'"
+        f"(label) => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() === label", arg=label
     )
     shown = page.evaluate(BOUNDARY_JS)["z"]
-    label = step_label(page)
     page.click(f"#{shell_ids.SHARE}")
     page.wait_for_function(LINK_OF_JS, arg="0.02, 0.2")  # the box may first hold an older link
     link = page.input_value(f"#{shell_ids.SHARE_LINK}")
@@ -126,3 +129,37 @@ def test_projector_mode_enlarges_the_network_figures(app_page):
     normal = page.evaluate(font)
     page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
     page.wait_for_function(f"(normal) => ({font})() > normal", arg=normal)
+
+
+# Explore's contour map, once drawn over a network plane's image: that image's address.
+PLANE_CONTOUR_JS = f"""() => {{
+    const gd = document.querySelector('#{explore_ids.CONTOUR} .js-plotly-plot');
+    const image = gd && gd.querySelector('image');
+    const href = image && (image.getAttribute('href') || image.getAttribute('xlink:href'));
+    return href && href.includes('net-plane') ? href : null;
+}}"""
+
+
+def test_explore_this_plane_opens_explore_with_the_planes_contour(app_page):
+    page = app_page
+    open_networks(page)
+    page.click(f"#{net_ids.EXPLORE_PCA}")
+    page.wait_for_function(f"() => document.querySelector('#{ids.MODE} input[value=explore]').checked")
+    href = page.wait_for_function(PLANE_CONTOUR_JS).json_value()
+    assert page.request.get(urljoin(page.url, href)).headers["content-type"] == "image/png"
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.SURFACE}').innerText.includes('PCA plane: 2-16-16-1 tanh')"
+    )
+    assert page.locator(f"#{explore_ids.CONTOUR}").is_visible()
+    assert page.inner_text(f"#{net_ids.PLANE_ERROR}") == ""
+
+
+def test_an_export_that_fails_says_why_in_the_view(app_page):
+    page = app_page
+    open_networks(page)
+    page.fill(f"#{net_ids.HIDDEN}", "99")
+    page.locator(".net-export summary").click()
+    page.click(f"#{net_ids.EXPORT_CSV}")
+    alert = page.locator(f"#{net_ids.EXPORT_ERROR}")
+    alert.wait_for(state="visible")
+    assert "Nothing to export" in alert.inner_text() and "each width must be 1 to 32" in alert.inner_text()
