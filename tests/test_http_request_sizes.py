@@ -163,9 +163,13 @@ def test_the_largest_real_request_is_far_under_the_limit(client, largest):
     assert compute > 1000 * MAX_RUNS, "the compute request holds the 8 cards' settings"
 
 
+#: The shell's export (the Networks view has its own, into the same download).
+SHELL_EXPORT = f"{shell_ids.DOWNLOAD}.data...{shell_ids.STATUS}.children"
+
+
 @pytest.mark.parametrize(
     "output",
-    [f"{shell_ids.SHARE_QUERY}.data", f"{explore_ids.SURFACE_3D}.figure", f"{shell_ids.DOWNLOAD}.data"],
+    [f"{shell_ids.SHARE_QUERY}.data", f"{explore_ids.SURFACE_3D}.figure", SHELL_EXPORT],
 )
 def test_the_largest_share_compute_and_export_requests_are_answered(client, largest, output):
     """Sent, not only measured: the link holds the settings; the export recomputes them (the runs'
@@ -173,7 +177,7 @@ def test_the_largest_share_compute_and_export_requests_are_answered(client, larg
     trigger = {
         f"{shell_ids.SHARE_QUERY}.data": (shell_ids.SHARE, "n_clicks", 1),
         f"{explore_ids.SURFACE_3D}.figure": (RunCard.ids.hp(3, "lr"), "value", 0.0099),
-        f"{shell_ids.DOWNLOAD}.data": (shell_ids.EXPORT_JSON, "n_clicks", 1),
+        SHELL_EXPORT: (shell_ids.EXPORT_JSON, "n_clicks", 1),
     }[output]
     reply = client.call(output, [trigger], largest)
     assert reply.status == 200, reply.text(500)
