@@ -35,6 +35,7 @@ LESSONS: tuple[Lesson, ...] = (
         "Step with → and read the numbers: from 5.0 the ball goes to 4.0, 3.2, 2.56 … each step is "
         "smaller because the slope is smaller.",
         {
+            "inspect": True,  # the numbers of the step are what this lesson reads
             "surface": "bowl",
             "start": [5.0, 0.0],
             "steps": 20,
@@ -107,6 +108,7 @@ LESSONS: tuple[Lesson, ...] = (
         "Same learning rate for all three: SGD is still far away after 100 steps; momentum and "
         "Nesterov's look-ahead reach the bottom.",
         {
+            "inspect": True,  # the numbers of the step are what this lesson reads
             "surface": "ravine",
             "steps": 100,
             "mode": "explore",
@@ -162,6 +164,7 @@ LESSONS: tuple[Lesson, ...] = (
         "L-BFGS reaches (1, 1) within 10 steps, about five evaluations each; SGD with momentum is still "
         "on its way along the banana valley after 30.",
         {
+            "inspect": True,  # the numbers of the step are what this lesson reads
             "surface": "rosenbrock",
             "steps": 30,
             "mode": "explore",
@@ -181,6 +184,7 @@ LESSONS: tuple[Lesson, ...] = (
         "Over the last 50 steps constant-rate SGD's loss jitters about twenty times more than the "
         "schedule-free run's, which is as calm as cosine annealing without any schedule.",
         {
+            "inspect": True,  # the numbers of the step are what this lesson reads
             "surface": "linear_regression",
             "steps": 200,
             "mode": "explore",

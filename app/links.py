@@ -33,6 +33,7 @@ def settings_to_json(settings: dict) -> dict:
         "lesson": settings.get("lesson"),
         "classroom": bool(settings.get("classroom", False)),
         "present": bool(settings.get("present", False)),
+        "inspect": bool(settings.get("inspect", False)),
         "maps": settings.get("maps"),
         "networks": settings.get("networks"),
     }
@@ -86,6 +87,7 @@ def settings_from_json(data) -> dict:
         "lesson": _lesson_name(data.get("lesson")),
         "classroom": _flag(data.get("classroom", False), "classroom"),
         "present": _flag(data.get("present", False), "present"),
+        "inspect": _flag(data.get("inspect", False), "inspect"),  # the step inspector open
         # The Maps panel's own settings: checked by app.maps.settings.link_settings when the link opens.
         "maps": data.get("maps") if isinstance(data.get("maps"), dict) else None,
         # The Networks view's: checked by app.networks.settings.from_link when the link opens.

@@ -533,6 +533,7 @@ def test_share_with_nan_in_the_hidden_compare_box_is_not_a_500(client, page):
 
 def test_a_share_link_reopens_the_same_controls(client, page):
     page.set([(ids.STEPS, "value", 123), (ids.START_X, "value", 0.5), (LR, "value", 0.0007)])
+    page.set([(explore_ids.INSPECT_OPEN, "value", ["on"])])  # the step inspector open
     query = send(client, SHARE, [(shell_ids.SHARE, "n_clicks", 1)], page).response[shell_ids.SHARE_QUERY][
         "data"
     ]
@@ -540,7 +541,12 @@ def test_a_share_link_reopens_the_same_controls(client, page):
     response = send(client, SETTINGS, [(ids.URL, "search", query)], fresh).response
     assert message(response, shell_ids.NOTICE) == ""
     fresh.apply(response)
-    for control, value in ((ids.STEPS, 123), (ids.START_X, 0.5), (LR, 0.0007)):
+    for control, value in (
+        (ids.STEPS, 123),
+        (ids.START_X, 0.5),
+        (LR, 0.0007),
+        (explore_ids.INSPECT_OPEN, ["on"]),
+    ):
         assert fresh.value(control, "value")[1] == value
 
 

@@ -118,6 +118,7 @@ SETTINGS_JSON = st.fixed_dictionaries(
         "lesson": near(st.sampled_from([*lessons.names(), None])),
         "classroom": near(st.booleans()),
         "present": near(st.booleans()),
+        "inspect": near(st.booleans()),
     },
 )
 

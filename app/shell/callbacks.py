@@ -55,6 +55,7 @@ def _register_settings(app) -> None:
             "pending_frame": Output(shell_ids.PENDING_FRAME, "data"),
             "view": Output(shell_ids.VIEW_OPTIONS, "data"),
             "present": Output(shell_ids.PRESENT, "value"),
+            "inspect": Output(explore_ids.INSPECT_OPEN, "value"),
             "notice": Output(shell_ids.NOTICE, "children"),
         },
         inputs={
@@ -103,7 +104,7 @@ def _register_settings(app) -> None:
 
     apply_settings_keys = (
         "surface", "formula", "x", "y", "steps", "mode", "runs", "compare", "compare_lrs", "loss_log", "info",
-        "lesson_panel", "pending_frame", "view", "present", "notice", "formula_error",
+        "lesson_panel", "pending_frame", "view", "present", "inspect", "notice", "formula_error",
     )  # fmt: skip
 
 
@@ -128,6 +129,7 @@ def _controls_for(settings: dict) -> dict:
         "pending_frame": settings.get("step"),
         "view": {"classroom": settings.get("classroom", False)},
         "present": ["on"] if settings.get("present") else [],
+        "inspect": ["on"] if settings.get("inspect") else [],
         "notice": "",
     }
 
@@ -151,13 +153,14 @@ def _register_share(app) -> None:
             "frame": State(shell_ids.FRAME, "value"),
             "lesson": State(shell_ids.LESSON, "value"),
             "present": State(shell_ids.PRESENT, "value"),
+            "inspect": State(explore_ids.INSPECT_OPEN, "value"),
             **controls(State),
             **maps_callbacks.link_states(),
             **networks_callbacks.link_states(),
         },
         prevent_initial_call=True,
     )
-    def make_link(share, classroom, runs, playing, frame, lesson, present, **values):
+    def make_link(share, classroom, runs, playing, frame, lesson, present, inspect, **values):
         """The query string of a link that reopens this view (the page adds its own address)."""
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:
@@ -183,7 +186,13 @@ def _register_share(app) -> None:
             return {"query": None, "link": "This page's run cards could not be read: reload the page."}
         frame = frame if isinstance(frame, int) and 0 <= frame <= settings["steps"] else 0
         lesson = lesson if lesson in lessons.names() else None
-        extra = {"step": frame, "lesson": lesson, "classroom": bool(classroom), "present": bool(present)}
+        extra = {
+            "step": frame,
+            "lesson": lesson,
+            "classroom": bool(classroom),
+            "present": bool(present),
+            "inspect": bool(inspect),
+        }
         return {"query": encode_settings({**settings, **extra}), "link": no_update}
 
 

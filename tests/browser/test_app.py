@@ -271,6 +271,7 @@ def test_the_step_label_shows_the_drawn_step_when_paused(app_page):
     """After playing and pausing, the label, the scrubber and the inspector show the drawn step."""
     wait_for_first_frame(app_page)
     pause(app_page)
+    app_page.click(f"#{explore_ids.INSPECT_OPEN} input")  # it opens closed
     app_page.click(f"#{shell_ids.RESET}")
     app_page.wait_for_function("() => window.descent.player.state().step === 0", timeout=WAIT_MS)
     app_page.click(f"#{shell_ids.PLAY}")

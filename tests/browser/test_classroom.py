@@ -75,14 +75,12 @@ def test_every_lesson_loads_and_plays(app_page, name):
     assert expected is None or legend == expected
 
 
-def open_inspector(app_page) -> None:
-    """Tick the step inspector's "show" (it opens closed, with a hint and no numbers) and wait for
-    the numbers of the run it shows (fetched from the server)."""
-    text = app_page.inner_text(f"#{explore_ids.INSPECTOR}")
-    assert "L(w)" not in text, text
-    app_page.click(f"#{explore_ids.INSPECT_OPEN} input")
+def wait_for_open_inspector(app_page) -> None:
+    """Wait for the step inspector a lesson opens (it opens closed elsewhere): "show" ticked, and the
+    numbers of the run it shows (fetched from the server)."""
     app_page.wait_for_function(
-        f"() => document.getElementById('{explore_ids.INSPECTOR}').innerText.includes('L(w)')",
+        f"() => document.querySelector('#{explore_ids.INSPECT_OPEN} input').checked"
+        f" && document.getElementById('{explore_ids.INSPECTOR}').innerText.includes('L(w)')",
         timeout=WAIT_MS,
     )
 
@@ -90,7 +88,7 @@ def open_inspector(app_page) -> None:
 def test_update_rule_lesson_shows_the_numbers_plugged_in(app_page):
     open_lesson(app_page, lessons.get("update-rule"))
     wait_for_step(app_page, "s === 0")
-    open_inspector(app_page)
+    wait_for_open_inspector(app_page)
     app_page.keyboard.press("ArrowRight")
     wait_for_step(app_page, "s === 1")
     text = app_page.inner_text(f"#{explore_ids.INSPECTOR}")
@@ -107,7 +105,7 @@ def test_the_inspector_shows_the_run_picked_and_keeps_the_step(app_page):
         f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
     )
     step = step_of(app_page)
-    open_inspector(app_page)
+    wait_for_open_inspector(app_page)
     plain = app_page.inner_text(f"#{explore_ids.INSPECTOR}")  # plain SGD first: the rule with its numbers
     assert "w ← w − α·∂L/∂w" in plain and "momentum_buffer" not in plain, plain
     runs = lessons.get("momentum").settings["runs"]
