@@ -218,7 +218,7 @@ def test_a_damaged_link_says_so_and_keeps_the_default_view(page, base_url, wait_
     [(shell_ids.EXPORT_CSV, "csv"), (shell_ids.EXPORT_JSON, "json"), (shell_ids.EXPORT_HTML, "html")],
 )
 def test_exports_download_valid_files(app_page, tmp_path, button, ext):
-    app_page.click(".export summary")
+    app_page.click(".export summary:visible")  # the shown view's menu (Networks has its own)
     with app_page.expect_download(timeout=WAIT_MS) as info:
         app_page.click(f"#{button}")
     download = info.value
@@ -277,7 +277,7 @@ def test_the_picture_export_downloads_a_png_of_each_view(app_page, tmp_path):
         for name in (explore_ids.SURFACE_3D, explore_ids.CONTOUR, shell_ids.LOSS)
     )
     app_page.wait_for_function(f"() => !!({drawn})", timeout=WAIT_MS)
-    app_page.click(".export summary")
+    app_page.click(".export summary:visible")  # the shown view's menu (Networks has its own)
     app_page.click(f"#{shell_ids.EXPORT_PNG}")
     deadline = time.monotonic() + WAIT_MS / 1000
     while len(downloads) < 3 and time.monotonic() < deadline:
@@ -322,7 +322,7 @@ def test_the_composed_picture_downloads_one_png_of_the_step_shown(app_page, tmp_
     if "Pause" in app_page.inner_text(f"#{shell_ids.PLAY}"):
         app_page.click(f"#{shell_ids.PLAY}")
     app_page.wait_for_function(pause_at, timeout=WAIT_MS)
-    app_page.click(".export summary")
+    app_page.click(".export summary:visible")  # the shown view's menu (Networks has its own)
     with app_page.expect_download(timeout=WAIT_MS) as info:
         app_page.click(f"#{shell_ids.EXPORT_COMPOSED}")
     download = info.value
