@@ -20,7 +20,6 @@ from app.compare import ids as compare_ids
 from app.components.run_card import RunCard
 from app.explore import figures as explore_figures
 from app.explore import ids as explore_ids
-from app.main import create_app
 from app.maps import ids as maps_ids
 from app.model import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec
 from app.shell import ids as shell_ids
@@ -40,17 +39,6 @@ FIGURE_OUTPUTS = (
 SETUP, COMPARE = ids.SETUP_ERROR, compare_ids.COMPARE_ERROR
 RUN0, RUN1 = stringify_id(RunCard.ids.error(0)), stringify_id(RunCard.ids.error(1))
 SHORT = 400  # characters: a message a student reads at a glance (a list of names fits)
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
-
-
-@pytest.fixture
-def page(client) -> Page:
-    """The first page's layout, fresh for each test (tests fold answers into it)."""
-    return Page(copy.deepcopy(client.page.layout))
 
 
 def raw(literal: str) -> str:

@@ -6,8 +6,6 @@ request (``app.shell.compute.explore_results``) is the engine's run, not another
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
@@ -16,23 +14,12 @@ import optimizers
 from app import ids, model
 from app.components.run_card import RunCard
 from app.explore import ids as explore_ids
-from app.main import create_app
 from app.shell import ids as shell_ids
 from bench.dash_client import DashClient, Page
 
 COMPUTE = f"{explore_ids.SURFACE_3D}.figure"
 INSPECT = f"{explore_ids.INSPECT_DATA}.data"
 LR0 = RunCard.ids.hp(0, "lr")
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
-
-
-@pytest.fixture
-def page(client) -> Page:
-    return Page(copy.deepcopy(client.page.layout))
 
 
 def answer(client: DashClient, output: str, changed: list, page: Page) -> dict:

@@ -4,7 +4,6 @@ card's too), and a bad or too big setting gets a message next to the controls an
 
 from __future__ import annotations
 
-import copy
 import json
 
 import numpy as np
@@ -15,26 +14,15 @@ import landscapes
 import optimizers
 from app import ids
 from app.components.run_card import RunCard
-from app.main import create_app
 from app.model import RunSpec
 from app.networks import figures
 from app.networks import ids as net_ids
 from app.networks.layout import run_card
-from bench.dash_client import DashClient, Page, callback_body, stringify_id
+from bench.dash_client import callback_body, stringify_id
 
 TRAIN = f"{net_ids.BOUNDARY}.figure"
 DRAWN = (net_ids.BOUNDARY, net_ids.LOSS, net_ids.RANDOM_PLANE, net_ids.PCA_PLANE, net_ids.FRAMES)
 SMALL = [(net_ids.STEPS, "value", 60), (net_ids.SIZE, "value", 80), (net_ids.HIDDEN, "value", "8")]
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
-
-
-@pytest.fixture
-def page(client) -> Page:
-    return Page(copy.deepcopy(client.page.layout))
 
 
 def train(client, page, changes=(), trigger=(net_ids.TRAIN, "n_clicks", 1)) -> dict:
