@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from app import ids, links
 from app.explore import ids as explore_ids
-from app.main import create_app
 from app.model import default_settings
 from bench.dash_client import (
     WILDCARDS,
@@ -129,11 +128,6 @@ def test_a_401_digit_number_in_a_link_is_refused_with_a_message():
 
 
 # --- every callback's inputs ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
 
 
 def fuzzable(client: DashClient) -> list[tuple[dict, int, str, object, str]]:

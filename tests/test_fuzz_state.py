@@ -22,7 +22,6 @@ from app import ids, lessons, links, model, parsing
 from app.compare import ids as compare_ids
 from app.components.run_card import RunCard
 from app.explore import ids as explore_ids
-from app.main import create_app
 from app.model import MAX_COORDINATE, MAX_PANELS, MAX_RUNS, MAX_STEPS, MODES, PALETTE, RunSpec
 from app.shell import ids as shell_ids
 from bench.dash_client import DashClient, stringify_id
@@ -314,11 +313,6 @@ def test_parse_options_gives_options_or_value_error(values, schedule_values, sch
 
 
 # ------------------------------------------------------------------------- the compute callback
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
 
 
 COMPUTE = f"{explore_ids.SURFACE_3D}.figure"

@@ -18,7 +18,7 @@ from app import ids
 from app.components.run_card import RunCard
 from app.explore import ids as explore_ids
 from app.links import MAX_LINK_CHARS, decode_settings, encode_settings
-from app.main import MAX_REQUEST_BYTES, create_app
+from app.main import MAX_REQUEST_BYTES
 from app.maps import ids as maps_ids
 from app.maps.settings import MAP_GRID_RANGE
 from app.model import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec, default_settings
@@ -72,11 +72,6 @@ def longest_formula() -> str:
         formula += f" + 0.01*sin({k}*x)*cos({k}*y)" if len(formula) <= FORMULA_LENGTH - 29 else ""
     assert FORMULA_LENGTH - 30 <= len(formula) <= FORMULA_LENGTH, len(formula)
     return formula
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ too), its work cap, and the Networks view's "Explore this plane" and export mess
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import replace
 
@@ -15,7 +14,6 @@ import landscapes
 import optimizers
 from app import ids, links
 from app.figures_common import IMAGE_ROUTE
-from app.main import create_app
 from app.model import default_settings
 from app.networks import ids as net_ids
 from app.networks import surface as planes
@@ -23,7 +21,7 @@ from app.networks import training
 from app.networks.settings import DEFAULT
 from app.parsing import parse_surface
 from app.shell import ids as shell_ids
-from bench.dash_client import DashClient, Page, callback_body
+from bench.dash_client import callback_body
 from landscapes import slices
 
 SMALL = replace(DEFAULT, n=80, hidden=(8,), steps=60, lrs=(0.02, 0.1))
@@ -174,13 +172,7 @@ def test_the_defaults_plane_fits_the_cap():
 # --- the view's action, over HTTP --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
-
-
-def test_explore_this_plane_opens_explore_on_it(client):
-    page = Page(copy.deepcopy(client.page.layout))
+def test_explore_this_plane_opens_explore_on_it(client, page):
     page.set([(net_ids.STEPS, "value", 60), (net_ids.SIZE, "value", 80), (net_ids.HIDDEN, "value", "8")])
     reply = client.call(f"{net_ids.BOUNDARY}.figure", [(net_ids.TRAIN, "n_clicks", 1)], page)
     assert reply.status == 200
@@ -207,15 +199,13 @@ def test_explore_this_plane_opens_explore_on_it(client):
     assert image.status == 200 and image.data[:4] == b"\x89PNG"
 
 
-def test_explore_this_plane_before_any_training_says_to_train(client):
-    page = Page(copy.deepcopy(client.page.layout))
+def test_explore_this_plane_before_any_training_says_to_train(client, page):
     reply = client.call(f"{net_ids.PLANE_ERROR}.children", [(net_ids.EXPLORE_RANDOM, "n_clicks", 1)], page)
     assert "Train the networks first" in reply.response[net_ids.PLANE_ERROR]["children"]
     assert ids.SURFACE not in reply.response
 
 
-def test_a_link_to_a_plane_puts_it_in_the_surface_menu(client):
-    page = Page(copy.deepcopy(client.page.layout))
+def test_a_link_to_a_plane_puts_it_in_the_surface_menu(client, page):
     name = planes.plane_name(SMALL, "random")
     (offer,) = [d for d in client.deps if d["output"].startswith(f"{ids.SURFACE}.options")]
     reply = client.update(callback_body(offer, page, [(ids.SURFACE, "value", name)]))
@@ -225,9 +215,8 @@ def test_a_link_to_a_plane_puts_it_in_the_surface_menu(client):
     assert again.status in (200, 204) and again.response == {}  # already there
 
 
-def test_an_export_that_fails_says_so_in_the_view(client):
+def test_an_export_that_fails_says_so_in_the_view(client, page):
     (export,) = [d for d in client.deps if any(i["id"] == net_ids.EXPORT_CSV for i in d["inputs"])]
-    page = Page(copy.deepcopy(client.page.layout))
     page.set([(net_ids.HIDDEN, "value", "99")])
     reply = client.update(callback_body(export, page, [(net_ids.EXPORT_CSV, "n_clicks", 1)]))
     assert reply.status == 200

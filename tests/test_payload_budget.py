@@ -19,18 +19,12 @@ import pytest
 from app import ids
 from app.components.run_card import RunCard
 from app.explore import ids as explore_ids
-from app.main import create_app
 from app.shell import ids as shell_ids
 from bench.dash_client import DashClient, callback_body, image_sources
 
 FIRST_PAGE_BUDGET = 1_500_000
 RUNS_UPDATE_BUDGET = 100_000
 BUNDLES = "/_dash-component-suites/"
-
-
-@pytest.fixture(scope="module")
-def client() -> DashClient:
-    return DashClient(create_app())
 
 
 def get(client: DashClient, url: str) -> bytes:
