@@ -32,3 +32,17 @@ def graph(component_id: str, figure, class_name: str) -> dcc.Graph:
 def section(title: str, children: list, class_name: str = "") -> html.Section:
     """A sidebar section with its heading."""
     return html.Section(className=f"panel {class_name}".strip(), children=[html.H2(title), *children])
+
+
+def export_menu(choices: list[tuple[str, str]], class_name: str = "") -> html.Details:
+    """The Export menu: a ``<details>`` whose panel holds one button per ``(label, component_id)``."""
+    return html.Details(
+        className=f"export {class_name}".strip(),
+        children=[
+            html.Summary("Export"),
+            html.Div(
+                className="export-panel",
+                children=[html.Button(label, id=component_id, n_clicks=0) for label, component_id in choices],
+            ),
+        ],
+    )

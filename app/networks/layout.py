@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from app.components.controls import GRAPH_CONFIG, labelled, number, section
+from app.components.controls import GRAPH_CONFIG, export_menu, labelled, number, section
 from app.components.run_card import RunCard
 from app.model import RunSpec
 from app.networks import ids
@@ -186,19 +186,13 @@ def _player() -> html.Div:
                 ),
             ),
             html.Span("step 0", id=ids.STEP_LABEL, className="step-label"),
-            html.Details(
-                className="export net-export",
-                children=[
-                    html.Summary("Export"),
-                    html.Div(
-                        className="export-panel",
-                        children=[
-                            html.Button("Losses (CSV)", id=ids.EXPORT_CSV, n_clicks=0),
-                            html.Button("Networks (JSON)", id=ids.EXPORT_JSON, n_clicks=0),
-                            html.Button("The view (HTML, plays offline)", id=ids.EXPORT_HTML, n_clicks=0),
-                        ],
-                    ),
+            export_menu(
+                [
+                    ("Losses (CSV)", ids.EXPORT_CSV),
+                    ("Networks (JSON)", ids.EXPORT_JSON),
+                    ("The view (HTML, plays offline)", ids.EXPORT_HTML),
                 ],
+                class_name="net-export",
             ),
         ],
     )

@@ -8,7 +8,7 @@ from dash import dcc, html
 import landscapes
 from app import ids as setup_ids
 from app import lessons
-from app.components.controls import graph, labelled, number, section
+from app.components.controls import export_menu, graph, labelled, number, section
 from app.model import CUSTOM
 from app.parsing import parse_surface
 from app.shell import ids
@@ -247,23 +247,14 @@ def _playback(steps: int) -> html.Div:
                 className="speed",
                 options=[{"label": label, "value": v} for v, label in SPEEDS],
             ),
-            html.Details(
-                className="export",
-                children=[
-                    html.Summary("Export"),
-                    html.Div(
-                        className="export-panel",
-                        children=[
-                            html.Button("Picture (PNG)", id=ids.EXPORT_PNG, n_clicks=0),
-                            html.Button(
-                                "Picture with legend and settings (PNG)", id=ids.EXPORT_COMPOSED, n_clicks=0
-                            ),
-                            html.Button("Trajectories (CSV)", id=ids.EXPORT_CSV, n_clicks=0),
-                            html.Button("Trajectories (JSON)", id=ids.EXPORT_JSON, n_clicks=0),
-                            html.Button("Animation (HTML, plays offline)", id=ids.EXPORT_HTML, n_clicks=0),
-                        ],
-                    ),
-                ],
+            export_menu(
+                [
+                    ("Picture (PNG)", ids.EXPORT_PNG),
+                    ("Picture with legend and settings (PNG)", ids.EXPORT_COMPOSED),
+                    ("Trajectories (CSV)", ids.EXPORT_CSV),
+                    ("Trajectories (JSON)", ids.EXPORT_JSON),
+                    ("Animation (HTML, plays offline)", ids.EXPORT_HTML),
+                ]
             ),
             dcc.Download(id=ids.DOWNLOAD),
             dcc.Store(id=ids.COMPOSED, data=None),
