@@ -303,7 +303,7 @@
       },
 
       /* The step label and the inspector for the player's step; a dragged scrubber moves the player. */
-      render: function (frame, data, which, details, open) {
+      render: function (frame, open, which, data, details) {
         const player = descent.player;
         listenForStartClicks();
         player.setData(data);

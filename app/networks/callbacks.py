@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import time
 
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 
+from app import clientside, lessons
 from app import ids as setup_ids
-from app import lessons
+from app.clientside import Clientside
 from app.components.run_card import RunCard
 from app.links import decode_settings, settings_from_json
 from app.networks import export as networks_export
@@ -352,34 +353,42 @@ def _register_export(app) -> None:
         return {"download": out["download"], "error": out["status"]}
 
 
+#: The view's browser-only callbacks (assets/networks.js): fonts for projector mode, the frame shown,
+#: and the player.
+BROWSER = (
+    Clientside(
+        "networks.fonts",
+        tuple(Output(component, "figure", allow_duplicate=True) for component in FIGURES.values()),
+        (Input(shell_ids.PRESENT, "value"),),
+        tuple(State(component, "figure") for component in FIGURES.values()),
+        prevent_initial_call=True,
+    ),
+    Clientside(
+        "networks.showFrame",
+        (
+            Output(ids.BOUNDARY, "figure", allow_duplicate=True),
+            Output(ids.LOSS, "figure", allow_duplicate=True),
+            Output(ids.RANDOM_PLANE, "figure", allow_duplicate=True),
+            Output(ids.PCA_PLANE, "figure", allow_duplicate=True),
+            Output(ids.STEP_LABEL, "children"),
+        ),
+        (Input(ids.FRAME, "value"),),
+        (State(ids.FRAMES, "data"),),
+        prevent_initial_call=True,
+    ),
+    Clientside(
+        "networks.play",
+        (
+            Output(ids.FRAME, "value", allow_duplicate=True),
+            Output(ids.TICKER, "disabled"),
+            Output(ids.PLAY, "children"),
+        ),
+        (Input(ids.PLAY, "n_clicks"), Input(ids.TICKER, "n_intervals")),
+        (State(ids.FRAME, "value"), State(ids.FRAME, "max"), State(ids.TICKER, "disabled")),
+        prevent_initial_call=True,
+    ),
+)
+
+
 def _register_browser(app) -> None:
-    app.clientside_callback(
-        ClientsideFunction("networks", "fonts"),
-        *(Output(component, "figure", allow_duplicate=True) for component in FIGURES.values()),
-        Input(shell_ids.PRESENT, "value"),
-        *(State(component, "figure") for component in FIGURES.values()),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction("networks", "showFrame"),
-        Output(ids.BOUNDARY, "figure", allow_duplicate=True),
-        Output(ids.LOSS, "figure", allow_duplicate=True),
-        Output(ids.RANDOM_PLANE, "figure", allow_duplicate=True),
-        Output(ids.PCA_PLANE, "figure", allow_duplicate=True),
-        Output(ids.STEP_LABEL, "children"),
-        Input(ids.FRAME, "value"),
-        State(ids.FRAMES, "data"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction("networks", "play"),
-        Output(ids.FRAME, "value", allow_duplicate=True),
-        Output(ids.TICKER, "disabled"),
-        Output(ids.PLAY, "children"),
-        Input(ids.PLAY, "n_clicks"),
-        Input(ids.TICKER, "n_intervals"),
-        State(ids.FRAME, "value"),
-        State(ids.FRAME, "max"),
-        State(ids.TICKER, "disabled"),
-        prevent_initial_call=True,
-    )
+    clientside.register(app, BROWSER)

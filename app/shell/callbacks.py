@@ -5,10 +5,11 @@ assets/playback.js, not here; the runs themselves are computed by ``app.shell.co
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, ctx, no_update
+from dash import Input, Output, State, ctx, no_update
 
+from app import clientside, lessons
 from app import ids as setup_ids
-from app import lessons
+from app.clientside import Clientside
 from app.compare import ids as compare_ids
 from app.components.run_card import RunCard
 from app.explore import ids as explore_ids
@@ -21,7 +22,7 @@ from app.networks import export as networks_export
 from app.parsing import parse_surface
 from app.shell import compute, export, layout
 from app.shell import ids as shell_ids
-from app.shell.compute import controls, outcome_of, settings_from_controls
+from app.shell.compute import INSPECTED, controls, outcome_of, settings_from_controls
 
 
 def register(app) -> None:
@@ -268,75 +269,76 @@ def _register_composed(app) -> None:
         }
         return {"figure": data, "status": no_update}
 
-    app.clientside_callback(
-        ClientsideFunction("descent_export", "downloadComposed"),
-        Output(shell_ids.EXPORT_COMPOSED, "title"),
-        Input(shell_ids.COMPOSED, "data"),
+
+#: The shell's browser-only callbacks (assets/playback.js and export_compose.js), registered
+#: in this order by ``_register_browser``.
+BROWSER = (
+    Clientside(
+        "descent_export.downloadComposed",
+        (Output(shell_ids.EXPORT_COMPOSED, "title"),),
+        (Input(shell_ids.COMPOSED, "data"),),
         prevent_initial_call=True,
-    )
+    ),
+    Clientside(
+        "descent.rootClass",
+        (Output(shell_ids.ROOT, "className"),),
+        (
+            Input(setup_ids.MODE, "value"),
+            Input(shell_ids.PRESENT, "value"),
+            Input(shell_ids.VIEW_OPTIONS, "data"),
+        ),
+    ),
+    Clientside(
+        "descent.figureFonts",
+        tuple(Output(shell_ids.GRAPHS[name], "figure", allow_duplicate=True) for name in shell_ids.GRAPHS),
+        (Input(shell_ids.PRESENT, "value"),),
+        prevent_initial_call=True,
+    ),
+    Clientside(
+        "descent.shareLink",
+        (Output(shell_ids.SHARE_LINK, "value", allow_duplicate=True),),
+        (Input(shell_ids.SHARE_QUERY, "data"),),
+        prevent_initial_call=True,
+    ),
+    Clientside(
+        "descent.downloadPicture",
+        (Output(shell_ids.EXPORT_PNG, "title"),),
+        (Input(shell_ids.EXPORT_PNG, "n_clicks"),),
+        (State(setup_ids.MODE, "value"), State(setup_ids.SURFACE, "value")),
+        prevent_initial_call=True,
+    ),
+    Clientside("descent.speed", (Output(shell_ids.SPEED, "title"),), (Input(shell_ids.SPEED, "value"),)),
+    Clientside(
+        "descent.playback",
+        (
+            Output(shell_ids.FRAME, "value"),
+            Output(shell_ids.PLAY, "children"),
+            Output(shell_ids.PENDING_FRAME, "data", allow_duplicate=True),
+        ),
+        (
+            Input(shell_ids.PLAY, "n_clicks"),
+            Input(shell_ids.BACK, "n_clicks"),
+            Input(shell_ids.FORWARD, "n_clicks"),
+            Input(shell_ids.RESET, "n_clicks"),
+            Input(shell_ids.RUNS_DATA, "data"),
+        ),
+        (State(shell_ids.PENDING_FRAME, "data"),),
+        prevent_initial_call="initial_duplicate",
+    ),
+    Clientside(
+        "descent.render",
+        (Output(shell_ids.STEP_LABEL, "children"), Output(explore_ids.INSPECTOR, "children")),
+        (Input(shell_ids.FRAME, "value"), *INSPECTED, Input(explore_ids.INSPECT_DATA, "data")),
+    ),
+    Clientside(
+        "descent.inspectChoices",
+        (Output(explore_ids.INSPECT_RUN, "options"), Output(explore_ids.INSPECT_RUN, "value")),
+        (Input(shell_ids.RUNS_DATA, "data"),),
+        (State(explore_ids.INSPECT_RUN, "value"),),
+        prevent_initial_call=True,
+    ),
+)
 
 
 def _register_browser(app) -> None:
-    app.clientside_callback(
-        ClientsideFunction("descent", "rootClass"),
-        Output(shell_ids.ROOT, "className"),
-        Input(setup_ids.MODE, "value"),
-        Input(shell_ids.PRESENT, "value"),
-        Input(shell_ids.VIEW_OPTIONS, "data"),
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "figureFonts"),
-        [Output(shell_ids.GRAPHS[name], "figure", allow_duplicate=True) for name in shell_ids.GRAPHS],
-        Input(shell_ids.PRESENT, "value"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "shareLink"),
-        Output(shell_ids.SHARE_LINK, "value", allow_duplicate=True),
-        Input(shell_ids.SHARE_QUERY, "data"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "downloadPicture"),
-        Output(shell_ids.EXPORT_PNG, "title"),
-        Input(shell_ids.EXPORT_PNG, "n_clicks"),
-        State(setup_ids.MODE, "value"),
-        State(setup_ids.SURFACE, "value"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "speed"),
-        Output(shell_ids.SPEED, "title"),
-        Input(shell_ids.SPEED, "value"),
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "playback"),
-        Output(shell_ids.FRAME, "value"),
-        Output(shell_ids.PLAY, "children"),
-        Output(shell_ids.PENDING_FRAME, "data", allow_duplicate=True),
-        Input(shell_ids.PLAY, "n_clicks"),
-        Input(shell_ids.BACK, "n_clicks"),
-        Input(shell_ids.FORWARD, "n_clicks"),
-        Input(shell_ids.RESET, "n_clicks"),
-        Input(shell_ids.RUNS_DATA, "data"),
-        State(shell_ids.PENDING_FRAME, "data"),
-        prevent_initial_call="initial_duplicate",
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "render"),
-        Output(shell_ids.STEP_LABEL, "children"),
-        Output(explore_ids.INSPECTOR, "children"),
-        Input(shell_ids.FRAME, "value"),
-        Input(shell_ids.RUNS_DATA, "data"),
-        Input(explore_ids.INSPECT_RUN, "value"),
-        Input(explore_ids.INSPECT_DATA, "data"),
-        Input(explore_ids.INSPECT_OPEN, "value"),
-    )
-    app.clientside_callback(
-        ClientsideFunction("descent", "inspectChoices"),
-        Output(explore_ids.INSPECT_RUN, "options"),
-        Output(explore_ids.INSPECT_RUN, "value"),
-        Input(shell_ids.RUNS_DATA, "data"),
-        State(explore_ids.INSPECT_RUN, "value"),
-        prevent_initial_call=True,
-    )
+    clientside.register(app, BROWSER)

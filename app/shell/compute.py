@@ -14,10 +14,12 @@ from collections import OrderedDict, defaultdict
 from dataclasses import replace
 
 import numpy as np
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 
+from app import clientside
 from app import ids as setup_ids
 from app import outcome as outcomes
+from app.clientside import Clientside
 from app.compare import ids as compare_ids
 from app.components.run_card import RunCard, lr_plot_figure
 from app.explore import dataview
@@ -55,6 +57,15 @@ def controls(kind) -> dict:
         "options": kind(RunCard.ids.option(ALL, ALL), "value"),
         "schedule": kind(RunCard.ids.schedule_option(ALL, ALL), "value"),
     }
+
+
+#: What the step inspector follows, in the order assets/playback.js's ``inspectRequest`` and ``render``
+#: take it: whether it is open, the run chosen, and the runs drawn.
+INSPECTED = (
+    Input(explore_ids.INSPECT_OPEN, "value"),
+    Input(explore_ids.INSPECT_RUN, "value"),
+    Input(shell_ids.RUNS_DATA, "data"),
+)
 
 
 def _register_compute(app) -> None:
@@ -337,14 +348,13 @@ def _read_only(result: RunResult) -> RunResult:
 def _register_inspect(app) -> None:
     """The step inspector's details (every step of the one run it shows), fetched only while it is
     open: a compute sends each run's label and fingerprint alone (``figures.runs_data``)."""
-    app.clientside_callback(
-        ClientsideFunction("descent", "inspectRequest"),
-        Output(explore_ids.INSPECT_REQUEST, "data"),
-        Input(explore_ids.INSPECT_OPEN, "value"),
-        Input(explore_ids.INSPECT_RUN, "value"),
-        Input(shell_ids.RUNS_DATA, "data"),
+    request = Clientside(
+        "descent.inspectRequest",
+        (Output(explore_ids.INSPECT_REQUEST, "data"),),
+        INSPECTED,
         prevent_initial_call=True,
     )
+    clientside.register(app, [request])
 
     @app.callback(
         output=Output(explore_ids.INSPECT_DATA, "data"),
