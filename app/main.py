@@ -20,6 +20,7 @@ from app.model import default_settings
 from app.outcome import compute
 from app.parsing import parse_surface, parse_window
 from app.shell import callbacks, layout
+from app.shell.compute import RecentRuns
 from app.shell.figures import full_figures, runs_data
 from app.shell.views import VIEWS
 
@@ -66,7 +67,8 @@ def create_app() -> dash.Dash:
     app.layout = initial_page
     # Every component id, without the first figures (Dash would otherwise embed them in every page).
     app.validation_layout = layout.page(default_settings(), {}, {})
-    callbacks.register(app)  # the shell's, the compute of Explore and Compare, the run cards'
+    # the shell's, the compute of Explore and Compare (with this app's recent runs), the run cards'
+    callbacks.register(app, RecentRuns())
     for view in VIEWS:
         view.register(app)
     classroom.register(app)  # the live classroom: its JSON API and its pages under /class/

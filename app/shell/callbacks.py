@@ -22,18 +22,19 @@ from app.networks import export as networks_export
 from app.parsing import parse_surface
 from app.shell import compute, export, layout
 from app.shell import ids as shell_ids
-from app.shell.compute import INSPECTED, controls, outcome_of, settings_from_controls
+from app.shell.compute import INSPECTED, RecentRuns, controls, outcome_of, settings_from_controls
 
 
-def register(app) -> None:
+def register(app, recent: RecentRuns) -> None:
     """Attach the shell's callbacks, the compute of Explore and Compare, and the run cards' to
-    ``app`` (each view attaches its own: ``app.main``)."""
+    ``app`` (each view attaches its own: ``app.main``). The compute, the step inspector and the
+    exports keep and reuse Explore's runs in ``recent``."""
     _register_settings(app)
-    compute.register(app)
+    compute.register(app, recent)
     RunCard.register(app)
     _register_share(app)
-    _register_export(app)
-    _register_composed(app)
+    _register_export(app, recent)
+    _register_composed(app, recent)
     _register_browser(app)
 
 
@@ -205,7 +206,7 @@ EXPORTS = {
 }
 
 
-def _register_export(app) -> None:
+def _register_export(app, recent: RecentRuns) -> None:
     @app.callback(
         output={
             "download": Output(shell_ids.DOWNLOAD, "data"),
@@ -229,14 +230,14 @@ def _register_export(app) -> None:
                 "status": "Fix the settings marked in red first: nothing to export.",
             }
         try:
-            outcome = outcome_of(settings)
+            outcome = outcome_of(settings, recent)
         except ValueError as error:
             return {"download": no_update, "status": f"Nothing to export: {error}"}
         text = EXPORTS[ext][1](outcome, settings)
         return {"download": {"content": text, "filename": export.filename(outcome, ext)}, "status": no_update}
 
 
-def _register_composed(app) -> None:
+def _register_composed(app, recent: RecentRuns) -> None:
     @app.callback(
         output={
             "figure": Output(shell_ids.COMPOSED, "data"),
@@ -255,7 +256,7 @@ def _register_composed(app) -> None:
         if errors:
             return {"figure": no_update, "status": "Fix the settings marked in red first: nothing to export."}
         try:
-            outcome = outcome_of(settings)
+            outcome = outcome_of(settings, recent)
         except ValueError as error:
             return {"figure": no_update, "status": f"Nothing to export: {error}"}
         step = frame if isinstance(frame, int) and not isinstance(frame, bool) else 0

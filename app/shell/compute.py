@@ -34,10 +34,11 @@ from app.shell import figures
 from app.shell import ids as shell_ids
 
 
-def register(app) -> None:
-    """Attach the compute callback and the step inspector's to ``app``."""
-    _register_compute(app)
-    _register_inspect(app)
+def register(app, recent: RecentRuns) -> None:
+    """Attach the compute callback and the step inspector's to ``app``; both keep and reuse Explore's
+    runs in ``recent`` (the app's)."""
+    _register_compute(app, recent)
+    _register_inspect(app, recent)
 
 
 def controls(kind) -> dict:
@@ -68,7 +69,7 @@ INSPECTED = (
 )
 
 
-def _register_compute(app) -> None:
+def _register_compute(app, recent: RecentRuns) -> None:
     @app.callback(
         output={
             "surface": Output(explore_ids.SURFACE_3D, "figure"),
@@ -115,7 +116,7 @@ def _register_compute(app) -> None:
         if errors:
             return {**out, **_error_outputs(errors, error_ids)}
         try:
-            outcome = outcome_of(settings)
+            outcome = outcome_of(settings, recent)
         except RunError as error:
             run = "compare" if settings["mode"] == "compare" else _explore_ids(ctx.args_grouping)[error.index]
             return {**out, **_error_outputs({run: str(error)}, error_ids)}
@@ -274,22 +275,29 @@ def runs_key(data: dict, previous=None) -> dict:
     return {"window": data["window"], "version": version}
 
 
-def outcome_of(settings: dict) -> outcomes.Outcome:
+def outcome_of(settings: dict, recent: RecentRuns) -> outcomes.Outcome:
     landscape = parse_surface(settings["surface"], settings["formula"])
     if settings["mode"] != "explore":
         return outcomes.compute(
             landscape, settings["start"], settings["steps"], settings["mode"],
             settings["runs"], settings["compare"], settings["compare_lrs"],
         )  # fmt: skip
-    results = explore_results(landscape, settings, settings["runs"])
+    results = explore_results(landscape, settings, settings["runs"], recent)
     start, view = tuple(settings["start"]), outcomes.view_landscape(landscape, settings["start"])
     return outcomes.Outcome("explore", view, start, settings["steps"], results)
 
 
-class _Recent:
-    """The last ``size`` values by key, shared by a worker's threads."""
+#: How many runs a worker keeps (``RecentRuns``).
+RECENT_RUNS = 256
 
-    def __init__(self, size: int):
+
+class RecentRuns:
+    """Explore's last ``size`` runs by everything that defines one (surface, start, steps, its card),
+    shared by a worker's threads: a change to one card leaves the other runs as they were, so they are
+    not run again, and the step inspector's details of a run just drawn cost no engine time. At most
+    8 × 1000 steps a run: ≲ 100 KB each. One per app (``app.main.create_app``)."""
+
+    def __init__(self, size: int = RECENT_RUNS):
         self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key: str):
@@ -307,22 +315,16 @@ class _Recent:
                 self._items.popitem(last=False)
 
 
-#: Explore's runs by everything that defines one (surface, start, steps, its card): a change to one
-#: card leaves the other runs as they were, so they are not run again, and the step inspector's
-#: details of a run just drawn cost no engine time. At most 8 × 1000 steps a run: ≲ 100 KB each.
-RECENT_RUNS = _Recent(256)
-
-
 def _run_key(settings: dict, spec: RunSpec) -> str:
     what = [settings["surface"], settings["formula"], settings["start"], settings["steps"]]
     return json.dumps([*what, spec.optimizer, spec.hyperparameters, spec.options, spec.color], default=repr)
 
 
-def explore_results(landscape, settings: dict, specs: list[RunSpec]) -> list[RunResult]:
-    """The runs ``specs`` on ``landscape`` from ``settings``' start and steps: the recent ones as they
-    were, the others through ``outcomes.compute`` (its time check covers only those)."""
+def explore_results(landscape, settings: dict, specs: list[RunSpec], recent: RecentRuns) -> list[RunResult]:
+    """The runs ``specs`` on ``landscape`` from ``settings``' start and steps: those in ``recent`` as
+    they were, the others through ``outcomes.compute`` (its time check covers only those), then kept."""
     keys = [_run_key(settings, spec) for spec in specs]
-    results = [RECENT_RUNS.get(key) for key in keys]
+    results = [recent.get(key) for key in keys]
     missing = [i for i, result in enumerate(results) if result is None]
     if missing:
         start, steps, todo = settings["start"], settings["steps"], [specs[i] for i in missing]
@@ -332,7 +334,7 @@ def explore_results(landscape, settings: dict, specs: list[RunSpec]) -> list[Run
             raise RunError(missing[error.index], str(error)) from None
         for i, result in zip(missing, fresh, strict=True):
             results[i] = _read_only(result)
-            RECENT_RUNS.put(keys[i], results[i])
+            recent.put(keys[i], results[i])
     return results
 
 
@@ -345,7 +347,7 @@ def _read_only(result: RunResult) -> RunResult:
     return result
 
 
-def _register_inspect(app) -> None:
+def _register_inspect(app, recent: RecentRuns) -> None:
     """The step inspector's details (every step of the one run it shows), fetched only while it is
     open: a compute sends each run's label and fingerprint alone (``figures.runs_data``)."""
     request = Clientside(
@@ -373,7 +375,7 @@ def _register_inspect(app) -> None:
             return no_update
         try:
             landscape = parse_surface(settings["surface"], settings["formula"])
-            (result,) = explore_results(landscape, settings, [settings["runs"][run]])
+            (result,) = explore_results(landscape, settings, [settings["runs"][run]], recent)
         except ValueError:  # refused (its card says why, from the compute)
             return no_update
         return {"run": run, **inspector_data(result)}
