@@ -154,9 +154,10 @@ def ratings_figure(training: Training, frame: int) -> go.Figure:
     cols = min(count, 5)
     rows = math.ceil(count / cols)
     known = int(rec.mask.sum())
+    small = "<span style='font-size:12px'>{}</span>"
     titles = [
-        f"<b>Known ratings</b><br><span style='font-size:12px'>{known} of {rec.mask.size}; ? unknown</span>",
-        "<b>Hidden tastes R*</b><br><span style='font-size:12px'>never seen in training</span>",
+        "<b>Known ratings</b><br>" + small.format(f"{known} of {rec.mask.size}<br>? unknown"),
+        "<b>Hidden tastes R*</b><br>" + small.format("never seen<br>in training"),
         *(_ratings_title(training, i) for i in range(k)),
     ]
     fig = make_subplots(
@@ -185,17 +186,16 @@ def ratings_figure(training: Training, frame: int) -> go.Figure:
         dtick=_tick(rec.users),
         constrain="domain",
     )
-    for n in range(count):  # square cells: a row is a user, a column an item
-        fig.update_layout({_axis("yaxis", n): {"scaleanchor": _axis("x", n)}})
     fig.update_xaxes(title_text="item", row=rows, col=1)
     fig.update_yaxes(title_text="user", row=1, col=1)
     fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
-    _layout(fig, margin=dict(l=48, r=8, t=70, b=36), showlegend=False, uirevision=_revision(training))
+    _layout(fig, margin=dict(l=48, r=8, t=84, b=40), showlegend=False, uirevision=_revision(training))
     return fig.update_layout(plot_bgcolor=UNKNOWN_COLOR)  # an unknown rating is a gap: this shows through
 
 
 def _tick(side: int) -> int:
-    return 1 if side <= 12 else 5
+    """Every entry's number while they fit under a panel a fifth of the view wide, else every few."""
+    return 1 if side <= 8 else 2 if side <= 16 else 5
 
 
 def _ratings_heatmap(z: np.ndarray, limit: float, show_scale: bool) -> go.Heatmap:
@@ -212,7 +212,7 @@ def _unknown_marks(rows: np.ndarray, cols: np.ndarray, first: bool) -> go.Scatte
     if first:
         return go.Scatter(
             x=(cols + 1).tolist(), y=(rows + 1).tolist(), mode="text", text=["?"] * len(rows),
-            textfont={"color": "#5a6478", "size": 11}, name="unknown", hoverinfo="skip",
+            textfont={"color": "#7a8396", "size": 10}, name="unknown", hoverinfo="skip",
         )  # fmt: skip
     return _markers(
         cols + 1, rows + 1, "unknown",
@@ -226,7 +226,8 @@ def _ratings_title(training: Training, i: int) -> str:
     if diverged >= 0:
         return f"{head}<br><span style='color:#c62828'>diverged at step {diverged}</span>"
     train, test = training.train_loss[i, -1], training.test_loss[i, -1]
-    return f"{head}<br><span style='font-size:12px'>known {train:.2g} · ○ unknown {test:.2g}</span>"
+    # Three short lines: five panels side by side leave about 180 px for each.
+    return f"{head}<br><span style='font-size:12px'>known {train:.2g}<br>○ unknown {test:.2g}</span>"
 
 
 def _axis(letter: str, i: int) -> str:

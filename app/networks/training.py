@@ -24,7 +24,7 @@ from landscapes.network import Network
 from landscapes.recommender import Recommender
 
 #: The models the view trains: a key per model, what its menu says.
-MODELS = {"network": "neural network (MLP)", "recommender": "recommender (matrix factorisation U Vᵀ)"}
+MODELS = {"network": "neural network (MLP)", "recommender": "recommender (U Vᵀ)"}
 
 #: K · steps · N · P multiply-adds a request may train (≈ 0.7 s of CPU on these machines).
 MAX_WORK = 6e8
