@@ -75,7 +75,7 @@ def setup_of(values: dict, spec: RunSpec) -> Setup:
     the learning rates box gives one per network). Only the chosen model's boxes are read: the
     other model's keep the defaults."""
     model = values.get("model", "network")
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ValueError(f"Model: {str(model)[:40]!r} is not one of: {', '.join(MODELS)}")
     steps = int(parse_number(values.get("steps"), "steps", 1, MAX_STEPS, integer=True))
     init_seed = int(parse_number(values.get("init_seed"), "initialisation seed", 0, MAX_SEED, integer=True))
