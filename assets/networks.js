@@ -2,7 +2,7 @@
  * Descent, Networks view: switch between the training's snapshots in the browser, no server
  * round-trip per step. The server sends every snapshot once (app/networks/figures.py frames_data:
  * the probability shading as base64 bytes, round(254 p), 255 for blank; the fitted curve as
- * numbers; each plane's point and each network's loss at that step) and the trace indices to patch.
+ * numbers; a recommender's U Vᵀ as rows of numbers; each plane's point and each network's loss at that step) and the trace indices to patch.
  */
 (function () {
   "use strict";
@@ -29,7 +29,9 @@
     const patch = new window.dash_clientside.Patch();
     const b = data.boundary;
     b.traces.forEach(function (traces, k) {
-      if (data.task === "classification") {
+      if (data.task === "recommender") {
+        patch.assign(["data", traces[0], "z"], b.z[k][f]);
+      } else if (data.task === "classification") {
         const z = decode(b.z[k][f], b.side);
         traces.forEach(function (t) {
           patch.assign(["data", t, "z"], z);

@@ -32,6 +32,7 @@ FIGURES = {
     "interpolation": ids.INTERPOLATION,
 }
 VALUES = {
+    "model": ids.MODEL,
     "data": ids.DATA,
     "n": ids.SIZE,
     "noise": ids.NOISE,
@@ -42,6 +43,13 @@ VALUES = {
     "lrs": ids.LRS,
     "steps": ids.STEPS,
     "init_seed": ids.INIT_SEED,
+    "users": ids.USERS,
+    "items": ids.ITEMS,
+    "rank": ids.RANK,
+    "known": ids.KNOWN,
+    "rating_noise": ids.RATING_NOISE,
+    "l2": ids.L2,
+    "rating_seed": ids.RATING_SEED,
 }
 
 

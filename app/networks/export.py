@@ -47,9 +47,9 @@ def curves_csv(training: Training) -> str:
 
 
 def curves_json(training: Training, frame: int | None = None) -> str:
-    """The networks as JSON: the architecture, each network's learning rate, losses at every step,
+    """The networks (or recommenders) as JSON: the model, each one's learning rate, losses at every step,
     final weights (torch's order) and divergence, and the settings a link carries (``networks``)."""
-    net, test = training.network, test_losses(training)
+    test = test_losses(training)
     runs = [
         {
             "lr": float(lr),
@@ -62,12 +62,30 @@ def curves_json(training: Training, frame: int | None = None) -> str:
     ]
     data = {
         "mode": "networks",
-        "network": {"sizes": list(net.sizes), "activation": net.activation, "n_params": int(net.n_params)},
-        "task": net.task,
+        **_model_json(training),
         "runs": runs,
         "networks": to_link(training.setup, frame),
     }
     return json.dumps(data, allow_nan=False)
+
+
+def _model_json(training: Training) -> dict:
+    """What was trained: a network's architecture, or a recommender's shapes and its rating matrix
+    (``null`` where a rating is unknown; final weights are U then V, each row-major)."""
+    net = training.network
+    if figures.is_recommender(training):
+        return {
+            "recommender": {
+                "users": net.users, "items": net.items, "rank": net.rank, "n_params": int(net.n_params),
+                "ratings": [_finite(row) for row in net.ratings.tolist()],
+                "truth": net.truth.tolist(),
+            },
+            "task": "recommender",
+        }  # fmt: skip
+    return {
+        "network": {"sizes": list(net.sizes), "activation": net.activation, "n_params": int(net.n_params)},
+        "task": net.task,
+    }
 
 
 def _finite(values: list) -> list:
@@ -138,9 +156,13 @@ def animated_boundary(training: Training) -> go.Figure:
 
 
 def filename(training: Training, ext: str) -> str:
-    """E.g. ``descent-network-moons-3-learning-rates.csv``."""
-    k = len(training.setup.lrs)
-    return f"descent-network-{training.setup.data}-{k}-learning-rate{'s' if k > 1 else ''}.{ext}"
+    """E.g. ``descent-network-moons-3-learning-rates.csv``, ``descent-recommender-8x10-rank2-…``."""
+    s = training.setup
+    k = len(s.lrs)
+    what = (
+        f"recommender-{s.users}x{s.items}-rank{s.rank}" if s.model == "recommender" else f"network-{s.data}"
+    )
+    return f"descent-{what}-{k}-learning-rate{'s' if k > 1 else ''}.{ext}"
 
 
 def download(ext: str, values: dict) -> dict:

@@ -13,8 +13,10 @@ strings and dicts out.
   initial to the final weights.
 - ``frames_data``: the snapshots the browser switches between (assets/networks.js) when the step
   slider moves, so that scrubbing never asks the server.
-- ``recommender_figure``: what the recommender's model looks like at given parameters. (The 2-D data
-  losses' views are Explore's: ``app.explore.dataview``.)
+- ``ratings_figure`` (what ``boundary_figure`` draws for a recommender): the known ratings (unknown
+  ones marked ?), the hidden tastes R* they were drawn from, and each model's U Vᵀ at the snapshot,
+  the entries it filled in marked ○. ``recommender_figure``: the ratings beside U Vᵀ at given
+  parameters. (The 2-D data losses' views are Explore's: ``app.explore.dataview``.)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from app.figures_common import FONT, PRESENT_FONT, enlarge, on_white, rounded
 from app.model import PALETTE, format_number
 from app.networks.training import Plane, Training
 from app.runs import RunResult
+from landscapes.recommender import Recommender
 
 CLASS_COLORS = ("#2458c8", "#d9482b")  # class 0 blue, class 1 red, on the shading's light ends
 #: P(class 1) from 0 (light blue) through ½ (white) to 1 (light red): the points stay readable on it.
@@ -41,6 +44,11 @@ GRID_COLOR = "#e6e9f0"
 #: train, test, fitted curve (regression). The browser updates the first two / the last one.
 CLASS_TRACES = 6
 CURVE_TRACES = 3
+#: Traces per panel of the ratings figure: the heatmap (updated by the browser), the unknown entries'
+#: marks. Its panels: the known ratings, the hidden tastes, then one U Vᵀ per model.
+RATING_TRACES = 2
+RATING_PANELS = 2
+UNKNOWN_COLOR = "#e3e6ee"
 #: Plane figure traces: contours, path, start, final weights, the current step's point (updated).
 PLANE_MARKER = 4
 
@@ -92,6 +100,8 @@ def _grid_shape(count: int) -> tuple[int, int]:
 def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
     """One panel per network at snapshot ``frame`` (default the last): see the module docstring."""
     frame = len(training.frames) - 1 if frame is None else frame
+    if is_recommender(training):
+        return ratings_figure(training, frame)
     lrs = training.setup.lrs
     rows, cols = _grid_shape(len(lrs))
     titles = [_panel_title(training, i) for i in range(len(lrs))]
@@ -131,12 +141,103 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
     )
 
 
+def is_recommender(training: Training) -> bool:
+    return isinstance(training.network, Recommender)
+
+
+def ratings_figure(training: Training, frame: int) -> go.Figure:
+    """The known ratings, the hidden tastes R* and each model's U Vᵀ at snapshot ``frame``, on one
+    colour scale (the ratings' and the tastes' reach), the unknown entries marked in every panel."""
+    rec = training.network
+    k = len(training.setup.lrs)
+    count = RATING_PANELS + k
+    cols = min(count, 5)
+    rows = math.ceil(count / cols)
+    known = int(rec.mask.sum())
+    small = "<span style='font-size:12px'>{}</span>"
+    titles = [
+        "<b>Known ratings</b><br>" + small.format(f"{known} of {rec.mask.size}<br>? unknown"),
+        "<b>Hidden tastes R*</b><br>" + small.format("never seen<br>in training"),
+        *(_ratings_title(training, i) for i in range(k)),
+    ]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.025, vertical_spacing=0.16,
+        shared_xaxes="all", shared_yaxes="all",
+    )  # fmt: skip
+    limit = float(max(np.nanmax(np.abs(rec.ratings)), np.max(np.abs(rec.truth)), 1e-9))
+    (full,) = training.grid
+    matrices = [rec.ratings, rec.truth, *(full[i, frame] for i in range(k))]
+    unknown_i, unknown_j = np.nonzero(~rec.mask)
+    for n, z in enumerate(matrices):
+        row, col = n // cols + 1, n % cols + 1
+        fig.add_trace(_ratings_heatmap(z, limit, show_scale=n == 0), row=row, col=col)
+        fig.add_trace(_unknown_marks(unknown_i, unknown_j, first=n == 0), row=row, col=col)
+    fig.update_xaxes(
+        range=[0.5, rec.items + 0.5],
+        showgrid=False,
+        zeroline=False,
+        dtick=_tick(rec.items),
+        constrain="domain",
+    )
+    fig.update_yaxes(
+        range=[rec.users + 0.5, 0.5],
+        showgrid=False,
+        zeroline=False,
+        dtick=_tick(rec.users),
+        constrain="domain",
+    )
+    fig.update_xaxes(title_text="item", row=rows, col=1)
+    fig.update_yaxes(title_text="user", row=1, col=1)
+    fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
+    _layout(fig, margin=dict(l=48, r=8, t=84, b=40), showlegend=False, uirevision=_revision(training))
+    return fig.update_layout(plot_bgcolor=UNKNOWN_COLOR)  # an unknown rating is a gap: this shows through
+
+
+def _tick(side: int) -> int:
+    """Every entry's number while they fit under a panel a fifth of the view wide, else every few."""
+    return 1 if side <= 8 else 2 if side <= 16 else 5
+
+
+def _ratings_heatmap(z: np.ndarray, limit: float, show_scale: bool) -> go.Heatmap:
+    return go.Heatmap(
+        z=_rows(z), x=list(range(1, z.shape[1] + 1)), y=list(range(1, z.shape[0] + 1)),
+        zmin=-limit, zmax=limit, colorscale="RdBu", reversescale=True, showscale=show_scale, xgap=1, ygap=1,
+        colorbar={"title": {"text": "rating", "side": "right"}, "thickness": 12, "len": 0.9},
+        hovertemplate="user %{y}, item %{x}: %{z:.2f}<extra></extra>",
+    )  # fmt: skip
+
+
+def _unknown_marks(rows: np.ndarray, cols: np.ndarray, first: bool) -> go.Scatter:
+    """The unknown entries: ? where the known ratings have none, ○ where a model filled one in."""
+    if first:
+        return go.Scatter(
+            x=(cols + 1).tolist(), y=(rows + 1).tolist(), mode="text", text=["?"] * len(rows),
+            textfont={"color": "#7a8396", "size": 10}, name="unknown", hoverinfo="skip",
+        )  # fmt: skip
+    return _markers(
+        cols + 1, rows + 1, "unknown",
+        {"symbol": "circle-open", "size": 5, "color": "rgba(20,24,36,0.55)", "line": {"width": 1.2}},
+    )  # fmt: skip
+
+
+def _ratings_title(training: Training, i: int) -> str:
+    head = f"<span style='color:{run_color(i)}'>●</span> <b>{lr_label(training.setup.lrs[i])}: U Vᵀ</b>"
+    diverged = int(training.diverged_at[i])
+    if diverged >= 0:
+        return f"{head}<br><span style='color:#c62828'>diverged at step {diverged}</span>"
+    train, test = training.train_loss[i, -1], training.test_loss[i, -1]
+    # Three short lines: five panels side by side leave about 180 px for each.
+    return f"{head}<br><span style='font-size:12px'>known {train:.2g}<br>○ unknown {test:.2g}</span>"
+
+
 def _axis(letter: str, i: int) -> str:
     return letter if i == 0 else f"{letter}{i + 1}"
 
 
 def _revision(training: Training) -> str:
     s = training.setup
+    if s.model == "recommender":
+        return f"ratings-{s.users}-{s.items}-{s.rank}-{s.known}-{s.rating_seed}-{len(s.lrs)}"
     return f"{s.data}-{s.n}-{s.noise}-{s.data_seed}-{len(s.lrs)}"
 
 
@@ -276,7 +377,11 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
     return _layout(
         fig,
         margin=dict(l=60, r=12, t=36, b=44),
-        title=_title("Loss: train ——, test - - -"),
+        title=_title(
+            "Loss: known ratings ——, unknown vs R* - - -"
+            if is_recommender(training)
+            else "Loss: train ——, test - - -"
+        ),
         xaxis=dict(title="step", gridcolor=GRID_COLOR, zeroline=False, range=[0, max(steps[-1], 1)]),
         yaxis=dict(
             title="loss (log)" if log else "loss",
@@ -379,8 +484,9 @@ def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
 def plane_note(training: Training) -> str:
     """What a plane is, and how far the path leaves the two drawn here."""
     p = training.network.n_params
+    has = f"U and V have {p} entries" if is_recommender(training) else f"the network has {p} weights"
     text = (
-        f"Each plane is a 2-D slice of a {p}-dimensional landscape: the network has {p} weights, and a "
+        f"Each plane is a 2-D slice of a {p}-dimensional landscape: {has}, and a "
         "plane fixes all but two directions. The path is projected onto it; it leaves the plane."
     )
     if training.planes is None:
@@ -450,8 +556,15 @@ def decode_probabilities(text: str, side: int) -> np.ndarray:
 def frames_data(training: Training) -> dict:
     """Everything assets/networks.js needs to show snapshot f without the server."""
     k = len(training.setup.lrs)
-    data: dict = {"steps": training.frames.tolist(), "task": training.network.task}
-    if training.network.task == "classification":
+    task = "recommender" if is_recommender(training) else training.network.task
+    data: dict = {"steps": training.frames.tolist(), "task": task}
+    if task == "recommender":
+        (full,) = training.grid
+        data["boundary"] = {
+            "traces": [[RATING_TRACES * (RATING_PANELS + i)] for i in range(k)],
+            "z": [[_rows(full[i, f]) for f in range(full.shape[1])] for i in range(k)],
+        }
+    elif task == "classification":
         _, _, p = training.grid
         data["boundary"] = {
             "traces": [[CLASS_TRACES * i, CLASS_TRACES * i + 1] for i in range(k)],
@@ -546,8 +659,15 @@ def no_plane() -> go.Figure:
 def timing_text(training: Training, seconds: float) -> str:
     """E.g. ``3 networks × 300 steps of 2-16-16-1 tanh (337 parameters) on 200 points in 0.41 s``."""
     net, setup = training.network, training.setup
-    arch = "-".join(map(str, net.sizes))
     k = len(setup.lrs)
+    if is_recommender(training):
+        return (
+            f"{k} recommender{'s' if k > 1 else ''} × {setup.steps:,} steps of U Vᵀ, rank {net.rank}, on "
+            f"{net.users} users × {net.items} items ({net.n_examples:,} ratings known; {net.n_params:,} "
+            f"parameters) in {seconds:.2f} s · the planes and the line are those of the first "
+            f"({lr_label(setup.lrs[0])})"
+        )
+    arch = "-".join(map(str, net.sizes))
     return (
         f"{k} network{'s' if k > 1 else ''} × {setup.steps:,} steps of a {arch} {net.activation} MLP "
         f"({net.n_params:,} parameters) on {net.n_examples:,} points in {seconds:.2f} s · "

@@ -4,6 +4,20 @@ VIEW = "networks-view"
 CARD = "networks"  # the aio_id of its RunCard (optimizer, hyperparameters, batches, schedule)
 CARD_SLOT = "net-card-slot"  # holds the run card (a link or a lesson replaces it)
 
+# The model: a network on a data set, or a recommender on a rating matrix
+MODEL = "net-model"
+NETWORK_CONTROLS = "net-network-controls"  # the data set and architecture sections (a network)
+RATINGS_CONTROLS = "net-ratings-controls"  # the rating matrix section (a recommender)
+
+# Rating matrix (the recommender)
+USERS = "net-users"
+ITEMS = "net-items"
+RANK = "net-rank"
+KNOWN = "net-known"  # % of the entries known
+RATING_NOISE = "net-rating-noise"
+L2 = "net-l2"
+RATING_SEED = "net-rating-seed"
+
 # Data set
 DATA = "net-data"
 SIZE = "net-size"  # training points

@@ -11,6 +11,7 @@ from app.components.run_card import RunCard
 from app.model import RunSpec
 from app.networks import ids
 from app.networks.settings import DEFAULT, hidden_text, lrs_text, optimizer_choices
+from app.networks.training import MODELS
 from landscapes import datasets
 from landscapes.network import ACTIVATIONS
 
@@ -18,9 +19,10 @@ from landscapes.network import ACTIVATIONS
 def sidebar(settings: dict) -> list:
     s = DEFAULT
     return [
+        *model_controls(),
         section(
             "Data set",
-            class_name="networks-only",
+            class_name="networks-only net-network-only",
             children=[
                 dcc.Dropdown(
                     id=ids.DATA,
@@ -45,7 +47,7 @@ def sidebar(settings: dict) -> list:
         ),
         section(
             "Network",
-            class_name="networks-only",
+            class_name="networks-only net-network-only",
             children=[
                 labelled("hidden layers", _text(ids.HIDDEN, hidden_text(s.hidden), "16, 16")),
                 labelled(
@@ -79,6 +81,54 @@ def sidebar(settings: dict) -> list:
                 html.Div(id=ids.CARD_SLOT, children=run_card(RunSpec(s.optimizer))),
                 html.Button("Train", id=ids.TRAIN, className="compute net-train", n_clicks=0),
                 html.Div(id=ids.ERROR, className="error", role="alert"),
+            ],
+        ),
+    ]
+
+
+def model_controls() -> list:
+    """The model choice and the recommender's rating matrix (shown in place of the data set and the
+    network when it is chosen: assets/networks.css reads the checked choice)."""
+    s = DEFAULT
+    return [
+        section(
+            "Model",
+            class_name="networks-only",
+            children=[
+                dcc.RadioItems(
+                    id=ids.MODEL,
+                    value=s.model,
+                    className="net-model",
+                    options=[{"label": label, "value": key} for key, label in MODELS.items()],
+                )
+            ],
+        ),
+        section(
+            "Rating matrix",
+            class_name="networks-only net-ratings-only",
+            children=[
+                html.Div(
+                    className="field-row",
+                    children=[
+                        labelled("users", _number(ids.USERS, s.users)),
+                        labelled("items", _number(ids.ITEMS, s.items)),
+                        labelled("rank", _number(ids.RANK, s.rank)),
+                    ],
+                ),
+                html.Div(
+                    className="field-row",
+                    children=[
+                        labelled("known %", _number(ids.KNOWN, round(100 * s.known))),
+                        labelled("noise", _number(ids.RATING_NOISE, s.rating_noise)),
+                        labelled("L2 penalty", _number(ids.L2, s.l2)),
+                    ],
+                ),
+                labelled("seed", _number(ids.RATING_SEED, s.rating_seed)),
+                html.Div(
+                    "Hidden tastes of the given rank make the ratings; the model sees only the known "
+                    "share and fits U Vᵀ (users × rank times items × rank) to them.",
+                    className="hint",
+                ),
             ],
         ),
     ]

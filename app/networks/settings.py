@@ -10,10 +10,11 @@ from dataclasses import replace
 
 import optimizers
 from app.model import MAX_SEED, RunSpec
-from app.networks.training import FRAMES, MAX_NETWORKS, MAX_STEPS, Setup
+from app.networks.training import FRAMES, MAX_NETWORKS, MAX_STEPS, MODELS, Setup
 from app.parsing import parse_lr_list, parse_number, parse_options, parse_run
 from landscapes import datasets
 from landscapes.network import MAX_HIDDEN_LAYERS, MAX_WIDTH
+from landscapes.recommender import MAX_RANK, MAX_SIDE
 
 DEFAULT = Setup(
     data="moons", n=200, noise=0.15, test_share=0.25, data_seed=0, hidden=(16, 16), activation="tanh",
@@ -22,6 +23,8 @@ DEFAULT = Setup(
 MAX_POINTS = 2000
 MAX_NOISE = 2.0
 TEST_SHARE_RANGE = (5, 80)  # percent
+KNOWN_RANGE = (5, 100)  # percent of the rating matrix's entries known
+MAX_L2 = 10.0
 
 
 def hidden_text(hidden: tuple[int, ...]) -> str:
@@ -69,40 +72,69 @@ def parse_setup(values: dict, card: dict) -> Setup:
 
 def setup_of(values: dict, spec: RunSpec) -> Setup:
     """A ``Setup`` from the view's controls (``values`` by name) and a checked run (its ``lr`` unused:
-    the learning rates box gives one per network)."""
+    the learning rates box gives one per network). Only the chosen model's boxes are read: the
+    other model's keep the defaults."""
+    model = values.get("model", "network")
+    if not isinstance(model, str) or model not in MODELS:
+        raise ValueError(f"Model: {str(model)[:40]!r} is not one of: {', '.join(MODELS)}")
+    steps = int(parse_number(values.get("steps"), "steps", 1, MAX_STEPS, integer=True))
+    init_seed = int(parse_number(values.get("init_seed"), "initialisation seed", 0, MAX_SEED, integer=True))
+    lrs = tuple(parse_lr_list(values.get("lrs")))
+    if len(lrs) > MAX_NETWORKS:
+        raise ValueError(f"At most {MAX_NETWORKS} learning rates (one model each), got {len(lrs)}")
+    hyperparameters = {k: v for k, v in spec.hyperparameters.items() if k != "lr"}
+    training = dict(
+        model=model, optimizer=spec.optimizer, hyperparameters=hyperparameters, lrs=lrs,
+        options=spec.options, init_seed=init_seed, steps=steps,
+    )  # fmt: skip
+    model_values = _ratings_of(values) if model == "recommender" else _network_of(values)
+    setup = replace(DEFAULT, **training, **model_values)
+    problem = setup.network()  # the engine's own checks, before any training
+    if not supports(setup.optimizer, problem):
+        title = optimizers.get(setup.optimizer).title
+        what = "a recommender" if model == "recommender" else "a network"
+        raise ValueError(
+            f"{title} needs the exact Hessian of the loss, which {what} does not give here: "
+            "choose another optimizer (L-BFGS builds its curvature from gradients)."
+        )
+    return setup
+
+
+def _ratings_of(values: dict) -> dict:
+    """The recommender's rating matrix from its boxes (``known`` in percent)."""
+    known = parse_number(values.get("known"), "known ratings (%)", *KNOWN_RANGE)
+    return {
+        "users": int(parse_number(values.get("users"), "users", 2, MAX_SIDE, integer=True)),
+        "items": int(parse_number(values.get("items"), "items", 2, MAX_SIDE, integer=True)),
+        "rank": int(parse_number(values.get("rank"), "rank", 1, MAX_RANK, integer=True)),
+        "known": known / 100,
+        "rating_noise": parse_number(values.get("rating_noise"), "rating noise", 0, MAX_NOISE),
+        "l2": parse_number(values.get("l2"), "L2 penalty", 0, MAX_L2),
+        "rating_seed": int(
+            parse_number(values.get("rating_seed"), "ratings seed", 0, MAX_SEED, integer=True)
+        ),
+    }
+
+
+def _network_of(values: dict) -> dict:
+    """The network's data set and architecture from their boxes."""
     data = values.get("data")
     datasets.task_of(data)  # an unknown name: the engine's message, with the choices
     n = int(parse_number(values.get("n"), "training points", 10, MAX_POINTS, integer=True))
     noise = parse_number(values.get("noise"), "noise", 0, MAX_NOISE)
     share = parse_number(values.get("test_share"), "test share (%)", *TEST_SHARE_RANGE)
     data_seed = int(parse_number(values.get("data_seed"), "data seed", 0, MAX_SEED, integer=True))
-    hidden = parse_hidden(values.get("hidden"))
-    activation = values.get("activation")
-    steps = int(parse_number(values.get("steps"), "steps", 1, MAX_STEPS, integer=True))
-    init_seed = int(parse_number(values.get("init_seed"), "initialisation seed", 0, MAX_SEED, integer=True))
-    lrs = tuple(parse_lr_list(values.get("lrs")))
-    if len(lrs) > MAX_NETWORKS:
-        raise ValueError(f"At most {MAX_NETWORKS} learning rates (one network each), got {len(lrs)}")
-    hyperparameters = {k: v for k, v in spec.hyperparameters.items() if k != "lr"}
-    setup = replace(
-        DEFAULT, data=data, n=n, noise=noise, test_share=share / 100, data_seed=data_seed, hidden=hidden,
-        activation=activation, optimizer=spec.optimizer, hyperparameters=hyperparameters, lrs=lrs,
-        options=spec.options, init_seed=init_seed, steps=steps,
-    )  # fmt: skip
-    net = setup.network()  # the activation and the data set's own checks, before any training
-    if not supports(setup.optimizer, net):
-        title = optimizers.get(setup.optimizer).title
-        raise ValueError(
-            f"{title} needs the exact Hessian of the loss, which a network does not give here: "
-            "choose another optimizer (L-BFGS builds its curvature from gradients)."
-        )
-    return setup
+    return {
+        "data": data, "n": n, "noise": noise, "test_share": share / 100, "data_seed": data_seed,
+        "hidden": parse_hidden(values.get("hidden")), "activation": values.get("activation"),
+    }  # fmt: skip
 
 
 # --- what a share link carries of the view -----------------------------------------------------------
 
 #: The link's keys for the view's boxes (``values`` of ``parse_setup``), in the controls' own units.
 LINK_VALUES = (
+    "model",
     "data",
     "n",
     "noise",
@@ -113,16 +145,25 @@ LINK_VALUES = (
     "lrs",
     "steps",
     "init_seed",
+    "users",
+    "items",
+    "rank",
+    "known",
+    "rating_noise",
+    "l2",
+    "rating_seed",
 )
 
 
 def values_of(setup: Setup) -> dict:
     """The controls' values that give ``setup`` back (``setup_of(values_of(s), run) == s``)."""
     return {
-        "data": setup.data, "n": setup.n, "noise": setup.noise,
+        "model": setup.model, "data": setup.data, "n": setup.n, "noise": setup.noise,
         "test_share": round(100 * setup.test_share, 9),
         "data_seed": setup.data_seed, "hidden": hidden_text(setup.hidden), "activation": setup.activation,
         "lrs": lrs_text(setup.lrs), "steps": setup.steps, "init_seed": setup.init_seed,
+        "users": setup.users, "items": setup.items, "rank": setup.rank, "known": round(100 * setup.known, 9),
+        "rating_noise": setup.rating_noise, "l2": setup.l2, "rating_seed": setup.rating_seed,
     }  # fmt: skip
 
 

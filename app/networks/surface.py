@@ -70,8 +70,10 @@ def parse_name(name) -> tuple[Setup, str, int]:
 
 def describe(setup: Setup, kind: str, seed: int) -> str:
     """The menu's words for a plane, e.g. ``PCA plane: 2-16-16-1 tanh network, moons``."""
-    sizes = "-".join(map(str, setup.network().sizes))
     which = f"{KINDS[kind]} {seed}" if kind == "random" else KINDS[kind]
+    if setup.model == "recommender":
+        return f"{which}: recommender {setup.users} × {setup.items}, rank {setup.rank}"
+    sizes = "-".join(map(str, setup.network().sizes))
     return f"{which}: {sizes} {setup.activation} network, {setup.data}"
 
 
@@ -91,11 +93,11 @@ def menu_options(options, landscape) -> list:
 def check_work(setup: Setup, n_params: int) -> None:
     """``ValueError`` if training the first network and sampling its plane would take too long."""
     training.check_work(setup, n_params)
-    grid = GRADIENT_COST * NODES * NODES * setup.n * n_params
+    grid = GRADIENT_COST * NODES * NODES * training.examples(setup) * n_params
     if training.work(setup, n_params) + grid > training.MAX_WORK:
         raise ValueError(
-            f"This network is too large to explore as a surface ({setup.n} points × {n_params} "
-            f"parameters, sampled at {NODES} × {NODES} points of its plane): use fewer points or units."
+            f"This model is too large to explore as a surface ({training.examples(setup)} examples × "
+            f"{n_params} parameters, sampled at {NODES} × {NODES} points of its plane): use a smaller model."
         )
 
 
@@ -137,10 +139,15 @@ def _description(setup: Setup, kind: str, net) -> str:
         if kind == "random"
         else "the plane of the training path's two principal directions, through the trained weights"
     )
+    model = (
+        f"rank-{setup.rank} recommender U Vᵀ on {setup.users} users × {setup.items} items"
+        if setup.model == "recommender"
+        else f"{'-'.join(map(str, net.sizes))} {setup.activation} network on {setup.data}"
+    )
     return (
-        f"The loss of a {'-'.join(map(str, net.sizes))} {setup.activation} network on {setup.data} "
+        f"The loss of a {model} "
         f"(lr {setup.lrs[0]:g}, {setup.steps} steps of {setup.optimizer}) on {plane}: a 2-D slice of "
         f"its {net.n_params}-dimensional landscape, exact at {NODES} × {NODES} points and joined smoothly "
         "between them. The start is where the training started, seen in this plane; a run here stays "
-        "in the plane, the network's own training left it."
+        "in the plane, the model's own training left it."
     )

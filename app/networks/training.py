@@ -1,7 +1,8 @@
-"""Train K networks at once and keep what the Networks view draws: the paths' snapshots, the train and
-test losses, the prediction over the input window at each snapshot, and the landscape planes of the
-first network (a filter-normalised random plane through its final weights and the PCA plane of its
-path) with its 1-D interpolation. Pure: settings in, arrays out (``app.networks.figures`` draws them).
+"""Train K networks (or K recommenders) at once and keep what the Networks view draws: the paths'
+snapshots, the train and test losses, the prediction over the input window (a recommender's U Vᵀ) at
+each snapshot, and the landscape planes of the first model (a filter-normalised random plane through
+its final weights and the PCA plane of its path) with its 1-D interpolation. Pure: settings in, arrays
+out (``app.networks.figures`` draws them).
 
 The work is bounded before anything runs: a forward and backward pass costs about N · P multiply-adds
 per network and step, so ``work(setup)`` = K · steps · N · P must stay under ``MAX_WORK`` (about a
@@ -20,6 +21,10 @@ import landscapes
 import optimizers
 from landscapes import slices
 from landscapes.network import Network
+from landscapes.recommender import Recommender
+
+#: The models the view trains: a key per model, what its menu says.
+MODELS = {"network": "neural network (MLP)", "recommender": "recommender (U Vᵀ)"}
 
 #: K · steps · N · P multiply-adds a request may train (≈ 0.7 s of CPU on these machines).
 MAX_WORK = 6e8
@@ -37,8 +42,10 @@ CURVE_POINTS = 201
 
 @dataclass(frozen=True)
 class Setup:
-    """One Networks view setup (already checked by ``app.networks.settings``)."""
+    """One Networks view setup (already checked by ``app.networks.settings``): the model, the
+    network's data set and architecture or the recommender's rating matrix, and the training."""
 
+    model: str = "network"  # a key of MODELS
     data: str = "moons"
     n: int = 200
     noise: float = 0.1
@@ -53,8 +60,22 @@ class Setup:
     options: dict[str, Any] = field(default_factory=dict)
     init_seed: int = 0
     steps: int = 300
+    # The recommender's rating matrix (``landscapes.recommender``): known is the share of entries known.
+    users: int = 8
+    items: int = 10
+    rank: int = 2
+    known: float = 0.5
+    rating_noise: float = 0.1
+    l2: float = 0.0
+    rating_seed: int = 0
 
-    def network(self) -> Network:
+    def network(self) -> Network | Recommender:
+        """The problem trained: the network on its data set, or the recommender's rating matrix."""
+        if self.model == "recommender":
+            return landscapes.recommender(
+                users=self.users, items=self.items, rank=self.rank, density=self.known,
+                noise=self.rating_noise, l2=self.l2, seed=self.rating_seed,
+            )  # fmt: skip
         n_test = max(1, round(self.n * self.test_share / (1.0 - self.test_share)))
         return landscapes.network(
             data=self.data, hidden=self.hidden, activation=self.activation, n=self.n, noise=self.noise,
@@ -62,19 +83,29 @@ class Setup:
         )  # fmt: skip
 
 
+def examples(setup: Setup) -> int:
+    """N, what one loss costs per parameter: the training points, or every entry of the rating matrix
+    (U Vᵀ is computed in full, known entries or not)."""
+    return setup.users * setup.items if setup.model == "recommender" else setup.n
+
+
 def work(setup: Setup, n_params: int) -> float:
     """K · steps · N · P: what a training request costs, in multiply-adds (about)."""
-    return len(setup.lrs) * setup.steps * setup.n * n_params
+    return len(setup.lrs) * setup.steps * examples(setup) * n_params
 
 
 def check_work(setup: Setup, n_params: int) -> None:
     """``ValueError`` with the most steps that fit, if training ``setup`` would take too long."""
     if work(setup, n_params) <= MAX_WORK:
         return
-    fit = int(MAX_WORK // (len(setup.lrs) * setup.n * n_params))
+    n = examples(setup)
+    fit = int(MAX_WORK // (len(setup.lrs) * n * n_params))
+    what, smaller = (
+        ("entries", "users, items or rank") if setup.model == "recommender" else ("points", "points or units")
+    )
     raise ValueError(
-        f"Too much to train in one go: {len(setup.lrs)} networks × {setup.steps} steps × {setup.n} points "
-        f"× {n_params} parameters. Use at most {fit} steps, or fewer networks, points or units."
+        f"Too much to train in one go: {len(setup.lrs)} models × {setup.steps} steps × {n} {what} "
+        f"× {n_params} parameters. Use at most {fit} steps, or fewer learning rates, {smaller}."
     )
 
 
@@ -104,12 +135,15 @@ class Training:
         curve_steps: ``(C,)`` the steps of the loss curves; train_loss, test_loss: ``(K, C)``.
         frames: ``(F,)`` the snapshot steps.
         grid: the prediction at each snapshot: two inputs ``(xs (G,), ys (G,), p (K, F, G, G))``
-            (P(class 1)), one input ``(xs (G,), fit (K, F, G))``.
+            (P(class 1)), one input ``(xs (G,), fit (K, F, G))``, a recommender
+            ``(U Vᵀ (K, F, users, items),)``.
+        (A recommender's test loss is the mean squared error of U Vᵀ on the unknown entries against
+        the noiseless tastes R*: how well it guesses the ratings nobody gave.)
         planes: the random and PCA planes of network 0 (``None`` if it diverged).
         interpolation: ``(ts, loss)`` from its initial to its final weights, or ``None``.
     """
 
-    network: Network
+    network: Network | Recommender
     setup: Setup
     trajectory: optimizers.Trajectory
     curve_steps: np.ndarray
@@ -174,7 +208,15 @@ def summarise(setup: Setup, net: Network, trajectory: optimizers.Trajectory) -> 
     return Training(net, setup, trajectory, curve_steps, train_loss, test_loss, frames, grid, planes, line)
 
 
-def test_losses(net: Network, points: np.ndarray) -> np.ndarray:
+def test_value(problem, params: np.ndarray) -> np.ndarray:
+    """The test loss at ``params`` ``(K, P)``: a network's on its test points, a recommender's mean
+    squared error on the unknown entries against the true tastes (NaN if every entry is known)."""
+    if isinstance(problem, Recommender):
+        return problem.unknown_error(params) ** 2
+    return problem.test_value(params)
+
+
+def test_losses(net, points: np.ndarray) -> np.ndarray:
     """The test loss at ``points`` ``(K, C, P)``: ``(K, C)``, NaN where a run had diverged."""
     k, c, p = points.shape
     flat = points.reshape(k * c, p)
@@ -182,17 +224,21 @@ def test_losses(net: Network, points: np.ndarray) -> np.ndarray:
     ok = np.isfinite(flat).all(axis=1)
     if ok.any():
         with np.errstate(all="ignore"):
-            out[ok] = net.test_value(flat[ok])
+            out[ok] = test_value(net, flat[ok])
     return out.reshape(k, c)
 
 
-def _grid(net: Network, points: np.ndarray) -> tuple:
-    """The prediction over the input window for every snapshot ``points`` ``(K, F, P)``."""
+def _grid(net, points: np.ndarray) -> tuple:
+    """The prediction over the input window (a recommender's U Vᵀ) for every snapshot ``points``
+    ``(K, F, P)``."""
     k, f, p = points.shape
     flat = np.nan_to_num(points.reshape(k * f, p), nan=0.0)  # a diverged snapshot shows as blank below
     bad = ~np.isfinite(points.reshape(k * f, p)).all(axis=1)
     with np.errstate(all="ignore"):
-        *axes, values = net.prediction_grid(flat, n=GRID)
+        if isinstance(net, Recommender):
+            axes, values = (), net.reconstruction(flat)
+        else:
+            *axes, values = net.prediction_grid(flat, n=GRID)
     values = np.array(values, dtype=np.float64)
     values[bad] = np.nan
     return (*axes, values.reshape(k, f, *values.shape[1:]))
