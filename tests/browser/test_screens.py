@@ -12,6 +12,7 @@ from app.compare import ids as compare_ids
 from app.explore import ids as explore_ids
 from app.networks import ids as networks_ids
 from app.shell import ids as shell_ids
+from app.shell.views import VIEWS
 
 WAIT_MS = 60_000  # generous: a slow, busy CI machine
 SLACK_PX = 3
@@ -144,3 +145,41 @@ def test_reload_keeps_the_setup_and_the_step(app_page):
     )
     assert app_page.input_value(f"#{ids.STEPS}") == "120"
     assert app_page.evaluate("() => window.history.length") == length  # replaced, never pushed
+
+
+# What sticks out of the window sideways: the page's scroll width over the window's, and every header
+# control (buttons, the share and lessons menus, the mode switch's and the projector's labels) whose
+# box is not inside the window.
+OVERFLOW_JS = """() => ({
+    scroll: document.scrollingElement.scrollWidth - window.innerWidth,
+    outside: [...document.querySelectorAll(
+        '.topbar button, .topbar summary, .topbar label, .topbar .dash-dropdown, .topbar .Select')]
+        .filter((el) => el.offsetParent !== null)
+        .map((el) => ({what: el.id || el.className || el.tagName, text: el.innerText.trim().slice(0, 30),
+                       box: el.getBoundingClientRect().toJSON()}))
+        .filter(({box}) => box.left < 0 || box.right > window.innerWidth + 0.5),
+})"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width, height", [(390, 844), (1024, 768)])
+def test_every_view_fits_sideways_and_keeps_the_header_in_the_window(
+    browser, base_url, console, theme, width, height
+):
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=theme)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    console.attach(page)
+    page.goto(base_url)
+    wait_for_views(page)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == theme
+    for view in VIEWS:
+        page.locator(".mode-switch label", has_text=view.TITLE).click()
+        page.wait_for_function(
+            f"() => document.getElementById('{shell_ids.ROOT}').classList.contains('mode-{view.MODE}')"
+        )
+        wait_until_graphs_fit(page, f"{view.TITLE} at {width}×{height}")
+        found = page.evaluate(OVERFLOW_JS)
+        assert found["scroll"] <= 0, (view.MODE, theme, f"scrolls sideways by {found['scroll']} px")
+        assert found["outside"] == [], (view.MODE, theme, found["outside"])
+    context.close()
