@@ -111,6 +111,9 @@ def test_a_teacher_and_three_students(browser, base_url, database_url, wait_for_
         page = watched(browser, problems)
         page.goto(f"{base_url}/class/{code}")
         expect(page.locator("#s-code")).to_have_value(code)
+        # the learning-rate box shows what is typed: wider than its − and + steppers together
+        box, field = (page.locator(sel).bounding_box() for sel in ("#s-lr", "label:has(#s-lr)"))
+        assert box["width"] >= field["width"] / 2, (box, field)
         page.fill("#s-name", name)
         submit(page, lr)
         expect(page.locator("#s-message")).to_contain_text("Sent (#")
