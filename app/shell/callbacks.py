@@ -291,6 +291,13 @@ def _register_browser(app) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
+        ClientsideFunction("descent_model", "fonts"),
+        Output(explore_ids.MODEL, "figure", allow_duplicate=True),
+        Input(shell_ids.PRESENT, "value"),
+        State(explore_ids.MODEL, "figure"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
         ClientsideFunction("descent", "shareLink"),
         Output(shell_ids.SHARE_LINK, "value", allow_duplicate=True),
         Input(shell_ids.SHARE_QUERY, "data"),
