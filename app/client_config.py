@@ -12,6 +12,7 @@ import re
 
 from app import ids
 from app.components.controls import GRAPH_CONFIG
+from app.explore import dataview
 from app.explore import ids as explore_ids
 from app.figures_common import FONT, LEGEND_SIZE, PRESENT_FONT
 from app.shell import ids as shell_ids
@@ -84,7 +85,11 @@ def client_config() -> dict:
         #: figure name (as in runs-data "views") -> graph component id
         "graphs": dict(shell_ids.GRAPHS),
         "graphConfig": GRAPH_CONFIG,
-        "fonts": {"normal": {"font": FONT["size"], "legend": LEGEND_SIZE}, "present": dict(PRESENT_FONT)},
+        #: "model": the Model view's type (assets/dataview.js)
+        "fonts": {
+            "normal": {"font": FONT["size"], "legend": LEGEND_SIZE, "model": dataview.FONT_SIZE},
+            "present": {**PRESENT_FONT, "model": PRESENT_FONT["font"]},
+        },
         "themes": THEMES,
         "player": {
             "stepsPerSecond": STEPS_PER_SECOND,

@@ -19,7 +19,7 @@
   const descent = (window.descent = window.descent || {});
   const SVG = "http://www.w3.org/2000/svg";
   const layer = { gd: null, data: null, svg: null, stale: true, lines: [], rings: [], drawn: null };
-  const shading = { cost: 0, last: -Infinity, timer: null, key: null, wanted: null, drawn: null };
+  const shading = { cost: 0, last: -Infinity, timer: null, key: null, wanted: null, drawn: null, z: null };
   let serial = 0;
 
   function element(kind, attributes, parent) {
@@ -66,17 +66,7 @@
     if (!container || !xa || !ya || typeof xa.l2p !== "function") {
       return false;
     }
-    if (layer.svg === null || layer.svg.parentNode !== container) {
-      layer.svg = element("svg", { class: "descent-overlay" }, null);
-      container.insertBefore(layer.svg, container.querySelectorAll("svg.main-svg")[1] || null);
-    }
-    const svg = layer.svg;
-    while (svg.firstChild) {
-      svg.removeChild(svg.firstChild);
-    }
-    svg.setAttribute("width", layout.width);
-    svg.setAttribute("height", layout.height);
-    svg.setAttribute("viewBox", "0 0 " + layout.width + " " + layout.height);
+    const svg = (layer.svg = descent.overlaySvg(container, layer.svg, layout));
     serial += 1;
     const clipId = "descent-model-clip-" + serial;
     const clip = element("clipPath", { id: clipId }, element("defs", {}, svg));
@@ -137,21 +127,57 @@
     return chosen && chosen.batch ? which : model.runs.findIndex((run) => run.batch);
   }
 
-  function drawRings(model, which, k) {
+  /* The ringed run at step k (null if none) and the examples of its mini-batch, of `count` examples. */
+  function batchAt(model, which, k, count) {
     const index = model.kind === "line" ? batchRun(model, which) : -1;
     const run = index >= 0 ? model.runs[index] : null;
     const mask = run ? run.batch[Math.min(k, run.batch.length - 1)] : "";
     const members = [];
-    layer.rings.forEach((ring, i) => {
+    for (let i = 0; i < count; i += 1) {
       const digit = mask.length - 1 - (i >> 2);
-      const on = digit >= 0 && (parseInt(mask[digit], 16) >> (i & 3)) & 1;
-      if (on) {
+      if (digit >= 0 && (parseInt(mask[digit], 16) >> (i & 3)) & 1) {
         members.push(i);
-        ring.setAttribute("stroke", run.ring);
       }
-      ring.setAttribute("visibility", on ? "visible" : "hidden");
-    });
+    }
     return { run: run ? index : null, members: members };
+  }
+
+  function drawRings(model, which, k) {
+    const batch = batchAt(model, which, k, layer.rings.length);
+    const on = new Set(batch.members);
+    layer.rings.forEach((ring, i) => {
+      if (on.has(i)) {
+        ring.setAttribute("stroke", model.runs[batch.run].ring);
+      }
+      ring.setAttribute("visibility", on.has(i) ? "visible" : "hidden");
+    });
+    return batch;
+  }
+
+  /* The Model view's figure with every run's model (and the ringed batch, or the shading) at step k. */
+  function pictureAt(gd, model, k, which) {
+    const data = gd.data.map((trace) => Object.assign({}, trace));
+    model.runs.forEach((run, i) => {
+      const at = lineAt(model, run, k);
+      const xy = at ? { x: [at[0], at[2]], y: [at[1], at[3]] } : { x: [], y: [] };
+      data[model.first + i] = Object.assign({}, data[model.first + i], xy);
+    });
+    if (model.kind === "line") {
+      const examples = gd.data[0];
+      const batch = batchAt(model, which, k, examples.x.length);
+      const ring = data[1].marker || {};
+      const color = batch.run === null ? (ring.line || {}).color : model.runs[batch.run].ring;
+      data[1] = Object.assign({}, data[1], {
+        x: batch.members.map((i) => examples.x[i]),
+        y: batch.members.map((i) => examples.y[i]),
+        marker: Object.assign({}, ring, { line: Object.assign({}, ring.line, { color: color }) }),
+      });
+    } else {
+      const run = model.runs[Math.min(which, model.runs.length - 1)];
+      const weights = run.weights[Math.min(k, run.weights.length - 1)];
+      data[0] = Object.assign({}, data[0], { z: probabilities(gd, weights) });
+    }
+    return { data: data, layout: gd.layout };
   }
 
   function probabilities(gd, w) {
@@ -169,7 +195,8 @@
     shading.last = began;
     shading.key = key;
     shading.drawn = key;
-    descent.settle(window.Plotly.restyle(gd, { z: [probabilities(gd, weights)] }, [0]));
+    shading.z = probabilities(gd, weights);
+    descent.settle(window.Plotly.restyle(gd, { z: [shading.z] }, [0]));
     shading.cost = performance.now() - began;
   }
 
@@ -180,11 +207,14 @@
     }
     const step = Math.min(k, run.weights.length - 1);
     const key = which + ":" + step + ":" + model.runs.length;
-    if (shading.key === key && shading.gd === gd && shading.data === model) {
+    const same = shading.gd === gd && shading.data === model && gd.data[0].z === shading.z;
+    if (shading.key === key && same) {
       return;
     }
-    if (shading.gd !== gd || shading.data !== model) {
-      shading.key = null; // a new figure comes shaded at step 0 of run 0: shade it again
+    if (!same) {
+      // A new figure, or the figure redrawn from Dash's copy (projector fonts): it comes shaded at
+      // step 0 of run 0, so shade it again.
+      shading.key = null;
     }
     shading.gd = gd;
     shading.data = model;
@@ -194,6 +224,19 @@
       shading.timer = setTimeout(flushShading, Math.max(wait, 0));
     }
   }
+
+  /* Projector mode: the Model view's type at once (the server sends the next figure at that size too). */
+  function fonts(present, figure) {
+    if (!figure || !Array.isArray(figure.data) || figure.data.length === 0) {
+      return window.dash_clientside.no_update; // no Model view: leave the empty graph undrawn
+    }
+    const sizes = descent.config().fonts[Array.isArray(present) && present.length > 0 ? "present" : "normal"];
+    const patch = new window.dash_clientside.Patch();
+    patch.assign(["layout", "font", "size"], sizes.model);
+    return patch.build();
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, { descent_model: { fonts: fonts } });
 
   descent.dataview = {
     /* Draw the runs' models of `data.model` at the fractional step `position`; `which`: the inspected run. */
@@ -230,6 +273,19 @@
         drawShading(gd, model, chosen, k);
       }
       layer.drawn = { kind: model.kind, position: position, step: k, lines: lines, batch: batch };
+    },
+
+    /*
+     * For a picture: the Model view's figure as the player draws it at whole step `k` (`which`: the
+     * inspected run), or null if no Model view is shown.
+     */
+    picture: function (data, k, which) {
+      const model = data && data.model;
+      const gd = model ? graph() : null;
+      if (!model || !matches(gd, model) || model.runs.length === 0) {
+        return null;
+      }
+      return pictureAt(gd, model, k, typeof which === "number" ? which : 0);
     },
 
     /* Read-only, for tests: what the last draw put on screen (data and pixel coordinates). */

@@ -139,6 +139,26 @@
     };
   }
 
+  /*
+   * The layer's <svg> in Plotly's `container` (.svg-container), just above its first main-svg (so
+   * Plotly's hover layer stays on top): `previous` if it is still there, else a new one; emptied and
+   * sized, with its viewBox, to `layout` (a _fullLayout). Also serves assets/dataview.js.
+   */
+  descent.overlaySvg = function (container, previous, layout) {
+    let svg = previous;
+    if (!svg || svg.parentNode !== container) {
+      svg = element("svg", { class: "descent-overlay" }, null);
+      container.insertBefore(svg, container.querySelectorAll("svg.main-svg")[1] || null);
+    }
+    while (svg.firstChild) {
+      svg.removeChild(svg.firstChild);
+    }
+    svg.setAttribute("width", layout.width);
+    svg.setAttribute("height", layout.height);
+    svg.setAttribute("viewBox", "0 0 " + layout.width + " " + layout.height);
+    return svg;
+  };
+
   function Overlay(name) {
     this.name = name;
     this.gd = null;
@@ -156,18 +176,7 @@
     if (!layout || !container || !gd._fullData) {
       return false;
     }
-    if (this.svg === null || this.svg.parentNode !== container) {
-      this.svg = element("svg", { class: "descent-overlay" }, null);
-      const above = container.querySelectorAll("svg.main-svg")[1] || null;
-      container.insertBefore(this.svg, above);
-    }
-    const svg = this.svg;
-    while (svg.firstChild) {
-      svg.removeChild(svg.firstChild);
-    }
-    svg.setAttribute("width", layout.width);
-    svg.setAttribute("height", layout.height);
-    svg.setAttribute("viewBox", "0 0 " + layout.width + " " + layout.height);
+    const svg = (this.svg = descent.overlaySvg(container, this.svg, layout));
     const defs = element("defs", {}, svg);
     const clips = {};
     const clipFor = (index) => {

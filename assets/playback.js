@@ -230,6 +230,12 @@
           const filename = "descent-" + surface + "-" + descent.config().graphs[name];
           settle(window.Plotly.downloadImage(what, { format: "png", scale: 2, filename: filename }));
         }
+        // The Model view of a data surface (assets/dataview.js), at the same step.
+        const model = mode === "compare" ? null : descent.dataview.picture(descent.player.data, descent.player.step(), descent.player.which);
+        if (model) {
+          const filename = "descent-" + surface + "-" + ids().model;
+          settle(window.Plotly.downloadImage(model, { format: "png", scale: 2, filename: filename }));
+        }
         return "Download the current views as PNG pictures";
       },
 

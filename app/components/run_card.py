@@ -28,6 +28,16 @@ from optimizers.base import Hyperparameter
 
 LR_SLIDER_RANGE = (-5.0, 1.0)  # log10 of the learning rate
 
+#: The card's boxes send their value on Enter or on leaving the box (Dash's ``debounce=True``), not
+#: after a pause in typing: a value typed just before pressing Play, exporting or switching view is
+#: the one used (a pause timer would still be pending), and keystrokes do not recompute.
+COMMIT = True
+
+
+def _box(component_id, value, **options) -> dcc.Input:
+    return number(component_id, value, debounce=COMMIT, **options)
+
+
 #: The learning-rate slider (log10) and the exact box stay in step, in the browser. The box is a text
 #: box (``app.components.controls.number``), so it holds what was typed: a string.
 SYNC_LEARNING_RATE = """function (position, lr) {
@@ -171,7 +181,7 @@ def gradient_controls(run, options: dict) -> html.Div:
 
 def _option(run, name: str, value, label: str, help_text: str) -> html.Label:
     placeholder = "full batch" if name == "batch_size" else ""
-    control = number(RunCard.ids.option(run, name), value, placeholder=placeholder)
+    control = _box(RunCard.ids.option(run, name), value, placeholder=placeholder)
     return html.Label(
         className="field", title=help_text, children=[html.Span(label, className="field-label"), control]
     )
@@ -222,9 +232,9 @@ def _schedule_option(run, option, value) -> html.Label:
                                options=[{"label": c, "value": c} for c in option.choices])  # fmt: skip
     elif option.kind == "ints":
         text = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
-        control = dcc.Input(id=component_id, type="text", value=text, debounce=0.6, className="text-input")
+        control = dcc.Input(id=component_id, type="text", value=text, debounce=COMMIT, className="text-input")
     else:
-        control = number(component_id, value, placeholder="auto")
+        control = _box(component_id, value, placeholder="auto")
     return html.Label(className="field", title=option.help,
                       children=[html.Span(option.name, className="field-label"), control])  # fmt: skip
 
@@ -249,7 +259,7 @@ def lr_control(run, lr: float) -> html.Div:
                     updatemode="mouseup",
                 ),
             ),
-            number(RunCard.ids.hp(run, "lr"), lr, class_name="number-input lr-box"),
+            _box(RunCard.ids.hp(run, "lr"), lr, class_name="number-input lr-box"),
             html.Div(id=RunCard.ids.lr_hint(run), className="hint lr-hint"),
         ],
     )
@@ -288,7 +298,7 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
     placeholder = h.none or ""  # an empty box means None: say what that is
     if h.kind == "pair":
         boxes = [
-            number(
+            _box(
                 RunCard.ids.hp(run, f"{h.name}.{i}"),
                 _shown(value[i]),
                 placeholder=placeholder if i == 0 else "",
@@ -305,7 +315,7 @@ def _control(run, h: Hyperparameter, value) -> html.Label:
         title=h.help,
         children=[
             html.Span(h.name, className="field-label"),
-            number(RunCard.ids.hp(run, h.name), _shown(value), placeholder=placeholder),
+            _box(RunCard.ids.hp(run, h.name), _shown(value), placeholder=placeholder),
         ],
     )
 

@@ -30,6 +30,8 @@ SHADING = [[0.0, "#9db8ea"], [0.5, "#ffffff"], [1.0, "#f2a898"]]
 SHADING_CELLS = 48
 #: The mini-batch's rings: as large as this, in the run's colour.
 BATCH_RING = 15
+#: The view's type (a small panel: smaller than the other figures'; projector mode sets ``PRESENT_FONT``).
+FONT_SIZE = 13
 #: ``model_figure``'s first run trace, after the static ones, per kind of model.
 MODEL_FIRST_RUN = {"line": 2, "boundary": 3}
 
@@ -233,7 +235,7 @@ def _boundary_figure(surface, results, step, inspected, cells) -> go.Figure:
 
 def _layout(fig: go.Figure, **axes) -> go.Figure:
     fig.update_layout(
-        font={**FONT, "size": 13}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#ffffff",
+        font={**FONT, "size": FONT_SIZE}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#ffffff",
         margin=dict(l=52, r=10, t=10, b=44), showlegend=False, hovermode="closest", **axes,
     )  # fmt: skip
     return fig

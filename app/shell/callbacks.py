@@ -296,6 +296,13 @@ BROWSER = (
         prevent_initial_call=True,
     ),
     Clientside(
+        "descent_model.fonts",
+        (Output(explore_ids.MODEL, "figure", allow_duplicate=True),),
+        (Input(shell_ids.PRESENT, "value"),),
+        (State(explore_ids.MODEL, "figure"),),
+        prevent_initial_call=True,
+    ),
+    Clientside(
         "descent.shareLink",
         (Output(shell_ids.SHARE_LINK, "value", allow_duplicate=True),),
         (Input(shell_ids.SHARE_QUERY, "data"),),

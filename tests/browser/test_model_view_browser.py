@@ -13,6 +13,7 @@ import optimizers
 from app import lessons
 from app.explore import dataview
 from app.explore import ids as explore_ids
+from app.figures_common import PRESENT_FONT
 from app.shell import ids as shell_ids
 
 WAIT_MS = 60_000
@@ -116,3 +117,92 @@ def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
         np.testing.assert_allclose(
             np.array(drawn["z"]), expected, atol=1e-6
         )  # the inspected run's P(class 1)
+
+
+def _pause_at(page, step: int) -> None:
+    page.evaluate(f"() => {{ window.descent.player.pause(); window.descent.player.seek({step}); }}")
+
+
+def test_the_picture_export_adds_the_model_view_at_the_step_shown(app_page, tmp_path):
+    _open_lesson(app_page)
+    surface_name = LESSON.settings["surface"]
+    surface = landscapes.get(surface_name)
+    (run,) = LESSON.settings["runs"]
+    trajectory = optimizers.run(
+        surface,
+        run["optimizer"],
+        start=surface.start,
+        steps=LESSON.settings["steps"],
+        **run["hp"],
+        **run["options"],
+    )
+    step = 4
+    _drawn_at(app_page, 0)  # the lesson's runs are drawn (it opens paused at step 0)
+    _pause_at(app_page, step)
+    drawn = _drawn_at(app_page, step)
+    picture = app_page.evaluate(
+        f"() => window.descent.dataview.picture(window.descent.player.data, {step}, 0)"
+    )
+    w, b = trajectory.points[step]
+    xs = dataview.line_window(surface)
+    line = picture["data"][dataview.MODEL_FIRST_RUN["line"]]
+    np.testing.assert_allclose(line["x"] + line["y"], [*xs, w * xs[0] + b, w * xs[1] + b], rtol=1e-4)
+    inputs, targets = surface.examples
+    members = drawn["batch"]["members"]
+    rings = picture["data"][1]
+    np.testing.assert_allclose(rings["x"], inputs[members], rtol=1e-5)  # this step's mini-batch ringed
+    np.testing.assert_allclose(rings["y"], targets[members], rtol=1e-5)
+
+    downloads = []
+    app_page.on("download", lambda download: downloads.append(download))
+    app_page.click(".export summary:visible")
+    app_page.click(f"#{shell_ids.EXPORT_PNG}")
+    views = ("surface-3d", "contour", "loss", explore_ids.MODEL)
+    for _ in range(WAIT_MS // 200):  # the downloads arrive as events: wait for all four
+        if len(downloads) >= len(views):
+            break
+        app_page.wait_for_timeout(200)
+    names = sorted(d.suggested_filename for d in downloads)
+    assert names == sorted(f"descent-{surface_name}-{v}.png" for v in views)
+    model_png = next(d for d in downloads if d.suggested_filename.endswith(f"-{explore_ids.MODEL}.png"))
+    path = tmp_path / model_png.suggested_filename
+    model_png.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+FONT_JS = f"() => document.querySelector('#{explore_ids.MODEL} .js-plotly-plot')?._fullLayout?.font.size"
+
+
+def test_projector_mode_enlarges_the_model_view_at_once_and_keeps_its_shading(app_page):
+    lesson = lessons.get("logistic-regression")
+    app_page.click(f"#{shell_ids.LESSON}")
+    app_page.get_by_role("option", name=lesson.title, exact=True).click()
+    surface = landscapes.get(lesson.settings["surface"])
+    first = lesson.settings["runs"][0]
+    trajectory = optimizers.run(
+        surface, first["optimizer"], start=surface.start, steps=lesson.settings["steps"], **first["hp"]
+    )
+    app_page.wait_for_function(f"() => ({BOUNDARY_JS})() !== null", timeout=WAIT_MS)
+    step = 5
+    _pause_at(app_page, step)
+    shaded = (
+        f"() => {{ const d = ({BOUNDARY_JS})(); return d && d.step === {step} && d.player === {step}"
+        f" && d.shading === '0:{step}:{len(lesson.settings['runs'])}'; }}"
+    )
+    app_page.wait_for_function(shaded, timeout=WAIT_MS)
+    assert app_page.evaluate(FONT_JS) == dataview.FONT_SIZE
+    for size in (PRESENT_FONT["font"], dataview.FONT_SIZE):  # on, then off again
+        app_page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
+        app_page.wait_for_function(f"() => ({FONT_JS})() === {size}", timeout=WAIT_MS)
+        # Redrawn from Dash's copy of the figure (shaded at step 0), it is shaded at the paused step again.
+        xs, ys = app_page.evaluate(f"() => {{ const d = ({BOUNDARY_JS})(); return [d.xs, d.ys]; }}")
+        want = dataview.probabilities(*trajectory.points[step], np.array(xs), np.array(ys))
+        app_page.wait_for_function(
+            f"""(want) => {{
+                const d = ({BOUNDARY_JS})();
+                return d && d.z.every((row, i) => row.every((v, j) => Math.abs(v - want[i][j]) < 1e-6));
+            }}""",
+            arg=want.tolist(),
+            timeout=WAIT_MS,
+        )
