@@ -159,7 +159,7 @@ def parse_run(data: Any) -> dict:
 
 def run_attempt(challenge: dict, run: dict) -> optimizers.Trajectory:
     """The real run on the challenge's surface, from its start, for its steps."""
-    hp = {k: tuple(v) if isinstance(v, list) else v for k, v in run["hyperparameters"].items()}
+    hp = {k: _engine_value(v) for k, v in run["hyperparameters"].items()}
     return optimizers.run(
         challenge["surface"], run["optimizer"], tuple(challenge["start"]), challenge["steps"], **hp
     )
@@ -286,7 +286,13 @@ def _object(value: Any, name: str) -> dict:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number (an integer too large for a float, e.g. 401 digits, is not one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _finite(value: float) -> float | None:
@@ -299,8 +305,17 @@ def _round(value: float) -> float:
 
 
 def _plain(value: Any) -> Any:
+    """A validated hyperparameter as JSON: a pair as a list, an infinite default (Prodigy's
+    ``growth_rate``) as the text ``"inf"`` (JSON has no infinity); ``_engine_value`` reads it back."""
     if isinstance(value, tuple):
-        return [float(v) for v in value]
-    if isinstance(value, bool):
+        return [_plain(v) for v in value]  # Adafactor's eps is (None, 1e-3)
+    if value is None or isinstance(value, bool):  # None: a default such as Adafactor's lr
         return value
-    return float(value)
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
+def _engine_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_engine_value(v) for v in value)
+    return float(value) if isinstance(value, str) else value
