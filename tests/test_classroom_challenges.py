@@ -9,6 +9,7 @@ import pytest
 
 import optimizers
 from app.classroom import challenges
+from optimizers import budget
 
 BOWL = {"kind": "target", "surface": "bowl", "start": [2.0, 1.0], "steps": 60, "target_loss": 1e-3}
 
@@ -215,3 +216,27 @@ def test_a_401_digit_choice_or_point_is_refused_with_a_value_error():
     point = target(kind="point", question="q", run={"optimizer": "sgd", "hyperparameters": {"lr": 0.1}})
     with pytest.raises(ValueError, match="must be"):
         challenges.parse_attempt(point, {"point": [0, -HUGE]})
+
+
+#: L-BFGS with 1000 inner iterations a step and no early stop: about 140 s of CPU for 1000 steps.
+HEAVY = {
+    "optimizer": "lbfgs",
+    "hyperparameters": {"max_iter": 1000, "tolerance_grad": 0, "tolerance_change": 0},
+}
+RASTRIGIN = {"surface": "rastrigin", "start": [2.2, -3.1], "steps": 1000}
+
+
+def test_an_attempt_over_the_time_limit_is_refused_before_it_runs_with_what_fits():
+    challenge = target(**RASTRIGIN)
+    attempt = challenges.parse_attempt(challenge, HEAVY)
+    with pytest.raises(budget.WorkTooLargeError, match=r"limit is 2 s\): at most \d+ steps fit"):
+        challenges.result(challenge, attempt)
+
+
+def test_a_challenge_whose_runs_are_over_the_time_limit_is_refused():
+    light = {"optimizer": "sgd", "hyperparameters": {"lr": 1e-4}}
+    choices = [{"label": "light", "run": light}, {"label": "heavy", "run": HEAVY}]
+    with pytest.raises(budget.WorkTooLargeError, match="limit is 2 s"):
+        target(**RASTRIGIN, kind="choice", question="q", choices=choices)
+    with pytest.raises(budget.WorkTooLargeError, match="limit is 2 s"):
+        target(**RASTRIGIN, kind="point", question="q", run=HEAVY)

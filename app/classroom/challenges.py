@@ -26,6 +26,7 @@ import numpy as np
 
 import landscapes
 import optimizers
+from optimizers import budget
 from optimizers.base import validate
 from optimizers.maps import stable_learning_rate
 
@@ -73,6 +74,7 @@ def parse_challenge(data: Any) -> dict:
             raise ValueError(f"choices must be a list of 2 to {MAX_CHOICES} choices")
         parsed = [_choice(c, i) for i, c in enumerate(choices)]
         challenge["choices"] = [c["label"] for c in parsed]
+        check_time(challenge, [c["run"] for c in parsed if c["run"] is not None])
         runs = [
             None if c["run"] is None else {**c["run"], **summary(challenge, run_attempt(challenge, c["run"]))}
             for c in parsed
@@ -158,11 +160,24 @@ def parse_run(data: Any) -> dict:
 
 
 def run_attempt(challenge: dict, run: dict) -> optimizers.Trajectory:
-    """The real run on the challenge's surface, from its start, for its steps."""
+    """The real run on the challenge's surface, from its start, for its steps; refused
+    (``budget.WorkTooLargeError``) before it starts if it would take over 2 s of CPU."""
+    check_time(challenge, [run])
     hp = {k: _engine_value(v) for k, v in run["hyperparameters"].items()}
     return optimizers.run(
         challenge["surface"], run["optimizer"], tuple(challenge["start"]), challenge["steps"], **hp
     )
+
+
+def check_time(challenge: dict, runs: list[dict]) -> None:
+    """``budget.WorkTooLargeError`` if ``runs`` together would take over ``budget.LIMIT_SECONDS`` of
+    CPU on this server, measured by a short probe of each (as Explore, Compare and Maps do)."""
+    steps, start = challenge["steps"], tuple(challenge["start"])
+    seconds = 0.0
+    for run in runs:
+        hp = {k: _engine_value(v) for k, v in run["hyperparameters"].items()}
+        seconds += budget.estimate_seconds(challenge["surface"], run["optimizer"], 1, steps, start, **hp)
+    budget.refuse_over(seconds, steps, more="or other hyperparameters")
 
 
 def summary(challenge: dict, trajectory: optimizers.Trajectory) -> dict:
