@@ -13,6 +13,8 @@ import time
 import flask
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import optimizers
 from app import classroom
@@ -560,3 +562,82 @@ def test_the_projector_shows_no_answer_before_the_reveal(store):
     (bars,) = side.data
     assert list(bars.y) == [1, 0, 2] and list(bars.x)[2] == "✓ lr 1.2"
     assert all("lr " in str(row) for row in board[1:])
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_every_optimizer_with_its_defaults_is_accepted_stored_and_read_back(client, name):
+    code, key = new_class(client)
+    answer = attempt(client, code, {"optimizer": name})
+    engine = optimizers.run("bowl", name, (2.0, 1.0), 60)
+    assert answer["result"]["diverged"] is (engine.diverged_at >= 0)
+    (stored,) = teacher_attempts(client, code, key)
+    assert stored["optimizer"] == name and stored["result"] == answer["result"]
+    csv_text = client.get(f"/api/classes/{code}/attempts.csv", headers=bearer(key)).get_data(as_text=True)
+    assert f",{name}," in csv_text
+
+
+HUGE = 10**400  # a 401-digit integer: float() of it raises OverflowError
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from([HUGE, -HUGE, 2**63, 0, -1, 1001]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=45),
+    st.sampled_from(["sgd", "adam", "lbfgs", "adafactor", "prodigy", "newton", "target", "choice", "point"]),
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = ["kind", "surface", "start", "steps", "target_loss", "question", "choices", "answer", "run"]
+FIELDS += ["name", "optimizer", "hyperparameters", "request_id", "choice", "point"]
+HYPERPARAMETERS = ["lr", "momentum", "betas", "eps", "max_iter", "history_size", "weight_decay", "nesterov"]
+BODIES = st.one_of(
+    JSON,
+    st.fixed_dictionaries(
+        {"optimizer": st.sampled_from(optimizers.names())},
+        optional={
+            "hyperparameters": st.dictionaries(st.sampled_from(HYPERPARAMETERS), JSON, max_size=3),
+            "name": JSON,
+            "request_id": JSON,
+        },
+    ),
+    st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=6),
+)
+KINDS = [
+    BOWL,
+    {**BOWL, "kind": "choice", "question": "q", "choices": ["a", "b"]},
+    {**BOWL, "kind": "point", "question": "q", "run": SGD},
+]
+
+
+@pytest.fixture(scope="module")
+def sqlite_client(tmp_path_factory):
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'descent.sqlite3'}")
+    server = flask.Flask("classroom-fuzz")
+    classroom.register(server, store)
+    client = server.test_client()
+    yield client, [new_class(client, challenge)[0] for challenge in KINDS]
+    store.engine.dispose()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(kind=st.sampled_from(range(len(KINDS))), body=BODIES, create=st.booleans())
+def test_any_json_body_to_the_api_is_a_2xx_or_a_4xx_with_a_reason_never_a_500(
+    sqlite_client, kind, body, create
+):
+    client, codes = sqlite_client
+    if create:
+        path = "/api/classes"
+        merged = {**KINDS[kind], **body} if isinstance(body, dict) else body
+    else:
+        path, merged = f"/api/classes/{codes[kind]}/attempts", body
+    response = client.post(path, data=json.dumps(merged), content_type="application/json")
+    text = response.get_data(as_text=True)
+    assert response.status_code < 500, f"{path} {merged!r:.200}: {response.status_code} {text[:300]}"
+    if response.status_code >= 400:
+        assert response.json["error"] and len(response.json["error"]) <= 300

@@ -9,6 +9,7 @@ import pytest
 
 import optimizers
 from app.classroom import challenges
+from optimizers import budget
 
 BOWL = {"kind": "target", "surface": "bowl", "start": [2.0, 1.0], "steps": 60, "target_loss": 1e-3}
 
@@ -162,3 +163,80 @@ def test_display_names_up_to_forty_characters_are_kept_as_typed():
     assert challenges.display_name("  Zoë <b>&amp;  ") == "Zoë <b>&amp;"
     assert challenges.display_name("x" * 40) == "x" * 40
     assert challenges.display_name(None) == ""
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_every_optimizer_with_its_defaults_is_an_attempt_the_engine_runs(name):
+    challenge = target()
+    attempt = challenges.parse_attempt(challenge, {"optimizer": name})
+    assert attempt["optimizer"] == name
+    result = challenges.result(challenge, attempt)
+    engine = optimizers.run("bowl", name, (2.0, 1.0), 60)
+    assert result["diverged"] is (engine.diverged_at >= 0)
+    if not result["diverged"]:
+        assert result["final_loss"] == engine.losses[-1]
+
+
+HUGE = 10**400  # a 401-digit integer: float() of it raises OverflowError
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        {"optimizer": "sgd", "hyperparameters": {"lr": HUGE}},
+        {"optimizer": "sgd", "hyperparameters": {"momentum": -HUGE}},
+        {"optimizer": "adam", "hyperparameters": {"betas": [HUGE, 0.9]}},
+        {"optimizer": "lbfgs", "hyperparameters": {"max_iter": HUGE}},
+    ],
+)
+def test_a_401_digit_integer_in_an_attempt_is_refused_with_a_value_error(attempt):
+    with pytest.raises(ValueError, match="must be a"):
+        challenges.parse_attempt(target(), attempt)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"steps": HUGE},
+        {"target_loss": HUGE},
+        {"start": [HUGE, 0]},
+        {"kind": "choice", "question": "q", "choices": ["a", "b"], "answer": HUGE},
+        {"kind": "point", "question": "q", "run": {"optimizer": "sgd", "hyperparameters": {"lr": HUGE}}},
+    ],
+)
+def test_a_401_digit_integer_in_a_challenge_is_refused_with_a_value_error(changes):
+    with pytest.raises(ValueError, match="must be"):
+        target(**changes)
+
+
+def test_a_401_digit_choice_or_point_is_refused_with_a_value_error():
+    choice = target(kind="choice", question="q", choices=["a", "b"])
+    with pytest.raises(ValueError, match="choice must be"):
+        challenges.parse_attempt(choice, {"choice": HUGE})
+    point = target(kind="point", question="q", run={"optimizer": "sgd", "hyperparameters": {"lr": 0.1}})
+    with pytest.raises(ValueError, match="must be"):
+        challenges.parse_attempt(point, {"point": [0, -HUGE]})
+
+
+#: L-BFGS with 1000 inner iterations a step and no early stop: about 140 s of CPU for 1000 steps.
+HEAVY = {
+    "optimizer": "lbfgs",
+    "hyperparameters": {"max_iter": 1000, "tolerance_grad": 0, "tolerance_change": 0},
+}
+RASTRIGIN = {"surface": "rastrigin", "start": [2.2, -3.1], "steps": 1000}
+
+
+def test_an_attempt_over_the_time_limit_is_refused_before_it_runs_with_what_fits():
+    challenge = target(**RASTRIGIN)
+    attempt = challenges.parse_attempt(challenge, HEAVY)
+    with pytest.raises(budget.WorkTooLargeError, match=r"limit is 2 s\): at most \d+ steps fit"):
+        challenges.result(challenge, attempt)
+
+
+def test_a_challenge_whose_runs_are_over_the_time_limit_is_refused():
+    light = {"optimizer": "sgd", "hyperparameters": {"lr": 1e-4}}
+    choices = [{"label": "light", "run": light}, {"label": "heavy", "run": HEAVY}]
+    with pytest.raises(budget.WorkTooLargeError, match="limit is 2 s"):
+        target(**RASTRIGIN, kind="choice", question="q", choices=choices)
+    with pytest.raises(budget.WorkTooLargeError, match="limit is 2 s"):
+        target(**RASTRIGIN, kind="point", question="q", run=HEAVY)

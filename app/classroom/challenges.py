@@ -26,6 +26,7 @@ import numpy as np
 
 import landscapes
 import optimizers
+from optimizers import budget
 from optimizers.base import validate
 from optimizers.maps import stable_learning_rate
 
@@ -73,6 +74,7 @@ def parse_challenge(data: Any) -> dict:
             raise ValueError(f"choices must be a list of 2 to {MAX_CHOICES} choices")
         parsed = [_choice(c, i) for i, c in enumerate(choices)]
         challenge["choices"] = [c["label"] for c in parsed]
+        check_time(challenge, [c["run"] for c in parsed if c["run"] is not None])
         runs = [
             None if c["run"] is None else {**c["run"], **summary(challenge, run_attempt(challenge, c["run"]))}
             for c in parsed
@@ -158,11 +160,24 @@ def parse_run(data: Any) -> dict:
 
 
 def run_attempt(challenge: dict, run: dict) -> optimizers.Trajectory:
-    """The real run on the challenge's surface, from its start, for its steps."""
-    hp = {k: tuple(v) if isinstance(v, list) else v for k, v in run["hyperparameters"].items()}
+    """The real run on the challenge's surface, from its start, for its steps; refused
+    (``budget.WorkTooLargeError``) before it starts if it would take over 2 s of CPU."""
+    check_time(challenge, [run])
+    hp = {k: _engine_value(v) for k, v in run["hyperparameters"].items()}
     return optimizers.run(
         challenge["surface"], run["optimizer"], tuple(challenge["start"]), challenge["steps"], **hp
     )
+
+
+def check_time(challenge: dict, runs: list[dict]) -> None:
+    """``budget.WorkTooLargeError`` if ``runs`` together would take over ``budget.LIMIT_SECONDS`` of
+    CPU on this server, measured by a short probe of each (as Explore, Compare and Maps do)."""
+    steps, start = challenge["steps"], tuple(challenge["start"])
+    seconds = 0.0
+    for run in runs:
+        hp = {k: _engine_value(v) for k, v in run["hyperparameters"].items()}
+        seconds += budget.estimate_seconds(challenge["surface"], run["optimizer"], 1, steps, start, **hp)
+    budget.refuse_over(seconds, steps, more="or other hyperparameters")
 
 
 def summary(challenge: dict, trajectory: optimizers.Trajectory) -> dict:
@@ -286,7 +301,13 @@ def _object(value: Any, name: str) -> dict:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number (an integer too large for a float, e.g. 401 digits, is not one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _finite(value: float) -> float | None:
@@ -299,8 +320,17 @@ def _round(value: float) -> float:
 
 
 def _plain(value: Any) -> Any:
+    """A validated hyperparameter as JSON: a pair as a list, an infinite default (Prodigy's
+    ``growth_rate``) as the text ``"inf"`` (JSON has no infinity); ``_engine_value`` reads it back."""
     if isinstance(value, tuple):
-        return [float(v) for v in value]
-    if isinstance(value, bool):
+        return [_plain(v) for v in value]  # Adafactor's eps is (None, 1e-3)
+    if value is None or isinstance(value, bool):  # None: a default such as Adafactor's lr
         return value
-    return float(value)
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
+def _engine_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_engine_value(v) for v in value)
+    return float(value) if isinstance(value, str) else value
