@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import Hyperparameter, Optimizer, run_value
+from optimizers.base import INF, Hyperparameter, Optimizer, run_value
 from optimizers.common import LR
 
 #: The fewest runs without a line search that go in lock step (one alone goes run by run: the same
@@ -435,8 +435,14 @@ def _strong_wolfe(obj, t, d, f, g, gtd, tolerance_change, max_ls):
     return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
 
 
-def _whole(name, default, help, low, ui, none=""):
-    return Hyperparameter(name, default, help, label=f"{name} value", low=low, ui=ui, integer=True, none=none)
+#: The most inner iterations one step may take (torch has no limit; see max_iter below).
+MAX_ITER = 1000
+
+
+def _whole(name, default, help, low, ui, high=INF, none=""):
+    return Hyperparameter(
+        name, default, help, label=f"{name} value", low=low, high=high, ui=ui, integer=True, none=none
+    )
 
 
 LBFGS = Optimizer(
@@ -448,9 +454,17 @@ LBFGS = Optimizer(
     ),
     hyperparameters=(
         LR(1.0),
-        _whole("max_iter", 20, "Most iterations within one step.", 1, (1, 100)),
+        # torch sets no upper end; here one step's work must stay bounded (a request has 2 s, and
+        # even the cost probe runs whole steps), so at most MAX_ITER iterations and 5/4 of it evaluations.
+        _whole("max_iter", 20, "Most iterations within one step.", 1, (1, 100), high=MAX_ITER),
         _whole(
-            "max_eval", None, "Most loss evaluations within one step.", 1, (1, 125), none="max_iter · 5 // 4"
+            "max_eval",
+            None,
+            "Most loss evaluations within one step.",
+            1,
+            (1, 125),
+            high=MAX_ITER * 5 // 4,
+            none="max_iter · 5 // 4",
         ),
         Hyperparameter(
             "tolerance_grad",

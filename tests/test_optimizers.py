@@ -563,3 +563,11 @@ def test_unknown_optimizer_lists_the_valid_ones():
         with pytest.raises(ValueError) as raised:
             optimizers.run("bowl", bad)
         assert str(raised.value).endswith(", ".join(NAMES))
+
+
+def test_lbfgs_work_per_step_is_bounded_with_a_clear_message():
+    # torch takes any max_iter; a request here must stay bounded, and the cost probe runs whole steps
+    for name, limit in (("max_iter", 1000), ("max_eval", 1250)):
+        optimizers.run("bowl", "lbfgs", steps=1, **{name: limit})  # the limit itself is allowed
+        with pytest.raises(ValueError, match=re.escape(f"{name} ≤ {limit}")):
+            optimizers.run("bowl", "lbfgs", steps=1, **{name: 10**6})
