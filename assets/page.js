@@ -8,6 +8,7 @@
  * - Theme: light or dark, from the system setting unless the person chose one (the header's toggle,
  *   kept in localStorage). The page's colours are CSS variables; the figures' colours (from the
  *   configuration) are set with Plotly.relayout after each drawing that does not have them yet.
+ * - Legends: on a narrow graph (a phone) a legend right of the plot goes below it.
  * - Address bar: the share-link query of the current setup replaces the page's address (never a new
  *   history entry), so a reload or Back/Forward keeps the setup.
  */
@@ -129,11 +130,51 @@
     return Object.keys(update).length ? update : null;
   }
 
+  /* ------------------------------------------------------------------------ legends */
+
+  // Below this width a legend right of the plot (the loss chart's) would take most of it: the legend
+  // goes under the plot in rows instead, and back to the right when the graph is wide again.
+  const NARROW_LEGEND_PX = 560;
+  // At the container's foot (Plotly pushes the bottom margin for it), clear of the x axis's title.
+  const BELOW = {
+    "legend.orientation": "h",
+    "legend.x": 0,
+    "legend.xanchor": "left",
+    "legend.yref": "container",
+    "legend.y": 0,
+    "legend.yanchor": "bottom",
+  };
+
+  /* The relayout that places figure `gd`'s legend for its width, or null if it is placed. */
+  function legendUpdate(gd) {
+    const layout = gd._fullLayout;
+    const own = gd.layout && gd.layout.legend;
+    if (!layout || !layout.showlegend || !own) {
+      return null;
+    }
+    const narrow = layout.width < NARROW_LEGEND_PX;
+    if (narrow && own.orientation !== "h" && typeof own.x === "number" && own.x >= 1) {
+      gd.descentLegend = {}; // what to give back when wide again (null: Plotly's default)
+      for (const key of ["orientation", "x", "xanchor", "y", "yanchor", "yref"]) {
+        gd.descentLegend["legend." + key] = own[key] === undefined ? null : own[key];
+      }
+      return Object.assign({}, BELOW);
+    }
+    if (!narrow && own.orientation === "h" && gd.descentLegend) {
+      const back = gd.descentLegend;
+      gd.descentLegend = null;
+      return back;
+    }
+    return null;
+  }
+
   function paint(gd) {
     if (!window.Plotly || !gd._fullLayout) {
       return;
     }
-    const update = themeUpdate(gd, descent.config().themes[theme()]);
+    const themed = themeUpdate(gd, descent.config().themes[theme()]);
+    const placed = legendUpdate(gd);
+    const update = themed || placed ? Object.assign({}, themed, placed) : null;
     if (update) {
       descent.settle(window.Plotly.relayout(gd, update));
     }

@@ -86,6 +86,19 @@ def test_the_page_fits_the_window(page, base_url, width, height):
     ):
         box = page.locator(selector).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
+    # the loss chart's legend never takes the curves' width (on a phone it goes below the plot)
+    plot_share = f"""() => {{
+        const gd = document.querySelector('#{shell_ids.LOSS} .js-plotly-plot');
+        const full = gd && gd._fullLayout;
+        const shown = full && full.showlegend && gd.data.some((t) => t.showlegend);
+        return shown ? [full._size.w, full.width] : null;
+    }}"""
+    page.wait_for_function(f"() => ({plot_share})() !== null", timeout=WAIT_MS)
+    # a narrow chart (a phone, the projector's side column) keeps most of its width for the curves
+    page.wait_for_function(
+        f"() => {{ const [w, width] = ({plot_share})(); return w >= (width < 560 ? 0.6 : 1 / 3) * width; }}",
+        timeout=WAIT_MS,
+    )
     sidebar = page.locator(".sidebar").bounding_box()
     contour = page.locator(f"#{explore_ids.CONTOUR}").bounding_box()
     if width < 700:  # a phone: the controls stack above the views, which keep a readable size
