@@ -93,7 +93,8 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
             zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift], nticks=4),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.62),
-            camera=dict(eye=dict(x=-1.25, y=-1.55, z=1.35)),
+            # far enough, and looking a little left of the middle, that the z title shows in a narrow panel
+            camera=dict(eye=dict(x=-1.4, y=-1.74, z=1.51), center=dict(x=-0.1, y=0.08, z=0)),
         ),
     )
     return fig
