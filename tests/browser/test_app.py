@@ -309,52 +309,6 @@ def test_the_step_label_shows_the_drawn_step_when_paused(app_page):
     assert f"w      = ({_four_places(x)}, {_four_places(y)})" in inspector, (x, y, inspector)
 
 
-def _thumb(page) -> dict:
-    return page.evaluate(
-        """(id) => { const t = document.querySelector('#' + id + ' [role=slider]');
-        const r = t.getBoundingClientRect();
-        return {value: Number(t.getAttribute('aria-valuenow')), x: r.left + r.width / 2}; }""",
-        shell_ids.FRAME,
-    )
-
-
-def test_the_scrubber_follows_the_player_and_dash_draws_it_at_the_same_place(app_page):
-    """Playing (inspector closed), the scrubber's thumb moves with the step, drawn in the page; paused,
-    it sits where Dash's own render of that step puts it."""
-    wait_for_first_frame(app_page)
-    pause(app_page)
-    app_page.click(f"#{shell_ids.RESET}")
-    app_page.wait_for_function("() => window.descent.player.state().step === 0", timeout=WAIT_MS)
-    app_page.click(f"#{shell_ids.PLAY}")
-    app_page.wait_for_function("() => window.descent.player.state().playing", timeout=WAIT_MS)
-    seen = []
-    for _ in range(40):
-        thumb, state = _thumb(app_page), player(app_page)
-        if not state["playing"]:
-            break
-        seen.append((thumb["value"], thumb["x"]))
-        app_page.wait_for_timeout(50)
-    values = [value for value, _ in seen]
-    assert len(set(values)) >= 3, seen  # it moved while playing
-    assert values == sorted(values) and [x for _, x in seen] == sorted(x for _, x in seen), seen
-    pause(app_page)
-    step = wait_until_drawn_still(app_page)
-    at_pause = _thumb(app_page)
-    assert at_pause["value"] == step
-    # Forward, then back: Dash renders the scrubber at the step again, by itself.
-    app_page.click(f"#{shell_ids.FORWARD}")
-    app_page.wait_for_function(f"() => window.descent.player.state().step === {step + 1}", timeout=WAIT_MS)
-    app_page.click(f"#{shell_ids.BACK}")
-    app_page.wait_for_function(
-        "([id, s]) => document.querySelector('#' + id + ' [role=slider]')"
-        ".getAttribute('aria-valuenow') === String(s) && window.descent.player.state().step === s",
-        arg=[shell_ids.FRAME, step],
-        timeout=WAIT_MS,
-    )
-    rendered = _thumb(app_page)
-    assert abs(rendered["x"] - at_pause["x"]) <= 1, (at_pause, rendered)
-
-
 def _four_places(v: float) -> str:
     """A number as the inspector writes it (assets/playback.js ``fmt``, for 1e-3 ≤ |v| < 1e5)."""
     return f"{v:.4f}".rstrip("0").rstrip(".")
