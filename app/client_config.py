@@ -29,9 +29,8 @@ UNUSED_SCRIPTS = re.compile(
 
 #: Steps per second at 1× (the speed menu's values are steps per second).
 STEPS_PER_SECOND = 30
-#: How often, while playing with the step inspector open, its numbers follow the player (Hz): each
-#: update is a round through Dash, so it is kept rare. The views, the step label and the scrubber
-#: are drawn in the page every frame; their Dash props are set when the player stops.
+#: How often, while playing, the scrubber, the step label and the inspector follow the player (Hz):
+#: each update is a round through Dash, so it is kept rare; the views are drawn every frame.
 PUBLISH_HZ = 4
 #: The 3D view redraws at most once per this many times its last draw took (2D views never wait).
 SURFACE_THROTTLE = 3

@@ -4,10 +4,8 @@
  * It keeps the current step as a fractional position (the balls glide between steps, so slow motion
  * is smooth) and draws every frame on the 2D views' overlays (assets/overlay.js). The 3D view is
  * restyled through Plotly when the step changes, at most once per `surfaceThrottle` times its last
- * draw took, and never holds the 2D views back. The step label and the scrubber are moved in the page
- * every frame; their Dash props (the scrubber's value, which drives the step label and the inspector)
- * are set only when the player stops, and while playing only when the inspector is open (its numbers
- * are rendered by Dash), at `publishHz`: each set is a Dash round of 50-150 ms on a slow PC.
+ * draw took, and never holds the 2D views back. Dash props (the scrubber, which drives the step label
+ * and the inspector) follow at `publishHz` while playing and exactly when the player stops.
  *
  * The clock only runs while the views of the current mode are drawn with the current runs: a page
  * still being drawn (a busy PC) does not play ahead of what it shows. One frame advances at most
@@ -140,7 +138,6 @@
       overlay.draw(player.position, name === "contour" ? arrows : null);
     }
     showStep();
-    showScrubber();
     if (stats.lastPosition !== player.position) {
       stats.frames += 1;
       stats.lastPosition = player.position;
@@ -161,40 +158,6 @@
     const wanted = player.label();
     if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== wanted) {
       text.nodeValue = wanted;
-    }
-  }
-
-  const thumbHalves = new WeakMap(); // the scrubber's thumb: half its width (px), read once
-
-  /*
-   * The scrubber shows the drawn step in every frame too, without a round through Dash: its range and
-   * thumb are placed as the slider (Radix) places them, so Dash's next render of the same value (at
-   * pause or stop) writes the same styles. Nothing is written when they already show the step.
-   */
-  function showScrubber() {
-    const root = document.getElementById(descent.config().ids.frame);
-    const thumb = root && root.querySelector("[role=slider]");
-    const range = root && root.querySelector(".dash-slider-range");
-    const k = step();
-    if (!thumb || !range || !thumb.parentElement || thumb.getAttribute("aria-valuenow") === String(k)) {
-      return;
-    }
-    const lo = Number(thumb.getAttribute("aria-valuemin")) || 0;
-    const hi = Number(thumb.getAttribute("aria-valuemax"));
-    const percent = hi > lo ? (100 * (clamp(k, lo, hi) - lo)) / (hi - lo) : 0;
-    if (!thumbHalves.has(thumb)) {
-      thumbHalves.set(thumb, thumb.offsetWidth / 2);
-    }
-    const half = thumbHalves.get(thumb);
-    const offset = half - (percent / 50) * half; // Radix keeps the thumb inside the track
-    thumb.setAttribute("aria-valuenow", String(k));
-    thumb.parentElement.style.left = "calc(" + percent + "% + " + offset + "px)";
-    range.style.left = "0%";
-    range.style.right = 100 - percent + "%";
-    const tip = thumb.querySelector(".dash-slider-tooltip div");
-    const text = tip && tip.firstChild;
-    if (text && text.nodeType === Node.TEXT_NODE) {
-      text.nodeValue = String(k);
     }
   }
 
@@ -220,8 +183,8 @@
       descent.surface.draw(player, step());
       descent.dataview.draw(player.data, player.position, player.which); // the Model view (assets/dataview.js)
     }
-    if (player.playing && player.open) {
-      publish(false); // the open inspector's numbers follow through Dash; the rest is drawn above
+    if (player.playing) {
+      publish(false);
     }
     if (player.playing || !isReady || dirty) {
       schedule();
