@@ -112,6 +112,7 @@ def test_a_teacher_and_three_students(browser, base_url, database_url, wait_for_
         page.goto(f"{base_url}/class/{code}")
         expect(page.locator("#s-code")).to_have_value(code)
         # the learning-rate box shows what is typed: wider than its − and + steppers together
+        expect(page.locator("#s-lr")).to_be_visible()  # the challenge's fields show once it is read
         box, field = (page.locator(sel).bounding_box() for sel in ("#s-lr", "label:has(#s-lr)"))
         assert box["width"] >= field["width"] / 2, (box, field)
         page.fill("#s-name", name)
