@@ -271,10 +271,14 @@ def _parse_choice(h: Hyperparameter, value: Any) -> tuple[Any, int | None]:
     """One of the choices, or a list of them (one per run, as a ``(K, 1)`` object array)."""
     if isinstance(value, (list, tuple)) and value:
         for v in value:
-            _parse_choice(h, v)
+            _choice(h, v)  # one level only: a list of lists is not one choice per run
         return np.array(value, dtype=object).reshape(-1, 1), len(value)
+    return _choice(h, value), None
+
+
+def _choice(h: Hyperparameter, value: Any) -> Any:
     if isinstance(value, (str, type(None))) and value in h.choices:
-        return value, None
+        return value
     raise ValueError(f"Invalid {h.name}: {value!r} ({h.allowed()})")
 
 

@@ -548,6 +548,15 @@ def test_bool_flags_must_be_bools():
         optimizers.run("bowl", "adam", maximize=1.0)
 
 
+def test_a_choice_is_given_once_or_once_per_run_never_as_a_list_of_lists():
+    # found by tests/test_fuzz_engine.py: [[None]] was taken as one run's choice
+    for steps in (0, 3):
+        with pytest.raises(ValueError, match=re.escape("Invalid line_search_fn: [None]")):
+            optimizers.run("bowl", "lbfgs", steps=steps, line_search_fn=[[None]])
+    two = optimizers.run("bowl", "lbfgs", steps=3, line_search_fn=[None, "strong_wolfe"])
+    assert len(two.hyperparameters["line_search_fn"]) == 2
+
+
 @by_name(NAMES)
 def test_unknown_hyperparameter_lists_the_valid_ones(name):
     optimizer = optimizers.get(name)
