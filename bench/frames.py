@@ -31,12 +31,11 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app package, not bench/app.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))  # chromium.py
+from chromium import launch  # the flags the browser tests use
+
 from app.main import create_app
 
-ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader", "--disable-background-networking", "--no-first-run",
-]  # fmt: skip
 VIEWPORT = {"width": 1400, "height": 900}
 SECONDS = 5
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -194,7 +193,7 @@ def main() -> None:
     print(f"load average (1 / 5 / 15 min) before: {load()}   ({os.cpu_count()} CPUs)")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+            browser = launch(p)
             size = f"{VIEWPORT['width']}×{VIEWPORT['height']}"
             print(f"Headless Chromium {browser.version}, software WebGL, {size}")
             print(f"Plain pages, {SECONDS} s each (work: the frame's JavaScript, performance.now()):")

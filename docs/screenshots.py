@@ -25,20 +25,14 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))  # chromium.py: the flags the tests use
+
+from chromium import launch  # noqa: E402
 
 from app.classroom import ids as class_ids  # noqa: E402
 from app.shell import ids as shell_ids  # noqa: E402
 from app.shell.views import VIEWS  # noqa: E402
 
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--no-first-run",
-]
 SIZES = {"phone": (390, 844), "projector": (1024, 768), "laptop": (1400, 900), "desktop": (1920, 1080)}
 THEMES = ("light", "dark")
 CLASS_SHOTS = ("class-setup", "class-teacher", "class-student")
@@ -183,7 +177,7 @@ def main(argv=None) -> None:
         process, url = start_app(Path(folder))
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+                browser = launch(p)
                 for theme in THEMES:
                     for size in SIZES:
                         if any(keep(n) for n in app_names if n.startswith(f"{size}-{theme}-")):

@@ -13,24 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import launch  # tests/browser/chromium.py: the flags shared with docs/ and bench/
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-# SwiftShader gives headless Chromium a software WebGL for Plotly's 3D surface; the rest keeps a CI
-# machine's Chromium quiet (no sandbox as root, no /dev/shm limits, no background traffic).
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1400, "height": 900}
 # Every wait and action may take this long: what takes a second on a quiet machine can take tens of
 # seconds on a slow CI machine with both cores busy. Tests wait on drawn state, never a fixed time.
@@ -148,10 +135,11 @@ def base_url(app_server) -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium chromium-driver`")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            browser = launch(playwright)
+        except FileNotFoundError as missing:
+            pytest.fail(str(missing))
         yield browser
         browser.close()
 
