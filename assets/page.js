@@ -9,6 +9,7 @@
  *   kept in localStorage). The page's colours are CSS variables; the figures' colours (from the
  *   configuration) are set with Plotly.relayout after each drawing that does not have them yet.
  * - Legends: on a narrow graph (a phone) a legend right of the plot goes below it.
+ * - Ticks: a short log axis (1024×768, projector type) shows fewer decades, never labels on labels.
  * - Address bar: the share-link query of the current setup replaces the page's address (never a new
  *   history entry), so a reload or Back/Forward keeps the setup.
  */
@@ -168,13 +169,51 @@
     return null;
   }
 
+  /*
+   * The relayout that thins a log y axis's ticks (set by the server: every dtick-th decade, or a list
+   * of values) to as many labels as its height holds at its font size (a short chart, projector type),
+   * or null if they fit. The figure's own ticks are kept until a new figure replaces them, so the
+   * ticks come back when there is room again.
+   */
+  function tickUpdate(gd) {
+    const axis = gd._fullLayout.yaxis;
+    const own = gd.layout && gd.layout.yaxis;
+    if (!axis || axis.type !== "log" || !own || (own.tickmode !== "linear" && own.tickmode !== "array")) {
+      return null;
+    }
+    let known = gd.descentTicks;
+    if (!known || known.dtick !== own.dtick || known.tickvals !== own.tickvals) {
+      // A new figure (or the first drawing): its ticks are the ones to thin.
+      known = gd.descentTicks = { every: 1, dtick: own.dtick, tickvals: own.tickvals, ticktext: own.ticktext };
+      known.first = { dtick: own.dtick, tickvals: own.tickvals, ticktext: own.ticktext };
+    }
+    const first = known.first;
+    const room = Math.max(2, Math.floor(axis._length / (1.7 * ((axis.tickfont && axis.tickfont.size) || 12))));
+    const linear = own.tickmode === "linear" && typeof first.dtick === "number";
+    const decades = Array.isArray(axis.range) ? Math.abs(axis.range[1] - axis.range[0]) : 0;
+    const count = linear ? decades / first.dtick : (first.tickvals || []).length;
+    const every = Math.max(1, Math.ceil(count / room));
+    if (every === known.every || (!linear && !Array.isArray(first.tickvals))) {
+      return null;
+    }
+    known.every = every;
+    if (linear) {
+      known.dtick = first.dtick * every;
+      return { "yaxis.dtick": known.dtick };
+    }
+    const keep = (_, i) => i % every === 0;
+    known.tickvals = first.tickvals.filter(keep);
+    return { "yaxis.tickvals": known.tickvals, "yaxis.ticktext": (first.ticktext || []).filter(keep) };
+  }
+
   function paint(gd) {
     if (!window.Plotly || !gd._fullLayout) {
       return;
     }
     const themed = themeUpdate(gd, descent.config().themes[theme()]);
     const placed = legendUpdate(gd);
-    const update = themed || placed ? Object.assign({}, themed, placed) : null;
+    const ticks = tickUpdate(gd);
+    const update = themed || placed || ticks ? Object.assign({}, themed, placed, ticks) : null;
     if (update) {
       descent.settle(window.Plotly.relayout(gd, update));
     }

@@ -79,6 +79,8 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
         gridcolor="#c9cfdb",
         zerolinecolor="#9aa3b5",
         title_font={"size": 14},
+        # its own size, so projector type leaves it: larger numbers overlap on the 3D axes
+        tickfont={"size": FONT["size"] - 2},
         nticks=5,  # fewer ticks: at the default camera more of them overlap
     )
     fig.update_layout(

@@ -83,7 +83,7 @@ def _loss_axes(landscape: Landscape, ys: list[np.ndarray], log: bool) -> tuple[d
     x_axis = {"range": _padded(0.0, max(steps, 1))}
     finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.empty(0)
     if _can_log(landscape, log):
-        y_axis = {"title": {"text": "loss − min (log)"}, "type": "log"}
+        y_axis = {"title": {"text": "loss − min"}, "type": "log"}  # the box over it says "log scale"
         low, high = (np.log10(finite.min()), np.log10(finite.max())) if finite.size else (-1.0, 1.0)
         y_range = _padded(float(low), float(high))
         return x_axis, {**y_axis, "range": y_range, **log_ticks(*y_range)}

@@ -196,3 +196,35 @@ def test_every_view_fits_sideways_and_keeps_the_header_in_the_window(
         assert found["scroll"] <= 0, (view.MODE, theme, f"scrolls sideways by {found['scroll']} px")
         assert found["outside"] == [], (view.MODE, theme, found["outside"])
     context.close()
+
+
+# The loss chart's y tick labels as drawn: [top, bottom] of each, top to bottom.
+Y_TICKS_JS = f"""() => [...document.querySelectorAll('#{shell_ids.LOSS} .ytick text')]
+    .map((t) => t.getBoundingClientRect()).filter((r) => r.height > 0)
+    .map((r) => [r.top, r.bottom]).sort((a, b) => a[0] - b[0])"""
+OVERLAPS_JS = f"() => ({Y_TICKS_JS})().some((r, i, all) => i > 0 && r[0] < all[i - 1][1])"
+
+
+def test_a_1024_by_768_projector_keeps_the_player_on_one_row_and_the_loss_ticks_apart(page, base_url):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(base_url)
+    wait_for_views(page)
+    for present in (False, True):
+        if present:
+            page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
+            page.wait_for_function(
+                f"""() => document.querySelector('#{shell_ids.LOSS} .js-plotly-plot')
+                    ?._fullLayout.font.size === {client_config.PRESENT_FONT["font"]}""",
+                timeout=WAIT_MS,
+            )
+        wait_until_graphs_fit(page, f"1024×768, projector {present}")
+        # the loss chart's log axis labels never sit on each other, at normal and projector type
+        page.wait_for_function(f"() => ({Y_TICKS_JS})().length >= 2 && !({OVERLAPS_JS})()", timeout=WAIT_MS)
+        # one row of player controls: Export beside Play, not below it (a second row takes the chart's height)
+        play, export = (page.locator(f".playback {s}").bounding_box() for s in (".play", ".export summary"))
+        middle = [box["y"] + box["height"] / 2 for box in (play, export)]
+        assert abs(middle[0] - middle[1]) < 8, (play, export)
+        plot_height = page.evaluate(
+            f"() => document.querySelector('#{shell_ids.LOSS} .js-plotly-plot')._fullLayout._size.h"
+        )
+        assert plot_height >= 100, plot_height  # the curves keep a readable height
