@@ -9,6 +9,7 @@ ghost. Pure functions: data in, Plotly figures or trace dicts out.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 import numpy as np
@@ -277,3 +278,44 @@ def loss_hover(landscape: Landscape, **axes) -> go.Heatmap:
         hovertemplate="x %{x:.3g}<br>y %{y:.3g}<br>loss %{z:.4g}<extra></extra>",
         **axes,
     )
+
+
+#: A linear axis' ticks: Plotly's own (the keys reset what a log axis set, when a patch switches).
+AUTO_TICKS = {"tickmode": "auto", "tick0": None, "dtick": None, "tickvals": None, "ticktext": None}
+#: At most this many labelled ticks on the log axis.
+MAX_LOG_TICKS = 6
+
+
+def log_ticks(low: float, high: float) -> dict:
+    """Ticks of a log axis over [10^low, 10^high], each label a whole number, never Plotly's bare
+    minor digits ("10, 5, 2, 1, 5, 2"): over two decades or more, only powers of ten (every
+    ``dtick``-th), else 1, 2 and 5 times the powers of ten inside, written out (0.02, 5e-05)."""
+    decades = high - low
+    if decades >= 2:
+        step = max(1, math.ceil(decades / MAX_LOG_TICKS))
+        return {**AUTO_TICKS, "tickmode": "linear", "tick0": 0, "dtick": step}
+    values = [
+        m * 10.0**k
+        for k in range(math.floor(low) - 1, math.ceil(high) + 1)
+        for m in (1, 2, 5)
+        if low <= math.log10(m) + k <= high
+    ]
+    if len(values) < 2:  # less than a factor 2 shown: let Plotly place finer ticks
+        return AUTO_TICKS
+    return {**AUTO_TICKS, "tickmode": "array", "tickvals": values, "ticktext": [f"{v:.3g}" for v in values]}
+
+
+def padded_range(low: float, high: float) -> list[float]:
+    """``[low, high]`` widened by 6 % each side, as Plotly's autorange pads lines with markers."""
+    span = high - low if high > low else max(abs(low), 1.0)
+    return [low - 0.06 * span, high + 0.06 * span]
+
+
+def log_axis(values) -> dict:
+    """A log axis over the positive finite ``values``: its type, padded range and ``log_ticks``
+    (a range set here, not by Plotly's autorange, so the ticks are known)."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    low, high = (float(np.log10(v.min())), float(np.log10(v.max()))) if v.size else (-1.0, 1.0)
+    y_range = padded_range(low, high)
+    return {"type": "log", "range": y_range, **log_ticks(*y_range)}

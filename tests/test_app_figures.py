@@ -270,17 +270,17 @@ def test_the_loss_legend_sits_outside_the_plot_area_even_with_eight_runs():
 
 @pytest.mark.parametrize(("low", "high"), [(-16.0, 1.0), (-3.2, 0.4), (-2.0, 0.0), (-5.5, -3.1)])
 def test_log_ticks_over_two_decades_are_powers_of_ten_only(low, high):
-    ticks = shell_figures.log_ticks(low, high)
+    ticks = figures_common.log_ticks(low, high)
     assert ticks["tickmode"] == "linear" and ticks["tick0"] == 0 and isinstance(ticks["dtick"], int)
     labelled = [
         k for k in range(math.floor(low), math.ceil(high) + 1) if low <= k <= high and k % ticks["dtick"] == 0
     ]
-    assert 2 <= len(labelled) <= shell_figures.MAX_LOG_TICKS
+    assert 2 <= len(labelled) <= figures_common.MAX_LOG_TICKS
 
 
 @pytest.mark.parametrize(("low", "high"), [(-1.1, 0.3), (-0.3, 0.5), (2.05, 3.9)])
 def test_log_ticks_over_a_short_range_are_whole_numbers_not_bare_digits(low, high):
-    ticks = shell_figures.log_ticks(low, high)
+    ticks = figures_common.log_ticks(low, high)
     assert ticks["tickmode"] == "array"
     for value, text in zip(ticks["tickvals"], ticks["ticktext"], strict=True):
         assert low <= math.log10(value) <= high
@@ -291,7 +291,7 @@ def test_log_ticks_over_a_short_range_are_whole_numbers_not_bare_digits(low, hig
 def test_the_loss_chart_log_axis_uses_those_ticks_and_a_linear_one_resets_them():
     out = outcome("goldstein_price", runs=[RunSpec("adam", {"lr": 0.05})], steps=50)
     log_axis = shell_figures.loss_figure(out.landscape, out.results, log=True).layout.yaxis
-    expected = shell_figures.log_ticks(*log_axis.range)
+    expected = figures_common.log_ticks(*log_axis.range)
     assert log_axis.tickmode == expected["tickmode"] and log_axis.dtick == expected["dtick"]
     patch = shell_figures.loss_patch(out.landscape, out.results, log=False).to_plotly_json()
     update = next(op for op in patch["operations"] if op["location"] == ["layout", "yaxis"])

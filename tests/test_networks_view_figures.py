@@ -109,6 +109,23 @@ def test_loss_figure_overlays_train_and_test_per_network(trained):
     assert fig.layout.yaxis.type == "log"
 
 
+@pytest.mark.parametrize("build", [figures.loss_figure, figures.interpolation_figure], ids=["loss", "line"])
+def test_log_loss_axes_hold_every_value_and_label_whole_numbers_not_bare_digits(trained, build):
+    fig = build(trained)
+    axis = fig.layout.yaxis
+    assert axis.type == "log"
+    values = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
+    low, high = axis.range
+    assert low <= np.log10(values.min()) and np.log10(values.max()) <= high  # nothing drawn off the axis
+    if axis.tickmode == "array":  # under two decades: 1, 2 and 5 times powers of ten, written out
+        labels = zip(axis.tickvals, axis.ticktext, strict=True)
+        assert all(float(text) == pytest.approx(v) for v, text in labels)
+    elif axis.tickmode == "linear":
+        assert isinstance(axis.dtick, int) and axis.tick0 == 0  # powers of ten only
+    else:  # fewer than two of 1, 2, 5 × 10^k in range: Plotly's finer ticks, which it writes out
+        assert axis.tickmode == "auto" and high - low < 1
+
+
 def test_pca_axes_say_the_variance_each_explains(trained):
     pca = trained.planes[1]
     path = trained.trajectory.points[0, trained.curve_steps]

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.components.run_card import lr_plot_figure
-from app.figures_common import FONT, PRESENT_FONT, enlarge, on_white, rounded
+from app.figures_common import FONT, PRESENT_FONT, enlarge, log_axis, on_white, rounded
 from app.model import PALETTE, format_number
 from app.networks.training import Plane, Training
 from app.runs import RunResult
@@ -385,9 +385,10 @@ def loss_figure(training: Training, log: bool = True) -> go.Figure:
         xaxis=dict(title="step", gridcolor=GRID_COLOR, zeroline=False, range=[0, max(steps[-1], 1)]),
         yaxis=dict(
             title="loss (log)" if log else "loss",
-            type="log" if log else "linear",
             gridcolor=GRID_COLOR,
             exponentformat="power",
+            # whole-number ticks, never Plotly's bare minor digits ("5, 2, 10⁻¹, 5, 2")
+            **(log_axis([training.train_loss, training.test_loss]) if log else {"type": "linear"}),
         ),
         legend=dict(font={"size": 12}, x=1.01, xanchor="left", y=1.0, tracegroupgap=2),
         uirevision=_revision(training),
@@ -534,7 +535,12 @@ def interpolation_figure(training: Training) -> go.Figure:
         showlegend=False,
         title=_title("From the initial to the final weights"),
         xaxis=dict(title="t in (1 − t)·w₀ + t·w₁", gridcolor=GRID_COLOR, zeroline=False),
-        yaxis=dict(title="loss (log)", type="log", gridcolor=GRID_COLOR, exponentformat="power"),
+        yaxis=dict(
+            title="loss (log)",
+            gridcolor=GRID_COLOR,
+            exponentformat="power",
+            **log_axis(training.interpolation[1] if training.interpolation is not None else []),
+        ),
     )
 
 

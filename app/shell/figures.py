@@ -4,7 +4,6 @@ and the data the browser's player needs. Pure: an outcome in, Plotly figures, pa
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +12,18 @@ from dash import Patch
 
 from app.compare import figures as compare_figures
 from app.explore import figures as explore_figures
-from app.figures_common import FONT, LEGEND_SIZE, ball, enlarge, ghost, on_white, rounded
+from app.figures_common import (
+    AUTO_TICKS,
+    FONT,
+    LEGEND_SIZE,
+    ball,
+    enlarge,
+    ghost,
+    log_ticks,
+    on_white,
+    padded_range,
+    rounded,
+)
 from app.outcome import Outcome
 from app.runs import RunResult
 from landscapes.base import Landscape
@@ -80,47 +90,16 @@ def _loss_axes(landscape: Landscape, ys: list[np.ndarray], log: bool) -> tuple[d
     (projector fonts) while the balls are animating could leave Plotly with its empty-axis default.
     """
     steps = max((len(y) for y in ys), default=2) - 1
-    x_axis = {"range": _padded(0.0, max(steps, 1))}
+    x_axis = {"range": padded_range(0.0, max(steps, 1))}
     finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.empty(0)
     if _can_log(landscape, log):
         y_axis = {"title": {"text": "loss − min"}, "type": "log"}  # the box over it says "log scale"
         low, high = (np.log10(finite.min()), np.log10(finite.max())) if finite.size else (-1.0, 1.0)
-        y_range = _padded(float(low), float(high))
+        y_range = padded_range(float(low), float(high))
         return x_axis, {**y_axis, "range": y_range, **log_ticks(*y_range)}
     y_axis = {"title": {"text": "loss (no known minimum)" if log else "loss"}, "type": "linear"}
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    return x_axis, {**y_axis, "range": _padded(float(low), float(high)), **AUTO_TICKS}
-
-
-#: A linear axis' ticks: Plotly's own (the keys reset what a log axis set, when a patch switches).
-AUTO_TICKS = {"tickmode": "auto", "tick0": None, "dtick": None, "tickvals": None, "ticktext": None}
-#: At most this many labelled ticks on the log axis.
-MAX_LOG_TICKS = 6
-
-
-def log_ticks(low: float, high: float) -> dict:
-    """Ticks of a log axis over [10^low, 10^high], each label a whole number, never Plotly's bare
-    minor digits ("10, 5, 2, 1, 5, 2"): over two decades or more, only powers of ten (every
-    ``dtick``-th), else 1, 2 and 5 times the powers of ten inside, written out (0.02, 5e-05)."""
-    decades = high - low
-    if decades >= 2:
-        step = max(1, math.ceil(decades / MAX_LOG_TICKS))
-        return {**AUTO_TICKS, "tickmode": "linear", "tick0": 0, "dtick": step}
-    values = [
-        m * 10.0**k
-        for k in range(math.floor(low) - 1, math.ceil(high) + 1)
-        for m in (1, 2, 5)
-        if low <= math.log10(m) + k <= high
-    ]
-    if len(values) < 2:  # less than a factor 2 shown: let Plotly place finer ticks
-        return AUTO_TICKS
-    return {**AUTO_TICKS, "tickmode": "array", "tickvals": values, "ticktext": [f"{v:.3g}" for v in values]}
-
-
-def _padded(low: float, high: float) -> list[float]:
-    """``[low, high]`` widened by 6 % each side, as Plotly's autorange pads lines with markers."""
-    span = high - low if high > low else max(abs(low), 1.0)
-    return [low - 0.06 * span, high + 0.06 * span]
+    return x_axis, {**y_axis, "range": padded_range(float(low), float(high)), **AUTO_TICKS}
 
 
 def _loss_values(landscape: Landscape, run: RunResult, log: bool) -> np.ndarray:
