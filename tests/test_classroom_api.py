@@ -416,6 +416,121 @@ def test_the_class_limit_holds_across_workers_and_resets_only_when_the_window_ha
     other.engine.dispose()
 
 
+# ------------------------------------------------------------------ the per-address attempt limits
+
+
+def server_for(store, name="limited"):
+    server = flask.Flask(name)
+    classroom.register(server, store)
+    return server.test_client()
+
+
+def tokenless(client, code, where, status):
+    response = client.post(f"/api/classes/{code}/attempts", json={"name": "x", **SGD}, environ_base=where)
+    assert response.status_code == status, response.json
+    return response
+
+
+def test_a_client_sending_no_token_or_made_up_ones_cannot_bypass_the_rate_limit(database_url):
+    """Without a token each attempt joins a new student: the address's bucket of new students
+    (the default burst, sized for a class; refilled slowly here, so the count is exact) runs out;
+    a made-up token is refused and stores nothing."""
+    burst, _ = store_module.JOIN_LIMIT
+    store = Store(database_url, join_limit=(burst, 0.001))
+    client = server_for(store)
+    code, key = new_class(client)
+    here, elsewhere = {"REMOTE_ADDR": "10.0.0.7"}, {"REMOTE_ADDR": "10.0.0.8"}
+    for _ in range(burst):
+        tokenless(client, code, here, 201)
+    refused = tokenless(client, code, here, 429)
+    assert "new students from one address" in refused.json["error"]
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert client.post(f"/api/classes/{code}/join", environ_base=here).status_code == 429  # same bucket
+    for i in range(3):
+        attempt(client, code, token=f"made-up-{i}", status=403)
+    tokenless(client, code, elsewhere, 201)  # another address has its own bucket
+    assert len(teacher_attempts(client, code, key)) == burst + 1
+    other_code, _ = new_class(client)
+    tokenless(client, other_code, here, 201)  # and so has another class
+    with store.engine.connect() as c:
+        hashes = c.execute(sa.select(store_module.clients.c.client_hash)).scalars().all()
+    assert hashes and not any("10.0.0" in h for h in hashes)  # addresses are kept only hashed
+    store.engine.dispose()
+
+
+def test_many_tokens_from_one_address_are_held_to_its_bucket_of_attempts(database_url, client):
+    limited = Store(database_url, attempt_limit=(4, 0.5))  # 4 at once, then one every 2 s
+    school, other = {"REMOTE_ADDR": "10.2.0.1"}, {"REMOTE_ADDR": "10.2.0.2"}
+    c = server_for(limited)
+    code, key = new_class(c)
+    tokens = [c.post(f"/api/classes/{code}/join", environ_base=other).json["student_token"] for _ in range(6)]
+    for token in tokens[:4]:
+        r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(token), environ_base=school)
+        assert r.status_code == 201, r.json
+    r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(tokens[4]), environ_base=school)
+    assert r.status_code == 429 and "attempts from one address" in r.json["error"]
+    r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(tokens[4]), environ_base=other)
+    assert r.status_code == 201, r.json  # the refusal used up nothing of that student's
+    time.sleep(2.1)  # one token back
+    r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(tokens[5]), environ_base=school)
+    assert r.status_code == 201, r.json
+    assert len(teacher_attempts(c, code, key)) == 6
+    limited.engine.dispose()
+
+
+def test_a_class_of_sixty_behind_one_school_address_is_never_refused(client):
+    """The default limits: 60 students join at once from one address and each submits four times,
+    a second apart (the per-student limit's pace): every attempt is accepted."""
+    code, key = new_class(client)
+    school = {"REMOTE_ADDR": "192.0.2.10"}
+    tokens = [tokenless(client, code, school, 201).json["student_token"] for _ in range(60)]
+    for _ in range(3):
+        later()
+        for token in tokens:
+            r = client.post(
+                f"/api/classes/{code}/attempts", json=SGD, headers=bearer(token), environ_base=school
+            )
+            assert r.status_code == 201, r.json
+    assert len(teacher_attempts(client, code, key)) == 240
+
+
+def test_x_forwarded_for_is_ignored_unless_proxies_are_configured(monkeypatch, database_url):
+    limited = Store(database_url, join_limit=(3, 0.001))
+    code, _ = new_class(server_for(limited))
+
+    def send(c, i):
+        forwarded = {"X-Forwarded-For": f"203.0.113.{i}"}
+        body = {"name": "x", **SGD}
+        return c.post(
+            f"/api/classes/{code}/attempts",
+            json=body,
+            headers=forwarded,
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        ).status_code
+
+    direct = server_for(limited, "direct")
+    assert [send(direct, i) for i in range(4)] == [201, 201, 201, 429]  # one peer, whatever it claims
+    monkeypatch.setenv(classroom.TRUSTED_PROXIES_ENV, "1")
+    behind_a_proxy = server_for(limited, "behind-a-proxy")
+    assert [send(behind_a_proxy, i) for i in range(10, 14)] == [201] * 4  # each client its own bucket
+    monkeypatch.setenv(classroom.TRUSTED_PROXIES_ENV, "many")
+    with pytest.raises(ValueError, match="DESCENT_TRUSTED_PROXIES"):
+        server_for(limited, "misconfigured")
+    limited.engine.dispose()
+
+
+def test_a_rate_limited_attempt_is_refused_before_its_run_is_measured_or_computed(client):
+    code, _ = new_class(client, {**BOWL, "surface": "rastrigin", "start": [2.2, -3.1], "steps": 1000})
+    token = attempt(client, code)["student_token"]
+    heavy = {
+        "optimizer": "lbfgs",
+        "hyperparameters": {"max_iter": 1000, "tolerance_grad": 0, "tolerance_change": 0},
+    }
+    assert "second" in attempt(client, code, heavy, token=token, status=429)["error"]  # not the budget's 400
+    later()
+    assert "limit is 2 s" in attempt(client, code, heavy, token=token, status=400)["error"]
+
+
 # ------------------------------------------------------------------ a retry after the lock
 
 
