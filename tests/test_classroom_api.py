@@ -9,6 +9,8 @@ import io
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import flask
 import pytest
@@ -529,6 +531,80 @@ def test_a_rate_limited_attempt_is_refused_before_its_run_is_measured_or_compute
     assert "second" in attempt(client, code, heavy, token=token, status=429)["error"]  # not the budget's 400
     later()
     assert "limit is 2 s" in attempt(client, code, heavy, token=token, status=400)["error"]
+
+
+# ------------------------------------------------------------------ every status over a socket
+
+
+def test_the_issue_s_statuses_over_a_real_socket(store):
+    """The README's API walk, over HTTP on a loopback socket (werkzeug's threaded server)."""
+    from werkzeug.serving import make_server
+
+    server = flask.Flask("socket")
+    classroom.register(server, store)
+    httpd = make_server("127.0.0.1", 0, server, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_port}/api/classes"
+
+    def call(method, path, body=None, key=None):
+        request = urllib.request.Request(
+            base + path, method=method, data=None if body is None else json.dumps(body).encode()
+        )
+        request.add_header("Content-Type", "application/json")
+        if key:
+            request.add_header("Authorization", f"Bearer {key}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, data = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, data = error.code, error.read()
+        return status, json.loads(data) if data and data[:1] in b"{[" else data
+
+    try:
+        status, a = call("POST", "", BOWL)
+        assert status == 201 and a["code"] and a["teacher_key"]
+        status, b = call("POST", "", BOWL)
+        code, key, other_code, other_key = a["code"], a["teacher_key"], b["code"], b["teacher_key"]
+        status, sent = call("POST", f"/{code}/attempts", {"name": "Ann", **SGD})
+        assert status == 201 and sent["result"]["final_loss"] >= 0 and sent["result"]["diverged"] is False
+        status, _ = call("POST", f"/{other_code}/attempts", {"name": "Bea", **SGD})
+        assert status == 201
+        assert call("GET", f"/{code}/attempts")[0] == 401
+        assert call("GET", f"/{code}/attempts", key="made-up")[0] == 403
+        status, listed = call("GET", f"/{code}/attempts", key=key)
+        assert status == 200 and [x["id"] for x in listed["attempts"]] == [sent["id"]]
+        # the teacher key of class B opens nothing of class A, and a student's token no teacher action
+        for method, path, body in [
+            ("GET", "/attempts", None), ("GET", "/attempts.csv", None), ("POST", "/close", None),
+            ("PATCH", "", {"locked": True}), ("DELETE", f"/attempts/{sent['id']}", None),
+        ]:  # fmt: skip
+            assert call(method, f"/{code}{path}", body, key=other_key)[0] == 403, (method, path)
+            if path != "/attempts":
+                assert call(method, f"/{code}{path}", body, key=sent["student_token"])[0] == 403
+        status, flags = call("PATCH", f"/{code}", {"names_hidden": True}, key=key)
+        assert status == 200 and flags["names_hidden"] is True
+        status, flags = call("PATCH", f"/{code}", {"locked": True}, key=key)
+        assert status == 200 and flags["locked"] is True
+        assert call("POST", f"/{code}/attempts", {"name": "Bob", **SGD})[0] == 423
+        call("PATCH", f"/{code}", {"locked": False}, key=key)
+        status, bob = call("POST", f"/{code}/attempts", {"name": "Bob", **SGD})
+        assert status == 201
+        assert call("DELETE", f"/{code}/attempts/{bob['id']}", key=key)[0] == 204
+        assert call("DELETE", f"/{code}/attempts/{bob['id']}", key=key)[0] == 404
+        for method, path in [
+            ("POST", "/attempts"),
+            ("GET", "/attempts"),
+            ("POST", "/close"),
+            ("POST", "/join"),
+        ]:
+            assert call(method, f"/NOPE42{path}", {**SGD} if method == "POST" else None, key=key)[0] == 404
+        status, closed = call("POST", f"/{code}/close", key=key)
+        assert status == 200 and closed["ended"] is True
+        assert call("POST", f"/{code}/attempts", {"name": "Cy", **SGD})[0] == 409
+        status, listed = call("GET", f"/{code}/attempts", key=key)
+        assert [x["name"] for x in listed["attempts"]] == ["Ann"]  # Bob removed, the class kept
+    finally:
+        httpd.shutdown()
 
 
 # ------------------------------------------------------------------ a retry after the lock
