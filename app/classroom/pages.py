@@ -430,7 +430,7 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
         except ClassroomError as error:
             return (dash.no_update,) * 5 + (True, False, str(error), dash.no_update)
         link = join_link(found.code)
-        question = found.challenge.get("question", _target_line(found.challenge))
+        question = found.challenge.get("question") or _target_line(found.challenge)
         shown = (found.code, link.split("://", 1)[-1], qr_code(link), question, False, False, True, "")
         return (*shown, f"?teach={found.code}")  # the code in the address (a reload keeps it), never the key
 
