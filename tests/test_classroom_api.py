@@ -755,6 +755,25 @@ def test_the_projector_shows_no_answer_before_the_reveal(store):
     assert all("lr " in str(row) for row in board[1:])
 
 
+def test_names_in_the_projector_s_hover_text_are_shown_as_typed_never_as_markup(store):
+    from app.classroom import figures
+
+    challenge = challenges.parse_challenge({**BOWL, "kind": "point", "question": "q", "run": SGD})
+    found, _ = store.create_class(challenge)
+    names = ["<b>Bob</b>", '<a href="https://x.example">Cy</a>', "Ann & Zoë"]
+    for i, name in enumerate(names):
+        answer = challenges.parse_attempt(challenge, {"point": [0.5, 0.5]})
+        store.submit(found, None, name, answer, {}, now=time.time() + i)
+    store.set_flags(found.id, revealed=True)
+    found = store.get_class(found.code)
+    guesses = figures.point_map(found, store.attempts(found), True).data[2]
+    assert list(guesses.text) == [
+        "&lt;b&gt;Bob&lt;/b&gt;",
+        "&lt;a href=&quot;https://x.example&quot;&gt;Cy&lt;/a&gt;",
+        "Ann &amp; Zoë",
+    ]
+
+
 @pytest.mark.parametrize("name", optimizers.names())
 def test_every_optimizer_with_its_defaults_is_accepted_stored_and_read_back(client, name):
     code, key = new_class(client)

@@ -4,6 +4,7 @@ Dash table rows out. Sized for a projector (large type, thick lines); names are 
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -129,7 +130,8 @@ def point_map(found, attempts: list[dict], revealed: bool) -> go.Figure:
         mode="markers",
         marker={"size": 14, "color": GUESS, "opacity": 0.75, "line": {"width": 1, "color": "white"}},
         name=f"the class's guesses ({len(points)})",
-        text=[shown_name(found, a) for a in attempts],
+        # Plotly reads tags (<b>, <a>, <br>) in hover text: entities show a name as typed.
+        text=[escape(shown_name(found, a)) for a in attempts],
         hoverinfo="text",
     )
     run = found.challenge["reveal"]["run"]
