@@ -774,6 +774,23 @@ def test_names_in_the_projector_s_hover_text_are_shown_as_typed_never_as_markup(
     ]
 
 
+def test_the_learning_rate_spread_shows_every_rate_and_the_stable_limit_and_little_else(store):
+    from app.classroom import figures
+
+    challenge = challenges.parse_challenge(BOWL)  # 2/λ_max = 1 on the bowl
+    found, _ = store.create_class(challenge)
+    for i, lr in enumerate([0.01, 0.1, 0.0]):
+        answer = challenges.parse_attempt(challenge, {"optimizer": "sgd", "hyperparameters": {"lr": lr}})
+        store.submit(found, None, "S", answer, challenges.result(challenge, answer), now=time.time() + i)
+    figure = figures.lr_figure(found, store.attempts(found))
+    low, high = figure.layout.xaxis.range
+    assert low < -2 and high > 0  # 0.01 and the limit 1 inside (an lr of 0 has no place on a log axis)
+    assert high - low <= 2 + 1  # the two decades, half a decade each side
+    assert figure.layout.shapes[0].x0 == challenge["lr_limit"] == pytest.approx(1.0)
+    (label,) = figure.layout.annotations
+    assert "2/λ_max = 1" in label.text and label.x == pytest.approx(0.0)  # at the line: log10(1)
+
+
 @pytest.mark.parametrize("name", optimizers.names())
 def test_every_optimizer_with_its_defaults_is_accepted_stored_and_read_back(client, name):
     code, key = new_class(client)
