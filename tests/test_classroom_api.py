@@ -9,6 +9,8 @@ import io
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import flask
 import pytest
@@ -416,6 +418,195 @@ def test_the_class_limit_holds_across_workers_and_resets_only_when_the_window_ha
     other.engine.dispose()
 
 
+# ------------------------------------------------------------------ the per-address attempt limits
+
+
+def server_for(store, name="limited"):
+    server = flask.Flask(name)
+    classroom.register(server, store)
+    return server.test_client()
+
+
+def tokenless(client, code, where, status):
+    response = client.post(f"/api/classes/{code}/attempts", json={"name": "x", **SGD}, environ_base=where)
+    assert response.status_code == status, response.json
+    return response
+
+
+def test_a_client_sending_no_token_or_made_up_ones_cannot_bypass_the_rate_limit(database_url):
+    """Without a token each attempt joins a new student: the address's bucket of new students
+    (the default burst, sized for a class; refilled slowly here, so the count is exact) runs out;
+    a made-up token is refused and stores nothing."""
+    burst, _ = store_module.JOIN_LIMIT
+    store = Store(database_url, join_limit=(burst, 0.001))
+    client = server_for(store)
+    code, key = new_class(client)
+    here, elsewhere = {"REMOTE_ADDR": "10.0.0.7"}, {"REMOTE_ADDR": "10.0.0.8"}
+    for _ in range(burst):
+        tokenless(client, code, here, 201)
+    refused = tokenless(client, code, here, 429)
+    assert "new students from one address" in refused.json["error"]
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert client.post(f"/api/classes/{code}/join", environ_base=here).status_code == 429  # same bucket
+    for i in range(3):
+        attempt(client, code, token=f"made-up-{i}", status=403)
+    tokenless(client, code, elsewhere, 201)  # another address has its own bucket
+    assert len(teacher_attempts(client, code, key)) == burst + 1
+    other_code, _ = new_class(client)
+    tokenless(client, other_code, here, 201)  # and so has another class
+    with store.engine.connect() as c:
+        hashes = c.execute(sa.select(store_module.clients.c.client_hash)).scalars().all()
+    assert hashes and not any("10.0.0" in h for h in hashes)  # addresses are kept only hashed
+    store.engine.dispose()
+
+
+def test_many_tokens_from_one_address_are_held_to_its_bucket_of_attempts(database_url, client):
+    limited = Store(database_url, attempt_limit=(4, 0.5))  # 4 at once, then one every 2 s
+    school, other = {"REMOTE_ADDR": "10.2.0.1"}, {"REMOTE_ADDR": "10.2.0.2"}
+    c = server_for(limited)
+    code, key = new_class(c)
+    tokens = [c.post(f"/api/classes/{code}/join", environ_base=other).json["student_token"] for _ in range(6)]
+    for token in tokens[:4]:
+        r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(token), environ_base=school)
+        assert r.status_code == 201, r.json
+    r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(tokens[4]), environ_base=school)
+    assert r.status_code == 429 and "attempts from one address" in r.json["error"]
+    r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(tokens[4]), environ_base=other)
+    assert r.status_code == 201, r.json  # the refusal used up nothing of that student's
+    time.sleep(2.1)  # one token back
+    r = c.post(f"/api/classes/{code}/attempts", json=SGD, headers=bearer(tokens[5]), environ_base=school)
+    assert r.status_code == 201, r.json
+    assert len(teacher_attempts(c, code, key)) == 6
+    limited.engine.dispose()
+
+
+def test_a_class_of_sixty_behind_one_school_address_is_never_refused(client):
+    """The default limits: 60 students join at once from one address and each submits four times,
+    a second apart (the per-student limit's pace): every attempt is accepted."""
+    code, key = new_class(client)
+    school = {"REMOTE_ADDR": "192.0.2.10"}
+    tokens = [tokenless(client, code, school, 201).json["student_token"] for _ in range(60)]
+    for _ in range(3):
+        later()
+        for token in tokens:
+            r = client.post(
+                f"/api/classes/{code}/attempts", json=SGD, headers=bearer(token), environ_base=school
+            )
+            assert r.status_code == 201, r.json
+    assert len(teacher_attempts(client, code, key)) == 240
+
+
+def test_x_forwarded_for_is_ignored_unless_proxies_are_configured(monkeypatch, database_url):
+    limited = Store(database_url, join_limit=(3, 0.001))
+    code, _ = new_class(server_for(limited))
+
+    def send(c, i):
+        forwarded = {"X-Forwarded-For": f"203.0.113.{i}"}
+        body = {"name": "x", **SGD}
+        return c.post(
+            f"/api/classes/{code}/attempts",
+            json=body,
+            headers=forwarded,
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        ).status_code
+
+    direct = server_for(limited, "direct")
+    assert [send(direct, i) for i in range(4)] == [201, 201, 201, 429]  # one peer, whatever it claims
+    monkeypatch.setenv(classroom.TRUSTED_PROXIES_ENV, "1")
+    behind_a_proxy = server_for(limited, "behind-a-proxy")
+    assert [send(behind_a_proxy, i) for i in range(10, 14)] == [201] * 4  # each client its own bucket
+    monkeypatch.setenv(classroom.TRUSTED_PROXIES_ENV, "many")
+    with pytest.raises(ValueError, match="DESCENT_TRUSTED_PROXIES"):
+        server_for(limited, "misconfigured")
+    limited.engine.dispose()
+
+
+def test_a_rate_limited_attempt_is_refused_before_its_run_is_measured_or_computed(client):
+    code, _ = new_class(client, {**BOWL, "surface": "rastrigin", "start": [2.2, -3.1], "steps": 1000})
+    token = attempt(client, code)["student_token"]
+    heavy = {
+        "optimizer": "lbfgs",
+        "hyperparameters": {"max_iter": 1000, "tolerance_grad": 0, "tolerance_change": 0},
+    }
+    assert "second" in attempt(client, code, heavy, token=token, status=429)["error"]  # not the budget's 400
+    later()
+    assert "limit is 2 s" in attempt(client, code, heavy, token=token, status=400)["error"]
+
+
+# ------------------------------------------------------------------ every status over a socket
+
+
+def test_the_issue_s_statuses_over_a_real_socket(store):
+    """The README's API walk, over HTTP on a loopback socket (werkzeug's threaded server)."""
+    from werkzeug.serving import make_server
+
+    server = flask.Flask("socket")
+    classroom.register(server, store)
+    httpd = make_server("127.0.0.1", 0, server, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_port}/api/classes"
+
+    def call(method, path, body=None, key=None):
+        request = urllib.request.Request(
+            base + path, method=method, data=None if body is None else json.dumps(body).encode()
+        )
+        request.add_header("Content-Type", "application/json")
+        if key:
+            request.add_header("Authorization", f"Bearer {key}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, data = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, data = error.code, error.read()
+        return status, json.loads(data) if data and data[:1] in b"{[" else data
+
+    try:
+        status, a = call("POST", "", BOWL)
+        assert status == 201 and a["code"] and a["teacher_key"]
+        status, b = call("POST", "", BOWL)
+        code, key, other_code, other_key = a["code"], a["teacher_key"], b["code"], b["teacher_key"]
+        status, sent = call("POST", f"/{code}/attempts", {"name": "Ann", **SGD})
+        assert status == 201 and sent["result"]["final_loss"] >= 0 and sent["result"]["diverged"] is False
+        status, _ = call("POST", f"/{other_code}/attempts", {"name": "Bea", **SGD})
+        assert status == 201
+        assert call("GET", f"/{code}/attempts")[0] == 401
+        assert call("GET", f"/{code}/attempts", key="made-up")[0] == 403
+        status, listed = call("GET", f"/{code}/attempts", key=key)
+        assert status == 200 and [x["id"] for x in listed["attempts"]] == [sent["id"]]
+        # the teacher key of class B opens nothing of class A, and a student's token no teacher action
+        for method, path, body in [
+            ("GET", "/attempts", None), ("GET", "/attempts.csv", None), ("POST", "/close", None),
+            ("PATCH", "", {"locked": True}), ("DELETE", f"/attempts/{sent['id']}", None),
+        ]:  # fmt: skip
+            assert call(method, f"/{code}{path}", body, key=other_key)[0] == 403, (method, path)
+            if path != "/attempts":
+                assert call(method, f"/{code}{path}", body, key=sent["student_token"])[0] == 403
+        status, flags = call("PATCH", f"/{code}", {"names_hidden": True}, key=key)
+        assert status == 200 and flags["names_hidden"] is True
+        status, flags = call("PATCH", f"/{code}", {"locked": True}, key=key)
+        assert status == 200 and flags["locked"] is True
+        assert call("POST", f"/{code}/attempts", {"name": "Bob", **SGD})[0] == 423
+        call("PATCH", f"/{code}", {"locked": False}, key=key)
+        status, bob = call("POST", f"/{code}/attempts", {"name": "Bob", **SGD})
+        assert status == 201
+        assert call("DELETE", f"/{code}/attempts/{bob['id']}", key=key)[0] == 204
+        assert call("DELETE", f"/{code}/attempts/{bob['id']}", key=key)[0] == 404
+        for method, path in [
+            ("POST", "/attempts"),
+            ("GET", "/attempts"),
+            ("POST", "/close"),
+            ("POST", "/join"),
+        ]:
+            assert call(method, f"/NOPE42{path}", {**SGD} if method == "POST" else None, key=key)[0] == 404
+        status, closed = call("POST", f"/{code}/close", key=key)
+        assert status == 200 and closed["ended"] is True
+        assert call("POST", f"/{code}/attempts", {"name": "Cy", **SGD})[0] == 409
+        status, listed = call("GET", f"/{code}/attempts", key=key)
+        assert [x["name"] for x in listed["attempts"]] == ["Ann"]  # Bob removed, the class kept
+    finally:
+        httpd.shutdown()
+
+
 # ------------------------------------------------------------------ a retry after the lock
 
 
@@ -562,6 +753,42 @@ def test_the_projector_shows_no_answer_before_the_reveal(store):
     (bars,) = side.data
     assert list(bars.y) == [1, 0, 2] and list(bars.x)[2] == "✓ lr 1.2"
     assert all("lr " in str(row) for row in board[1:])
+
+
+def test_names_in_the_projector_s_hover_text_are_shown_as_typed_never_as_markup(store):
+    from app.classroom import figures
+
+    challenge = challenges.parse_challenge({**BOWL, "kind": "point", "question": "q", "run": SGD})
+    found, _ = store.create_class(challenge)
+    names = ["<b>Bob</b>", '<a href="https://x.example">Cy</a>', "Ann & Zoë"]
+    for i, name in enumerate(names):
+        answer = challenges.parse_attempt(challenge, {"point": [0.5, 0.5]})
+        store.submit(found, None, name, answer, {}, now=time.time() + i)
+    store.set_flags(found.id, revealed=True)
+    found = store.get_class(found.code)
+    guesses = figures.point_map(found, store.attempts(found), True).data[2]
+    assert list(guesses.text) == [
+        "&lt;b&gt;Bob&lt;/b&gt;",
+        "&lt;a href=&quot;https://x.example&quot;&gt;Cy&lt;/a&gt;",
+        "Ann &amp; Zoë",
+    ]
+
+
+def test_the_learning_rate_spread_shows_every_rate_and_the_stable_limit_and_little_else(store):
+    from app.classroom import figures
+
+    challenge = challenges.parse_challenge(BOWL)  # 2/λ_max = 1 on the bowl
+    found, _ = store.create_class(challenge)
+    for i, lr in enumerate([0.01, 0.1, 0.0]):
+        answer = challenges.parse_attempt(challenge, {"optimizer": "sgd", "hyperparameters": {"lr": lr}})
+        store.submit(found, None, "S", answer, challenges.result(challenge, answer), now=time.time() + i)
+    figure = figures.lr_figure(found, store.attempts(found))
+    low, high = figure.layout.xaxis.range
+    assert low < -2 and high > 0  # 0.01 and the limit 1 inside (an lr of 0 has no place on a log axis)
+    assert high - low <= 2 + 1  # the two decades, half a decade each side
+    assert figure.layout.shapes[0].x0 == challenge["lr_limit"] == pytest.approx(1.0)
+    (label,) = figure.layout.annotations
+    assert "2/λ_max = 1" in label.text and label.x == pytest.approx(0.0)  # at the line: log10(1)
 
 
 @pytest.mark.parametrize("name", optimizers.names())

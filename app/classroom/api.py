@@ -99,7 +99,7 @@ def attempts_csv(code: str):
 def join(code: str):
     found = store().get_class(code)
     refuse_attempts(found)
-    _, token = store().join(found)
+    _, token = store().join(found, client=client_address())
     return _json({"code": found.code, "student_token": token}, 201)
 
 
@@ -119,8 +119,12 @@ def add_attempt(code: str):
         return _json({**view, "student_token": _bearer()}, 200)
     name = challenges.display_name(body.get("name"))
     answer = challenges.parse_attempt(found.challenge, body)
+    client = client_address()
+    store().refuse_early(found, _bearer(), request_id, client)  # before the run is computed
     result = challenges.result(found.challenge, answer)
-    attempt, token, created = store().submit(found, _bearer(), name, answer, result, request_id)
+    attempt, token, created = store().submit(
+        found, _bearer(), name, answer, result, request_id, client=client
+    )
     view = {**_attempt_view(found, attempt, teacher=False, own=True), "student_token": token}
     return _json(view, 201 if created else 200)
 
@@ -232,8 +236,9 @@ def _as_teacher(code: str) -> Class:
 
 
 def client_address() -> str:
-    """The requesting client's address, as the server sees it (behind a proxy: the proxy's, unless
-    the deployment sets ``ProxyFix``)."""
+    """The requesting client's address: the direct peer's, or with ``DESCENT_TRUSTED_PROXIES=n``
+    the one the n-th proxy from us saw (``classroom.register`` sets werkzeug's ``ProxyFix``), so a
+    client cannot choose it by sending an ``X-Forwarded-For`` header."""
     return flask.request.remote_addr or "unknown"
 
 

@@ -4,6 +4,7 @@ Dash table rows out. Sized for a projector (large type, thick lines); names are 
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -129,7 +130,8 @@ def point_map(found, attempts: list[dict], revealed: bool) -> go.Figure:
         mode="markers",
         marker={"size": 14, "color": GUESS, "opacity": 0.75, "line": {"width": 1, "color": "white"}},
         name=f"the class's guesses ({len(points)})",
-        text=[shown_name(found, a) for a in attempts],
+        # Plotly reads tags (<b>, <a>, <br>) in hover text: entities show a name as typed.
+        text=[escape(shown_name(found, a)) for a in attempts],
         hoverinfo="text",
     )
     run = found.challenge["reveal"]["run"]
@@ -197,16 +199,34 @@ def lr_figure(found, attempts: list[dict]) -> go.Figure:
             name=OUTCOME_LABELS[outcome],
         )
     limit = found.challenge.get("lr_limit")
+    # The range is set, not left to Plotly (its autorange pads by the markers' pixels, and reached
+    # for the misplaced label below): the rates and the limit, half a decade around; the limit's
+    # label on the side of the line with more room.
+    shown = [a["answer"]["hyperparameters"]["lr"] for a in attempts] + ([limit] if limit else [])
+    shown = [v for v in shown if v > 0]
+    xaxis = {"type": "log", "title": "learning rate"}
+    if shown:
+        xaxis["range"] = [np.log10(min(shown)) - 0.5, np.log10(max(shown)) + 0.5]
     if limit is not None:
-        figure.add_vline(
-            x=limit,
-            line={"dash": "dash", "width": 3},
-            annotation_text=f"2/λ_max = {limit:.3g}",
-            annotation_font_size=FONT["size"],
+        figure.add_vline(x=limit, line={"dash": "dash", "width": 3})
+    if limit is not None and limit > 0:
+        # An annotation on a log axis is placed in log10 units (add_vline's own label is not: it
+        # stood at 10**limit, near 1, and the autorange stretched to reach it).
+        low, high = xaxis.get("range", (0.0, 1.0))
+        left = np.log10(limit) > (low + high) / 2
+        figure.add_annotation(
+            x=np.log10(limit),
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            xanchor="right" if left else "left",
+            text=f"2/λ_max = {limit:.3g}",
+            showarrow=False,
+            font={"size": FONT["size"]},
         )
     figure.update_layout(
         font=FONT,
-        xaxis={"type": "log", "title": "learning rate"},
+        xaxis=xaxis,
         yaxis={"type": "category"},
         margin={"l": 90, "r": 10, "t": 40, "b": 50},
         legend={"orientation": "h", "y": -0.25},

@@ -28,7 +28,7 @@ from dash import ALL, Input, Output, Patch, State, dcc, html
 import landscapes
 import optimizers
 from app.classroom import api, challenges, figures, ids
-from app.classroom.store import CODE_ALPHABET, CODE_LENGTH, ClassroomError
+from app.classroom.store import CODE_ALPHABET, CODE_LENGTH, ClassroomError, refuse_attempts
 from optimizers.maps import stable_learning_rate
 
 PREFIX = "/class/"
@@ -430,7 +430,7 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
         except ClassroomError as error:
             return (dash.no_update,) * 5 + (True, False, str(error), dash.no_update)
         link = join_link(found.code)
-        question = found.challenge.get("question", _target_line(found.challenge))
+        question = found.challenge.get("question") or _target_line(found.challenge)
         shown = (found.code, link.split("://", 1)[-1], qr_code(link), question, False, False, True, "")
         return (*shown, f"?teach={found.code}")  # the code in the address (a reload keeps it), never the key
 
@@ -628,9 +628,13 @@ def _student_callbacks(pages: dash.Dash) -> None:
             if found.challenge["kind"] == "point" and point is None:
                 raise ValueError("tap the map where you think the ball stops first")
             answer = challenges.parse_attempt(found.challenge, body)
+            refuse_attempts(found)
+            secret, client = _token(found, token), api.client_address()
+            store().refuse_early(found, secret, client=client)  # before the run is computed
             result = challenges.result(found.challenge, answer)
-            secret = _token(found, token)
-            attempt, secret, _ = store().submit(found, secret, challenges.display_name(name), answer, result)
+            attempt, secret, _ = store().submit(
+                found, secret, challenges.display_name(name), answer, result, client=client
+            )
         except (ValueError, ClassroomError) as error:
             return dash.no_update, str(error), dash.no_update
         mine = [html.Li(said(found, a)) for a in store().attempts(found, store().student(found, secret))]

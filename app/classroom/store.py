@@ -11,8 +11,12 @@ workers starting at once migrate once. A database newer than this code is refuse
 Every write is one short transaction. The per-student rate limit lives in the database (the student
 row's ``last_attempt_at``, updated only if a second has passed), so it holds across gunicorn
 workers and hosts; so does the limit on new classes per client address (``classroom_creators``,
-addresses kept only hashed). An attempt may carry a ``request_id``: sending it again (a retry after a lost
-answer) returns the stored attempt instead of storing it twice.
+addresses kept only hashed). A client that sends no student token (each attempt then joins a new
+student) or many tokens is held by two token buckets per class and client address
+(``classroom_clients``): one for new students, one for attempts, both sized for a whole class behind
+one school's address, far looser than the per-student limit. An attempt may carry a
+``request_id``: sending it again (a retry after a lost answer) returns the stored attempt instead of
+storing it twice.
 """
 
 from __future__ import annotations
@@ -42,11 +46,13 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    case,
     create_engine,
     delete,
     event,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -66,6 +72,12 @@ MAX_ATTEMPTS = 5000  # per class
 #: several teachers; a script filling the database is stopped).
 CLASSES_PER_WINDOW = 30
 CLASS_WINDOW_S = 3600.0
+#: Per class and client address, a token bucket (burst, refill per second) for new students and one
+#: for attempts. A class behind one school NAT shares an address: 120 students may join at once and
+#: 240 attempts go through at once (60 students, four each), then 10 a second (every student of a
+#: class of 60 every 6 s); one script is held to that instead of no limit at all.
+JOIN_LIMIT = (120, 0.5)
+ATTEMPT_LIMIT = (240, 10.0)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
 CODE_LENGTH = 6
 
@@ -131,6 +143,18 @@ creators = Table(
 )
 
 
+#: Token buckets per class and client address (hashed): ``kind`` is "join" or "attempt".
+clients = Table(
+    "classroom_clients",
+    metadata,
+    Column("class_id", Integer, ForeignKey("classroom_classes.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_hash", String(64), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[classes, students, attempts])
 
@@ -139,8 +163,12 @@ def _v2(connection: Connection) -> None:
     metadata.create_all(connection, tables=[creators])
 
 
+def _v3(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[clients])
+
+
 #: Version n is reached by running ``MIGRATIONS[n - 1]``; append, never edit or reorder.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 VERSION = len(MIGRATIONS)
 
 
@@ -201,8 +229,14 @@ class Store:
     """The classroom's database. Every method is one transaction; ``now`` (seconds since the epoch)
     defaults to the clock and lets a caller say when something happened."""
 
-    def __init__(self, url: str):
+    def __init__(
+        self,
+        url: str,
+        join_limit: tuple[float, float] = JOIN_LIMIT,
+        attempt_limit: tuple[float, float] = ATTEMPT_LIMIT,
+    ):
         self.engine = _engine(url)
+        self.limits = {"join": join_limit, "attempt": attempt_limit}  # (burst, per second)
         migrate(self.engine)
 
     # -- classes -------------------------------------------------------------------------------
@@ -263,6 +297,7 @@ class Store:
         with self.engine.begin() as c:
             gone = select(classes.c.id).where(classes.c.expires_at <= now)
             c.execute(delete(attempts).where(attempts.c.class_id.in_(gone)))
+            c.execute(delete(clients).where(clients.c.class_id.in_(gone)))
             c.execute(delete(students).where(students.c.class_id.in_(gone)))
             return c.execute(delete(classes).where(classes.c.expires_at <= now)).rowcount
 
@@ -275,10 +310,42 @@ class Store:
         with self.engine.begin() as c:
             return _student(c, found, token)
 
-    def join(self, found: Class, now: float | None = None) -> tuple[int, str]:
-        """A new student of this class: ``(id, token)``; the token is only stored hashed."""
+    def join(self, found: Class, client: str | None = None, now: float | None = None) -> tuple[int, str]:
+        """A new student of this class: ``(id, token)``; the token is only stored hashed. 429 when
+        ``client`` (an address) has used up its bucket of new students in this class."""
+        now = time.time() if now is None else now
         with self.engine.begin() as c:
-            return _join(c, found, time.time() if now is None else now)
+            self._take(c, found, client, "join", now)
+            return _join(c, found, now)
+
+    def refuse_early(
+        self,
+        found: Class,
+        token: str | None,
+        request_id: Any = None,
+        client: str | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Raise the refusal ``submit`` would give for the rate limits or a foreign token (403, 429),
+        reading only, so that a refused attempt is not computed first. ``submit`` decides."""
+        now = time.time() if now is None else now
+        with self.engine.begin() as c:
+            if token is not None:
+                row = c.execute(
+                    select(students.c.id, students.c.last_attempt_at).where(
+                        students.c.token_hash == _hash(token), students.c.class_id == found.id
+                    )
+                ).first()
+                if row is None:
+                    raise ClassroomError("that student token is not from this class", 403)
+                if isinstance(request_id, str) and _by_request(c, row.id, request_id) is not None:
+                    return  # a retry: answered with the stored attempt
+                if row.last_attempt_at is not None and row.last_attempt_at > now - MIN_INTERVAL_S:
+                    raise ClassroomError(SLOW_DOWN, 429)
+            if client is not None:
+                for kind in ("attempt",) if token is not None else ("join", "attempt"):
+                    if self._level(c, found, client, kind, now) < 1:
+                        raise _bucket_empty(kind, self.limits[kind])
 
     def submit(
         self,
@@ -289,13 +356,16 @@ class Store:
         result: dict,
         request_id: str | None = None,
         now: float | None = None,
+        client: str | None = None,
     ) -> tuple[dict, str, bool]:
         """Store an attempt in one transaction: ``(attempt, student token, created)``.
 
         Without a token the student joins here. The same ``request_id`` again returns the stored
         attempt with ``created`` false, also once the class is locked or ended (it was accepted
         before). 403 for a token not of this class, 429 within a second of the student's last
-        attempt, 423 while the class is locked, 409 once it has ended.
+        attempt, 423 while the class is locked, 409 once it has ended. With ``client`` (the sender's
+        address) also 429 once that address has used up its buckets of new students or attempts in
+        this class (``JOIN_LIMIT``, ``ATTEMPT_LIMIT``).
         """
         now = time.time() if now is None else now
         try:
@@ -313,6 +383,7 @@ class Store:
                         return stored, token, False
                 refuse_attempts(state)
                 if student_id is None:
+                    self._take(c, found, client, "join", now)
                     student_id, token = _join(c, found, now)
                 allowed = c.execute(
                     update(students)
@@ -324,7 +395,8 @@ class Store:
                     .values(last_attempt_at=now)
                 ).rowcount
                 if not allowed:
-                    raise ClassroomError("one attempt a second, please: try again in a moment", 429)
+                    raise ClassroomError(SLOW_DOWN, 429)
+                self._take(c, found, client, "attempt", now)
                 count = c.execute(
                     select(func.count()).select_from(attempts).where(attempts.c.class_id == found.id)
                 ).scalar_one()
@@ -352,6 +424,32 @@ class Store:
                 raise
             return stored, token, False
         return _attempt(row), token, True
+
+    def _take(self, c: Connection, found: Class, client: str | None, kind: str, now: float) -> None:
+        """Take one token from ``client``'s ``kind`` bucket in this class, or raise 429. Atomic
+        across workers: one conditional UPDATE of one row, serialized by the database."""
+        if client is None:
+            return
+        burst, rate = self.limits[kind]
+        key = {"class_id": found.id, "client_hash": _hash(client), "kind": kind}
+        _insert_if_missing(c, clients, {**key, "tokens": float(burst), "updated_at": now})
+        level = _bucket_level(burst, rate, now)
+        taken = c.execute(
+            update(clients)
+            .where(*(clients.c[k] == v for k, v in key.items()), level >= 1)
+            .values(tokens=level - 1, updated_at=_later(now))
+        ).rowcount
+        if not taken:
+            raise _bucket_empty(kind, (burst, rate))
+
+    def _level(self, c: Connection, found: Class, client: str, kind: str, now: float) -> float:
+        burst, rate = self.limits[kind]
+        level = c.execute(
+            select(_bucket_level(burst, rate, now)).where(
+                clients.c.class_id == found.id, clients.c.client_hash == _hash(client), clients.c.kind == kind
+            )
+        ).scalar()
+        return float(burst) if level is None else level
 
     def attempts(self, found: Class, student_id: int | None = None) -> list[dict]:
         """The class's attempts in the order they came (only ``student_id``'s if given)."""
@@ -450,16 +548,48 @@ def refuse_attempts(state) -> None:
         raise ClassroomError("the teacher has locked submissions for now", 423)
 
 
+SLOW_DOWN = "one attempt a second, please: try again in a moment"
+
+
+def _bucket_level(burst: float, rate: float, now: float):
+    """The bucket's tokens at ``now`` (SQL): refilled at ``rate`` a second up to ``burst``. A clock
+    behind the row's (another host) refills nothing rather than draining it."""
+    elapsed = case((clients.c.updated_at < now, literal(now) - clients.c.updated_at), else_=0.0)
+    filled = clients.c.tokens + elapsed * float(rate)
+    return case((filled > float(burst), literal(float(burst))), else_=filled)
+
+
+def _later(now: float):
+    return case((clients.c.updated_at < now, literal(now)), else_=clients.c.updated_at)
+
+
+def _bucket_empty(kind: str, limit: tuple[float, float]) -> ClassroomError:
+    burst, rate = limit
+    what = "new students" if kind == "join" else "attempts"
+    return ClassroomError(
+        f"too many {what} from one address in this class (at most {burst:g} at once, then "
+        f"{rate:g} a second): try again in a moment",
+        429,
+        retry_after=max(1, math.ceil(1 / rate)),
+    )
+
+
+def _insert_if_missing(c: Connection, table: Table, row: dict) -> None:
+    """Insert ``row`` unless a row with its primary key exists (a race between workers is fine)."""
+    if c.dialect.name in ("sqlite", "postgresql"):
+        dialect = sqlite if c.dialect.name == "sqlite" else postgresql
+        c.execute(dialect.insert(table).values(row).on_conflict_do_nothing())
+        return
+    keys = [column.name for column in table.primary_key]
+    if c.execute(select(*table.primary_key).where(*(table.c[k] == row[k] for k in keys))).first() is None:
+        c.execute(insert(table).values(row))
+
+
 def _count_a_new_class(c: Connection, client_hash: str, now: float) -> None:
     """Count a new class against its creator's window (429 when it is full). Atomic across
     workers: the conditional UPDATE of one row is serialized by the database."""
     c.execute(delete(creators).where(creators.c.window_start <= now - CLASS_WINDOW_S))
-    row = {"client_hash": client_hash, "window_start": now, "count": 0}
-    if c.dialect.name in ("sqlite", "postgresql"):
-        dialect = sqlite if c.dialect.name == "sqlite" else postgresql
-        c.execute(dialect.insert(creators).values(row).on_conflict_do_nothing())
-    elif c.execute(select(creators.c.count).where(creators.c.client_hash == client_hash)).first() is None:
-        c.execute(insert(creators).values(row))
+    _insert_if_missing(c, creators, {"client_hash": client_hash, "window_start": now, "count": 0})
     counted = c.execute(
         update(creators)
         .where(creators.c.client_hash == client_hash, creators.c.count < CLASSES_PER_WINDOW)

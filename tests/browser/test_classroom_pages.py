@@ -163,3 +163,80 @@ def test_a_teacher_and_three_students(browser, base_url, database_url, wait_for_
     submit(students[1], "0.0004")
     expect(students[1].locator("#s-message")).to_contain_text("ended")
     assert problems == [], "\n".join(problems)
+
+
+def start_class(teacher, base_url, kind: str) -> str:
+    """Start a class of ``kind`` (its label on the form) from the teacher's page; its code."""
+    teacher.goto(f"{base_url}/class/")
+    expect(teacher.locator("#t-lrs-typed")).not_to_have_value("")
+    teacher.get_by_label(kind).check()
+    teacher.click("#t-start")
+    code_box = teacher.locator("#t-code-text")
+    expect(code_box).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    expect(teacher.locator("#t-setup")).to_be_hidden()
+    return code_box.inner_text()
+
+
+def joined(browser, problems, base_url, code, name):
+    page = watched(browser, problems)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"{base_url}/class/{code}")
+    expect(page.locator("#s-submit")).to_be_enabled()  # the challenge is read
+    page.fill("#s-name", name)
+    return page
+
+
+def send(page) -> None:
+    before = page.locator("#s-message").inner_text()
+    page.click("#s-submit")
+    expect(page.locator("#s-message")).not_to_have_text(before)
+    expect(page.locator("#s-message")).to_contain_text("Sent (#")
+
+
+def test_predict_which_rate_diverges_then_reveal(browser, base_url, wait_for_dash):
+    problems: list[str] = []
+    teacher = watched(browser, problems)
+    code = start_class(teacher, base_url, "Predict: which learning rate diverges?")
+    expect(teacher.locator("#t-question-text")).to_have_text("Which learning rate diverges?")
+    students = [joined(browser, problems, base_url, code, name) for name in ("Ann", "Bob")]
+    choices = students[0].locator("#s-choice input")
+    expect(choices).to_have_count(4)  # the suggested rates: ½, 1, 2 and 3 times 2/λ_max
+    for page, i in zip(students, (0, 3), strict=True):
+        page.locator("#s-choice input").nth(i).check()
+        send(page)
+    rows = teacher.locator("#t-board tr.attempt")
+    expect(rows).to_have_count(2)
+    expect(teacher.locator("#t-board")).to_contain_text("hidden until revealed")
+    teacher.click("#t-reveal")
+    expect(teacher.locator("#t-status")).to_contain_text("revealed")
+    expect(teacher.locator("#t-board")).to_contain_text("✓")  # Bob chose the diverging one
+    expect(students[1].locator("#s-reveal")).to_contain_text("you got it right")
+    expect(students[0].locator("#s-reveal")).to_contain_text("you said otherwise")
+    assert problems == [], "\n".join(problems)
+
+
+def test_predict_where_the_ball_stops_by_a_tap_on_the_map_then_reveal(browser, base_url, wait_for_dash):
+    problems: list[str] = []
+    teacher = watched(browser, problems)
+    code = start_class(teacher, base_url, "Predict: where will the ball stop?")
+    page = joined(browser, problems, base_url, code, "Ann")
+    expect(page.locator("#s-point-map .nsewdrag")).to_be_visible()
+    send_before = page.locator("#s-message").inner_text()
+    page.click("#s-submit")  # no tap yet: asked for one
+    expect(page.locator("#s-message")).not_to_have_text(send_before)
+    expect(page.locator("#s-message")).to_contain_text("tap the map")
+    box = page.locator("#s-point-map .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5)
+    page.wait_for_function(
+        "() => (document.querySelector('#s-point-map .js-plotly-plot')?.data?.[2]?.x || []).length === 1"
+    )
+    send(page)
+    expect(page.locator("#s-message")).to_contain_text("you guessed (")
+    expect(teacher.locator("#t-board tr.attempt")).to_have_count(1)
+    teacher.click("#t-reveal")
+    expect(teacher.locator("#t-board")).to_contain_text("(")  # the guess, now shown
+    teacher.wait_for_function(  # the guesses, the real run and where it stopped are drawn
+        """() => (document.querySelector('#t-map .js-plotly-plot')?.data || []).length >= 4"""
+    )
+    expect(page.locator("#s-reveal")).to_contain_text("away")
+    assert problems == [], "\n".join(problems)
