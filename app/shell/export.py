@@ -156,7 +156,7 @@ def animation_figure(outcome: Outcome, cpu: budget.CpuBudget | None = None) -> d
     ghosts_3d = [out["data"][_first_3d(outcome) + 3 * i] for i in range(len(results))]
     paths = [(_short(run.points[:, 0]), _short(run.points[:, 1])) for run in results]
     began = cpu.spent()
-    pio.to_json(out, validate=False)  # the page writes it once more: timed here, counted below
+    _page(out, outcome)  # the page without its frames, written once more below: timed, counted
     written = cpu.spent()
     last = _frame(outcome, steps[-1], paths, loss_ys, ghosts_3d)
     pio.to_json(last, validate=False)
@@ -176,8 +176,12 @@ def animation_html(outcome: Outcome, cpu: budget.CpuBudget | None = None) -> str
     """``animation_figure`` as a whole HTML page that plays offline: plotly.js is inlined, the map is
     embedded, nothing is fetched (5 MB of plotly.js, and up to 15 MB of frames at 8 runs × 1000
     steps). ``cpu``: the request's budget (``budget.WorkTooLargeError`` past it, before the frames)."""
+    return _page(animation_figure(outcome, cpu), outcome)
+
+
+def _page(figure: dict, outcome: Outcome) -> str:
     page = pio.to_html(
-        animation_figure(outcome, cpu),
+        figure,
         validate=False,
         include_plotlyjs=True,
         include_mathjax=False,
