@@ -4,10 +4,11 @@ each snapshot, and the landscape planes of the first model (a filter-normalised 
 its final weights and the PCA plane of its path) with its 1-D interpolation. Pure: settings in, arrays
 out (``app.networks.figures`` draws them).
 
-The work is bounded before anything runs: a forward and backward pass costs about N · P multiply-adds
-per network and step, so ``work(setup)`` = K · steps · N · P must stay under ``MAX_WORK`` (about a
-second here: 8 networks × 500 steps of a 2-16-16-1 network on 200 points is 2.7 · 10⁸ and takes
-about 0.3 s on an idle machine). A request over it is refused with the most steps that would fit.
+The work is bounded before anything runs, twice: a forward and backward pass costs about N · P
+multiply-adds per network and step, so ``work(setup)`` = K · steps · N · P must stay under ``MAX_WORK``
+(a quick cap, with the steps that fit); then the training and what is drawn of it (the planes, the
+snapshots) are measured on this machine (``check_seconds``, ``optimizers.budget``) and refused past
+2 s of CPU: the planes alone can be over it for a large model.
 """
 
 from __future__ import annotations
