@@ -289,8 +289,11 @@ class DashClient:
     """A Dash app as the browser sees it: ``target`` is a ``Dash`` or Flask app (served through
     Flask's test client, in this process) or a base URL (``http://host:port``, over HTTP)."""
 
-    def __init__(self, target, *, headers: dict | None = None, timeout: float = 30.0):
+    def __init__(self, target, *, headers: dict | None = None, timeout: float = 30.0, prefix: str = ""):
+        """``prefix``: the Dash app's ``url_base_pathname`` without its last slash (``"/class"`` for
+        the classroom's pages), before ``/_dash-dependencies`` and the other Dash routes."""
         self.headers = dict(HEADERS if headers is None else headers)
+        self.prefix = prefix.rstrip("/")
         if isinstance(target, str):
             self.transport = _HTTPTransport(target, timeout)
         else:
@@ -318,12 +321,12 @@ class DashClient:
     @cached_property
     def deps(self) -> list[dict]:
         """``/_dash-dependencies``: every callback's outputs, inputs and state."""
-        return json.loads(self._ok(self.get("/_dash-dependencies")).data)
+        return json.loads(self._ok(self.get(self.prefix + "/_dash-dependencies")).data)
 
     @cached_property
     def page(self) -> Page:
         """The components of ``/_dash-layout`` (update it with ``page.set`` / ``page.apply``)."""
-        return Page(json.loads(self._ok(self.get("/_dash-layout")).data))
+        return Page(json.loads(self._ok(self.get(self.prefix + "/_dash-layout")).data))
 
     @staticmethod
     def _ok(reply: Reply) -> Reply:
@@ -346,7 +349,7 @@ class DashClient:
 
     def update(self, body) -> Reply:
         """POST a callback request (a body from ``body()``, possibly edited, or raw text)."""
-        return self.post(UPDATE_URL, body)
+        return self.post(self.prefix + UPDATE_URL, body)
 
     def call(
         self, output_part: str, changed: list[Change] | tuple = (), page: Page | None = None, values=()

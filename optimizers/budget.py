@@ -42,7 +42,8 @@ def estimate_seconds(
     """CPU seconds of ``runs`` runs of ``steps`` steps of ``optimizer`` on this machine.
 
     A probe of ``min(runs, PROBE_RUNS)`` runs × ``PROBE_STEPS`` steps is timed and scaled. It starts
-    from ``start`` (one point, for every probe run) or else from random points over the window, with
+    from ``start`` (one point for every probe run: 2 coordinates, or a network's P weights) or else
+    from random points over the window, with
     ``settings`` (``optimizers.run``'s keywords: hyperparameters, batch size, noise, ``record_state``;
     a schedule is left out, its cost is negligible; no per-run lists, their length is the runs').
     A probe smaller than the real call over-estimates (fixed costs per step weigh more), which errs
@@ -50,12 +51,13 @@ def estimate_seconds(
     """
     land, opt = _landscape(landscape), _optimizer(optimizer)
     k = max(1, min(int(runs), PROBE_RUNS))
-    (x0, x1), (y0, y1) = land.bounds
     if start is None:
+        (x0, x1), (y0, y1) = land.bounds
         rng = np.random.default_rng(0)
         starts = np.column_stack([rng.uniform(x0, x1, k), rng.uniform(y0, y1, k)])
-    else:
-        starts = np.broadcast_to(np.asarray(start, dtype=np.float64), (k, 2))
+    else:  # one point of any size (a network's P weights too)
+        start = np.asarray(start, dtype=np.float64)
+        starts = np.broadcast_to(start, (k, start.shape[-1]))
     # A schedule only scales the learning rate (its cost is negligible), and its options are checked
     # against the real step count, so the probe runs without it.
     options = {k: v for k, v in settings.items() if k not in ("scheduler", "scheduler_options")}
@@ -100,10 +102,12 @@ def refuse_over(
         return
     per_step = max(seconds - fixed, 1e-12) / max(int(steps), 1)
     fit = int(max(limit - fixed, 0.0) / per_step)
-    advice = f"at most {fit} steps fit" if fit >= 1 else "even one step does not fit"
+    if fit >= 1:
+        advice = f"at most {fit} steps fit{', ' + more if more else ''}"
+    else:
+        advice = f"even one step does not fit{': use ' + more.removeprefix('or ') if more else ''}"
     raise WorkTooLargeError(
-        f"That is about {seconds:.1f} s of work on this server (the limit is {limit:g} s): "
-        f"{advice}{', ' + more if more else ''}."
+        f"That is about {seconds:.1f} s of work on this server (the limit is {limit:g} s): {advice}."
     )
 
 
@@ -113,3 +117,31 @@ def _landscape(landscape) -> Landscape:
 
 def _optimizer(optimizer) -> Optimizer:
     return registry.get(optimizer) if isinstance(optimizer, str) else optimizer
+
+
+class CpuBudget:
+    """A request's CPU budget, from when it was made: what is spent so far (``time.thread_time``) and a
+    refusal, before the rest starts, when what is spent plus what the rest is measured to cost would
+    exceed ``limit``. For work measured as it goes (an export: its first part is built, a sample of
+    the rest is timed and scaled).
+
+        >>> cpu = CpuBudget()
+        >>> cpu.refuse_over(projected=0.5, advice="export fewer steps")  # raises past 2 s in all
+    """
+
+    def __init__(self, limit: float | None = None):
+        self.limit = float(LIMIT_SECONDS if limit is None else limit)
+        self.began = time.thread_time()
+
+    def spent(self) -> float:
+        return time.thread_time() - self.began
+
+    def refuse_over(self, projected: float, advice: str) -> None:
+        """``WorkTooLargeError`` if the seconds spent plus ``projected`` exceed the limit; ``advice``
+        says what to change."""
+        seconds = self.spent() + projected
+        if seconds > self.limit:
+            raise WorkTooLargeError(
+                f"That is about {seconds:.1f} s of work on this server (the limit is {self.limit:g} s): "
+                f"{advice}."
+            )

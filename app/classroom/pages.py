@@ -241,14 +241,21 @@ def student_page(code: str) -> html.Div:
 def route(pathname: str | None, search: str | None) -> html.Div:
     """The page for an address: ``/class/`` and ``/class/?teach=CODE`` the teacher's,
     ``/class/CODE`` and ``/class/join?code=CODE`` a student's."""
-    query = parse_qs((search or "").lstrip("?"))
-    rest = (pathname or "")[len(PREFIX) :].strip("/") if (pathname or "").startswith(PREFIX) else ""
+    search, pathname = _text(search), _text(pathname)  # a page only sends text: anything else is ""
+    query = parse_qs(search.lstrip("?"))
+    rest = pathname[len(PREFIX) :].strip("/") if pathname.startswith(PREFIX) else ""
     if rest == "join":
         return student_page((query.get("code") or [""])[0][:16])
     if CODE_PATH.match(rest.upper()):
         return student_page(rest.upper())
     teach = (query.get("teach") or [""])[0].upper()
     return teacher_page(teach if CODE_PATH.match(teach) else "")
+
+
+def _text(value) -> str:
+    """``value`` if it is text, else ``""``: the pages' inputs are text, a forged request may hold
+    anything (a number, a list, ``None``)."""
+    return value if isinstance(value, str) else ""
 
 
 # ------------------------------------------------------------------------------------- teacher
@@ -260,7 +267,9 @@ def challenge_from_form(kind, surface, steps, target, question, optimizer, lrs, 
     common = {"surface": surface, "steps": steps}
     if kind == "target":
         return {**common, "kind": "target", "target_loss": target}
-    question = (question or "").strip() or QUESTIONS.get(kind, "")
+    if not isinstance(kind, str):
+        raise ValueError("choose a kind of class")
+    question = _text(question).strip() or QUESTIONS.get(kind, "")
     if kind == "first":
         pairs = parse_runs(runs)
         choices = [{"label": f"{o} (lr {lr:g})", "run": _run(o, lr)} for o, lr in pairs]
@@ -283,7 +292,7 @@ def challenge_from_form(kind, surface, steps, target, question, optimizer, lrs, 
 
 def parse_rates(text: str | None) -> list[float]:
     """``"0.001, 0.002"`` → ``[0.001, 0.002]`` (commas or spaces between)."""
-    words = [w for w in re.split(r"[,\s;]+", text or "") if w]
+    words = [w for w in re.split(r"[,\s;]+", _text(text)) if w]
     try:
         rates = [float(w) for w in words]
     except ValueError:
@@ -296,7 +305,7 @@ def parse_rates(text: str | None) -> list[float]:
 def parse_runs(text: str | None) -> list[tuple[str, float]]:
     """``"sgd 0.002, adam 0.1"`` → ``[("sgd", 0.002), ("adam", 0.1)]``."""
     pairs = []
-    for part in (p.strip() for p in (text or "").split(",")):
+    for part in (p.strip() for p in _text(text).split(",")):
         words = part.split()
         if not part:
             continue
@@ -314,7 +323,7 @@ def parse_runs(text: str | None) -> list[tuple[str, float]]:
 def suggested_rates(surface: str) -> str:
     """Learning rates around the stable limit 2/λ_max at the surface's start (½, 1, 2 and 3 times):
     plain gradient descent diverges past about twice it."""
-    land = landscapes.get(surface)
+    land = landscapes.get(surface)  # ValueError for a name that is not a surface
     limit = stable_learning_rate(land, tuple(land.start))
     if not math.isfinite(limit):
         return "0.01, 0.1, 1, 3"
@@ -351,7 +360,7 @@ def kept_keys(keys, now: float) -> dict:
 
 
 def _teacher_class(code, keys):
-    if not code:
+    if not code or not isinstance(code, str):
         raise ClassroomError("no class yet")
     key = kept_keys(keys, time.time()).get(code, {}).get("key")
     found = store().get_class(code)
@@ -375,13 +384,21 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
         Input(ids.KIND, "value"),
         State({"type": ids.FIELDS, "field": ALL}, "id"),
     )
-    def _fields(kind, fields):
+    def _fields(kind, _ids):
+        kind = _text(kind)
         used = FIELDS.get(kind, ())
-        return [f["field"] not in used for f in fields], QUESTIONS.get(kind, "")
+        # The fields as the outputs name them, one answer each (the ``id`` state's values are not read:
+        # a forged request may put anything there).
+        outputs = dash.ctx.outputs_list[0]
+        shown = [o["id"].get("field") if isinstance(o.get("id"), dict) else None for o in outputs]
+        return [field not in used for field in shown], QUESTIONS.get(kind, "")
 
     @pages.callback(Output(ids.LRS, "value"), Input(ids.SURFACE, "value"))
     def _rates(surface):
-        return suggested_rates(surface)
+        try:
+            return suggested_rates(surface)
+        except ValueError:  # not a surface (the menu offers only surfaces): the box keeps its value
+            return dash.no_update
 
     @pages.callback(
         Output(ids.KEYS, "data"),
@@ -456,7 +473,8 @@ def _teacher_callbacks(pages: dash.Dash) -> None:
             _do(found, button)
         except ClassroomError as error:
             return dash.no_update, str(error)
-        return (version or 0) + 1, dash.no_update
+        version = version if isinstance(version, int) and 0 <= version < 2**31 else 0
+        return version + 1, dash.no_update
 
     @pages.callback(
         Output(ids.MAP, "figure"),
@@ -519,7 +537,10 @@ def _do(found, button) -> None:
     elif button == ids.END:
         store().set_flags(found.id, ended=True, locked=True)
     elif isinstance(button, dict) and button.get("type") == ids.REMOVE:
-        if not store().remove_attempt(found, button["index"]):
+        index = button.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 < index < 2**63:
+            raise ClassroomError("that attempt is already gone")
+        if not store().remove_attempt(found, index):
             raise ClassroomError("that attempt is already gone")
 
 
@@ -577,7 +598,7 @@ def _student_callbacks(pages: dash.Dash) -> None:
     )
     def _load(code):
         nothing = ("", True, [], True, dash.no_update, True, True)
-        if not (code or "").strip():
+        if not _text(code).strip():
             return (*nothing, "Type the join code the teacher shows.")
         try:
             found = store().get_class(code.strip())
@@ -597,8 +618,9 @@ def _student_callbacks(pages: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _click(click):
-        point = (click or {}).get("points", [{}])[0]
-        if not all(isinstance(point.get(k), (int, float)) for k in ("x", "y")):
+        points = click.get("points") if isinstance(click, dict) else None
+        point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+        if not all(_finite(point.get(k)) for k in ("x", "y")):
             return dash.no_update, dash.no_update
         guess = Patch()
         guess["data"][2]["x"] = [point["x"]]
@@ -657,6 +679,16 @@ def _student_callbacks(pages: dash.Dash) -> None:
         student = store().student(found, _token(found, token))
         mine = store().attempts(found, student) if student is not None else []
         return revealed_line(found, mine[-1] if mine else None)
+
+
+def _finite(value) -> bool:
+    """A number a map click can hold: an int or a float, finite (not a bool, nor a 401-digit int)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _token(found, token) -> str | None:

@@ -14,13 +14,14 @@ import json
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import plotly.io as pio
 
+from app.figures_common import rounded
 from app.networks import figures
 from app.networks import training as trainer
 from app.networks.settings import to_link
 from app.networks.training import Training
+from optimizers import budget
 
 CSV_COLUMNS = ("network", "lr", "step", "train_loss", "test_loss", "diverged_at")
 
@@ -92,13 +93,23 @@ def _finite(values: list) -> list:
     return [v if math.isfinite(v) else None for v in values]
 
 
-def offline_html(training: Training) -> str:
+def offline_html(training: Training, cpu: budget.CpuBudget | None = None) -> str:
     """The view as one page that works offline (plotly.js inlined, about 5 MB): the boundary panels
-    with a slider and Play over the snapshots, then the losses, the two planes and the line."""
+    with a slider and Play over the snapshots, then the losses, the two planes and the line.
+
+    ``cpu``: the request's budget (its training included). Once the figures are built, writing them
+    is measured on one snapshot's frame and scaled; ``budget.WorkTooLargeError`` if that is past it.
+    """
+    cpu = budget.CpuBudget() if cpu is None else cpu
     boundary = animated_boundary(training)
     parts = [boundary, figures.loss_figure(training), figures.interpolation_figure(training)]
     if training.planes:
         parts += [figures.plane_figure(plane) for plane in training.planes]
+    began = cpu.spent()
+    pio.to_json(boundary["frames"][-1], validate=False)
+    per_frame = cpu.spent() - began
+    advice = "train fewer steps or learning rates, or export CSV or JSON"
+    cpu.refuse_over(per_frame * (len(boundary["frames"]) + 1), advice)
     divs = [
         pio.to_html(
             fig,
@@ -121,17 +132,20 @@ def offline_html(training: Training) -> str:
     )
 
 
-def animated_boundary(training: Training) -> go.Figure:
+def animated_boundary(training: Training) -> dict:
     """``figures.boundary_figure`` with one Plotly frame per snapshot (the shading, the boundary or
-    the fitted curve change) and a slider with Play."""
+    the fitted curve change) and a slider with Play, as a figure dict.
+
+    A frame holds only what changes (the patched traces' ``z`` or ``y``), as plain dicts, the way
+    assets/networks.js patches the view: a whole validated figure per snapshot took seconds.
+    """
     fig = figures.boundary_figure(training, frame=0)
     data = figures.frames_data(training)
     patched = [t for traces in data["boundary"]["traces"] for t in traces]
-    frames = []
-    for f, step in enumerate(data["steps"]):
-        built = figures.boundary_figure(training, frame=f)
-        frames.append(go.Frame(name=str(step), data=[built.data[t] for t in patched], traces=patched))
-    fig.frames = frames
+    frames = [
+        {"name": str(step), "data": _frame_traces(training, f), "traces": patched}
+        for f, step in enumerate(data["steps"])
+    ]
     slider = {
         "active": 0,
         "currentvalue": {"prefix": "step "},
@@ -152,7 +166,27 @@ def animated_boundary(training: Training) -> go.Figure:
             {"label": "‖ Pause", "method": "animate", "args": [[None], {"mode": "immediate"}]},
         ],
     }
-    return fig.update_layout(sliders=[slider], updatemenus=[play], margin={"b": 110})
+    out = fig.update_layout(sliders=[slider], updatemenus=[play], margin={"b": 110}).to_dict()
+    out["frames"] = frames
+    return out
+
+
+def _frame_traces(training: Training, frame: int) -> list[dict]:
+    """The boundary panels' changing traces at snapshot ``frame``, in ``frames_data``'s order: per
+    model its shading and boundary (``z``), its fitted curve (``y``) or its U Vᵀ (``z``)."""
+    k = len(training.setup.lrs)
+    if figures.is_recommender(training):
+        (full,) = training.grid
+        return [{"type": "heatmap", "z": figures.rows(full[i, frame])} for i in range(k)]
+    if training.network.task == "classification":
+        _, _, p = training.grid
+        out = []
+        for i in range(k):
+            z = figures.rows(p[i, frame].astype(np.float32))  # as ``boundary_figure`` draws it
+            out += [{"type": "heatmap", "z": z}, {"type": "contour", "z": z}]
+        return out
+    _, fit = training.grid
+    return [{"type": "scatter", "y": rounded(fit[i, frame])} for i in range(k)]
 
 
 def filename(training: Training, ext: str) -> str:
@@ -172,14 +206,15 @@ def download(ext: str, values: dict) -> dict:
 
     from app.networks.callbacks import setup_of_states
 
+    cpu = budget.CpuBudget()
     try:
         setup, frame = setup_of_states(values)
-        training = trainer.train(setup)
-    except ValueError as error:
+        training = trainer.train(setup)  # refused past the budget on its own
+        text = {
+            "csv": lambda: curves_csv(training),
+            "json": lambda: curves_json(training, frame),
+            "html": lambda: offline_html(training, cpu),
+        }[ext]()
+    except ValueError as error:  # budget.WorkTooLargeError too
         return {"download": no_update, "status": f"Nothing to export: {error}"}
-    text = {
-        "csv": lambda: curves_csv(training),
-        "json": lambda: curves_json(training, frame),
-        "html": lambda: offline_html(training),
-    }[ext]()
     return {"download": {"content": text, "filename": filename(training, ext)}, "status": ""}

@@ -200,7 +200,7 @@ def _tick(side: int) -> int:
 
 def _ratings_heatmap(z: np.ndarray, limit: float, show_scale: bool) -> go.Heatmap:
     return go.Heatmap(
-        z=_rows(z), x=list(range(1, z.shape[1] + 1)), y=list(range(1, z.shape[0] + 1)),
+        z=rows(z), x=list(range(1, z.shape[1] + 1)), y=list(range(1, z.shape[0] + 1)),
         zmin=-limit, zmax=limit, colorscale="RdBu", reversescale=True, showscale=show_scale, xgap=1, ygap=1,
         colorbar={"title": {"text": "rating", "side": "right"}, "thickness": 12, "len": 0.9},
         hovertemplate="user %{y}, item %{x}: %{z:.2f}<extra></extra>",
@@ -273,7 +273,7 @@ def _class_panel(training: Training, i: int, frame: int) -> list[go.BaseTraceTyp
 
 def probability_traces(xs, ys, p: np.ndarray) -> list[go.BaseTraceType]:
     """P(class 1) ``p (len(ys), len(xs))`` as shading, and the decision boundary p = ½ over it."""
-    z = _rows(p)
+    z = rows(p)
     shading = go.Heatmap(
         x=rounded(xs), y=rounded(ys), z=z, zmin=0.0, zmax=1.0, colorscale=SHADING, showscale=False,
         hovertemplate="(%{x:.2f}, %{y:.2f})<br>P(class 1) %{z:.2f}<extra></extra>",
@@ -285,7 +285,8 @@ def probability_traces(xs, ys, p: np.ndarray) -> list[go.BaseTraceType]:
     return [shading, boundary]
 
 
-def _rows(z: np.ndarray) -> list[list]:
+def rows(z: np.ndarray) -> list[list]:
+    """``z`` as nested lists rounded to 3 decimals, ``None`` where not finite."""
     return [[None if not math.isfinite(v) else round(float(v), 3) for v in row] for row in z]
 
 
@@ -431,7 +432,7 @@ def plane_figure(plane: Plane, frame_index: int | None = None) -> go.Figure:
             go.Contour(
                 x=rounded(plane.xs),
                 y=rounded(plane.ys),
-                z=_rows(z),
+                z=rows(z),
                 colorscale=LOSS_SCALE,
                 ncontours=22,
                 colorbar={"title": {"text": "log₁₀ loss", "side": "right"}, "thickness": 12, "len": 0.9},
@@ -568,7 +569,7 @@ def frames_data(training: Training) -> dict:
         (full,) = training.grid
         data["boundary"] = {
             "traces": [[RATING_TRACES * (RATING_PANELS + i)] for i in range(k)],
-            "z": [[_rows(full[i, f]) for f in range(full.shape[1])] for i in range(k)],
+            "z": [[rows(full[i, f]) for f in range(full.shape[1])] for i in range(k)],
         }
     elif task == "classification":
         _, _, p = training.grid
@@ -612,7 +613,7 @@ def recommender_figure(recommender, params) -> go.Figure:
     for col, z in ((1, ratings), (2, full)):
         fig.add_trace(
             go.Heatmap(
-                z=_rows(z),
+                z=rows(z),
                 x=list(range(1, z.shape[1] + 1)),
                 y=list(range(1, z.shape[0] + 1)),
                 zmin=-limit,

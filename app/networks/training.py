@@ -4,14 +4,16 @@ each snapshot, and the landscape planes of the first model (a filter-normalised 
 its final weights and the PCA plane of its path) with its 1-D interpolation. Pure: settings in, arrays
 out (``app.networks.figures`` draws them).
 
-The work is bounded before anything runs: a forward and backward pass costs about N · P multiply-adds
-per network and step, so ``work(setup)`` = K · steps · N · P must stay under ``MAX_WORK`` (about a
-second here: 8 networks × 500 steps of a 2-16-16-1 network on 200 points is 2.7 · 10⁸ and takes
-about 0.3 s on an idle machine). A request over it is refused with the most steps that would fit.
+The work is bounded before anything runs, twice: a forward and backward pass costs about N · P
+multiply-adds per network and step, so ``work(setup)`` = K · steps · N · P must stay under ``MAX_WORK``
+(a quick cap, with the steps that fit); then the training and what is drawn of it (the planes, the
+snapshots) are measured on this machine (``check_seconds``, ``optimizers.budget``) and refused past
+2 s of CPU: the planes alone can be over it for a large model.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ import optimizers
 from landscapes import slices
 from landscapes.network import Network
 from landscapes.recommender import Recommender
+from optimizers import budget
 
 #: The models the view trains: a key per model, what its menu says.
 MODELS = {"network": "neural network (MLP)", "recommender": "recommender (U Vᵀ)"}
@@ -100,13 +103,55 @@ def check_work(setup: Setup, n_params: int) -> None:
         return
     n = examples(setup)
     fit = int(MAX_WORK // (len(setup.lrs) * n * n_params))
-    what, smaller = (
-        ("entries", "users, items or rank") if setup.model == "recommender" else ("points", "points or units")
-    )
+    what, smaller = _smaller(setup)
     raise ValueError(
         f"Too much to train in one go: {len(setup.lrs)} models × {setup.steps} steps × {n} {what} "
         f"× {n_params} parameters. Use at most {fit} steps, or fewer learning rates, {smaller}."
     )
+
+
+def _smaller(setup: Setup) -> tuple[str, str]:
+    if setup.model == "recommender":
+        return "entries", "users, items or rank"
+    return "points", "points or units"
+
+
+#: ``summary_seconds`` times this many losses (and half as many prediction grids).
+PROBE_MODELS = 8
+
+
+def summary_seconds(setup: Setup, net) -> float:
+    """CPU seconds of what ``summarise`` adds to the training, measured: the two planes
+    (2 × ``PLANE_GRID``² losses), the line (81) and the test losses (a loss each), and the snapshots'
+    prediction grids. One batch of ``PROBE_MODELS`` losses and a few grids are timed and scaled
+    (the steps do not change it: a large model alone can be over the limit, 2 × 961 losses of 2000
+    points × 2241 parameters took 12 s)."""
+    rng = np.random.default_rng(0)
+    params = net.init(setup.init_seed) + 0.01 * rng.standard_normal((PROBE_MODELS, net.n_params))
+    began = time.thread_time()
+    with np.errstate(all="ignore"):
+        net.value(params)
+    per_loss = (time.thread_time() - began) / PROBE_MODELS
+    grids = max(1, PROBE_MODELS // 2)
+    began = time.thread_time()
+    _grid(net, params[None, :grids])
+    per_grid = (time.thread_time() - began) / grids
+    losses = 2 * PLANE_GRID * PLANE_GRID + 81 + len(setup.lrs) * CURVE_POINTS
+    return per_loss * losses + per_grid * len(setup.lrs) * FRAMES
+
+
+def check_seconds(setup: Setup, net, limit: float | None = None) -> None:
+    """``budget.WorkTooLargeError`` if training ``setup`` and drawing it would take over ``limit``
+    (default ``budget.LIMIT_SECONDS``) of CPU, both measured on this machine (``optimizers.budget``),
+    with the steps that fit."""
+    fixed = summary_seconds(setup, net)
+    options = {**setup.options, **setup.hyperparameters}
+    k, start = len(setup.lrs), net.init(setup.init_seed)
+    steps = budget.estimate_seconds(net, setup.optimizer, k, setup.steps, start, lr=setup.lrs[0], **options)
+    _, smaller = _smaller(setup)
+    limit = budget.LIMIT_SECONDS if limit is None else limit
+    more = f"or fewer learning rates, {smaller}"
+    budget.refuse_over(steps + fixed, setup.steps, limit, fixed=fixed, more=more)
 
 
 @dataclass(frozen=True)
@@ -177,6 +222,7 @@ def run(setup: Setup) -> tuple[Network, optimizers.Trajectory]:
     """The network of ``setup`` and its K trainings (refused first if they would take too long)."""
     net = setup.network()
     check_work(setup, net.n_params)
+    check_seconds(setup, net)
     k = len(setup.lrs)
     trajectory = optimizers.run(
         net, setup.optimizer, start=np.tile(net.init(setup.init_seed), (k, 1)), steps=setup.steps,

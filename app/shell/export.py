@@ -29,6 +29,7 @@ from app.model import CUSTOM, format_number
 from app.outcome import Outcome
 from app.parsing import parse_lr_list
 from app.shell.figures import loss_figure
+from optimizers import budget
 
 CSV_COLUMNS = ("run", "label", "step", "x", "y", "loss", "diverged_at")
 #: Longer runs are subsampled to this many frames (first and last step kept): a light file.
@@ -107,14 +108,19 @@ def frame_steps(steps: int) -> list[int]:
     return np.round(np.linspace(0, steps, MAX_FRAMES)).astype(int).tolist()
 
 
-def animation_figure(outcome: Outcome) -> dict:
+def animation_figure(outcome: Outcome, cpu: budget.CpuBudget | None = None) -> dict:
     """The contour map and the 3D surface with the runs' paths and balls, above the loss curves, with
     one Plotly frame per shown step, a play/pause button and a step slider, as a figure dict.
     Self-contained: the map is a data-URI image, the surface its own data.
 
     Traces: the contour's, the loss chart's, then the 3D view's. Frames are plain dicts: Plotly's
     validation of a few hundred frames would take seconds.
+
+    The frames are most of the work (each holds its runs' paths so far): once the rest is built, the
+    last and longest frame is built and written as JSON, timed, and scaled to all of them by their
+    points; ``budget.WorkTooLargeError`` if that and what ``cpu`` has spent exceed its limit.
     """
+    cpu = budget.CpuBudget() if cpu is None else cpu
     land, results = outcome.landscape, outcome.results
     contour = explore_figures.contour_figure(land, outcome.start, results)
     surface = explore_figures.surface_figure(land, results)
@@ -148,17 +154,34 @@ def animation_figure(outcome: Outcome) -> dict:
     out = fig.to_dict()
     loss_ys = [list(loss.data[2 * i].y) for i in range(len(results))]
     ghosts_3d = [out["data"][_first_3d(outcome) + 3 * i] for i in range(len(results))]
-    out["frames"] = [_frame(outcome, step, loss_ys, ghosts_3d) for step in steps]
+    paths = [(_short(run.points[:, 0]), _short(run.points[:, 1])) for run in results]
+    began = cpu.spent()
+    _page(out, outcome)  # the page without its frames, written once more below: timed, counted
+    written = cpu.spent()
+    last = _frame(outcome, steps[-1], paths, loss_ys, ghosts_3d)
+    pio.to_json(last, validate=False)
+    sample = cpu.spent() - written
+    points = [sum(min(step, len(run.points) - 1) + 1 for run in results) for step in steps]
+    cpu.refuse_over(
+        written - began + sample * sum(points) / max(points[-1], 1),
+        "export fewer steps or runs as an animation, or the trajectories as CSV or JSON",
+    )
+    out["frames"] = [_frame(outcome, step, paths, loss_ys, ghosts_3d) for step in steps[:-1]] + [last]
     for index, trace in zip(_moving_traces(outcome), out["frames"][0]["data"], strict=True):
         out["data"][index].update({k: v for k, v in trace.items() if k in ("x", "y", "z")})
     return out
 
 
-def animation_html(outcome: Outcome) -> str:
+def animation_html(outcome: Outcome, cpu: budget.CpuBudget | None = None) -> str:
     """``animation_figure`` as a whole HTML page that plays offline: plotly.js is inlined, the map is
-    embedded, nothing is fetched (about 5 MB, most of it plotly.js)."""
+    embedded, nothing is fetched (5 MB of plotly.js, and up to 15 MB of frames at 8 runs × 1000
+    steps). ``cpu``: the request's budget (``budget.WorkTooLargeError`` past it, before the frames)."""
+    return _page(animation_figure(outcome, cpu), outcome)
+
+
+def _page(figure: dict, outcome: Outcome) -> str:
     page = pio.to_html(
-        animation_figure(outcome),
+        figure,
         validate=False,
         include_plotlyjs=True,
         include_mathjax=False,
@@ -241,19 +264,19 @@ def _add_model(fig: go.Figure, model: go.Figure, row: int, col: int, axis: int) 
     fig.update_layout({f"xaxis{axis}": xaxis, f"yaxis{axis}": yaxis})
 
 
-def _frame(outcome: Outcome, step: int, loss_ys: list[list], ghosts_3d: list[dict]) -> dict:
+def _frame(outcome: Outcome, step: int, shorts: list, loss_ys: list[list], ghosts_3d: list[dict]) -> dict:
     """Paths up to ``step`` and the balls at ``step`` (a diverged run stays at its last point).
 
+    ``shorts``: per run, its whole path's x and y as ``_short`` lists (rounded once, sliced here);
     ``loss_ys``: per run, the loss chart's y values (log or not), where the loss ball sits;
     ``ghosts_3d``: per run, its whole path on the 3D view, where the 3D ball sits.
     """
     paths, loss_balls, paths_3d = [], [], []
-    for run, loss_y, ghost in zip(outcome.results, loss_ys, ghosts_3d, strict=True):
+    for run, (xs, ys), loss_y, ghost in zip(outcome.results, shorts, loss_ys, ghosts_3d, strict=True):
         end = min(step, len(run.points) - 1)
-        path = run.points[: end + 1]
         x, y = run.points[end].tolist()
         paths += [
-            {"type": "scatter", "x": _short(path[:, 0]), "y": _short(path[:, 1])},
+            {"type": "scatter", "x": xs[: end + 1], "y": ys[: end + 1]},
             {"type": "scatter", "x": [x], "y": [y]},
         ]
         loss_balls.append({"type": "scatter", "x": [end], "y": [loss_y[end]]})
