@@ -2,7 +2,8 @@
  * Descent, Networks view: switch between the training's snapshots in the browser, no server
  * round-trip per step. The server sends every snapshot once (app/networks/figures.py frames_data:
  * the probability shading as base64 bytes, round(254 p), 255 for blank; the fitted curve as
- * numbers; a recommender's U Vᵀ as rows of numbers; each plane's point and each network's loss at that step) and the trace indices to patch.
+ * numbers; a recommender's U Vᵀ as bytes too, its place on the colour scale [lo, hi] in 254 steps;
+ * each plane's point and each network's loss at that step) and the trace indices to patch.
  */
 (function () {
   "use strict";
@@ -11,14 +12,15 @@
     return window.dash_clientside.no_update;
   }
 
-  function decode(text, side) {
+  /* height × width bytes (base64) to rows of lo + (hi − lo) q / 254, null for 255 (blank). */
+  function decode(text, height, width, lo, hi) {
     const bytes = window.atob(text);
     const rows = [];
-    for (let i = 0; i < side; i++) {
-      const row = new Array(side);
-      for (let j = 0; j < side; j++) {
-        const q = bytes.charCodeAt(i * side + j);
-        row[j] = q === 255 ? null : q / 254;
+    for (let i = 0; i < height; i++) {
+      const row = new Array(width);
+      for (let j = 0; j < width; j++) {
+        const q = bytes.charCodeAt(i * width + j);
+        row[j] = q === 255 ? null : lo + ((hi - lo) * q) / 254;
       }
       rows.push(row);
     }
@@ -30,9 +32,9 @@
     const b = data.boundary;
     b.traces.forEach(function (traces, k) {
       if (data.task === "recommender") {
-        patch.assign(["data", traces[0], "z"], b.z[k][f]);
+        patch.assign(["data", traces[0], "z"], decode(b.z[k][f], b.shape[0], b.shape[1], b.range[0], b.range[1]));
       } else if (data.task === "classification") {
-        const z = decode(b.z[k][f], b.side);
+        const z = decode(b.z[k][f], b.side, b.side, 0, 1);
         traces.forEach(function (t) {
           patch.assign(["data", t, "z"], z);
         });

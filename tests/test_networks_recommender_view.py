@@ -109,14 +109,44 @@ def test_the_ratings_figure_shows_the_known_ratings_the_tastes_and_each_u_v_at_t
         assert list(marks.text) == ["?"] * int((~rec.mask).sum())
 
 
-def test_the_browsers_snapshots_are_the_figures_own():
+def test_the_browsers_snapshots_are_the_figures_own_on_its_colour_scale():
     result = trainer.train(small())
     data = figures.frames_data(result)
     assert data["task"] == "recommender" and data["steps"] == result.frames.tolist()
+    boundary = data["boundary"]
     for f in (0, 3, len(result.frames) - 1):
         fig = figures.boundary_figure(result, f)
-        for i, (trace,) in enumerate(data["boundary"]["traces"]):
-            assert data["boundary"]["z"][i][f] == [list(row) for row in fig.data[trace].z]
+        for i, (trace,) in enumerate(boundary["traces"]):
+            heatmap = fig.data[trace]
+            lo, hi = heatmap.zmin, heatmap.zmax
+            assert boundary["range"] == [lo, hi] and boundary["shape"] == [6, 7]
+            decoded = figures.decode_ratings(boundary["z"][i][f], (6, 7), hi)
+            # What the panel draws: the figure's value where the scale has it, in 254 steps of it.
+            drawn = np.clip(np.array(heatmap.z, dtype=float), lo, hi)
+            np.testing.assert_allclose(decoded, drawn, atol=(hi - lo) / 254 / 2 + 1e-3)
+
+
+#: The most snapshot data the view sends: 8 models of 50 users × 50 items, each snapshot sending U Vᵀ
+#: whatever the rank; rank 1 lets the work cap allow the most steps, so the most snapshots.
+LARGEST = {
+    "model": "recommender", "users": 50, "items": 50, "rank": 1, "known": 50,
+    "lrs": ", ".join(str(0.01 * (i + 1)) for i in range(trainer.MAX_NETWORKS)),
+}  # fmt: skip
+
+
+def test_the_largest_recommenders_answer_is_under_a_megabyte_of_snapshots(client, page):
+    setup = settings.setup_of({**VALUES, **LARGEST, "steps": 1}, SPEC)
+    n_params = (setup.users + setup.items) * setup.rank
+    steps = int(trainer.MAX_WORK // trainer.work(setup, n_params))  # the most the cap allows
+    changes = [(getattr(net_ids, key.upper()), "value", value) for key, value in LARGEST.items()]
+    response = train_request(client, page, [*changes, (net_ids.STEPS, "value", steps)])
+    assert response[net_ids.ERROR]["children"] == ""
+    sizes = {f"{k}.{p}": len(json.dumps(v)) for k, props in response.items() for p, v in props.items()}
+    frames = response[net_ids.FRAMES]["data"]
+    assert frames["steps"] == trainer.snapshot_steps(steps).tolist() and len(frames["steps"]) > 25
+    assert len(frames["boundary"]["z"]) == trainer.MAX_NETWORKS
+    assert sizes[f"{net_ids.FRAMES}.data"] <= 1_000_000, sizes
+    assert sum(sizes.values()) <= 1_500_000, sizes
 
 
 def test_exports_cover_the_recommender():

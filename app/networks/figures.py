@@ -164,7 +164,7 @@ def ratings_figure(training: Training, frame: int) -> go.Figure:
         rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.025, vertical_spacing=0.16,
         shared_xaxes="all", shared_yaxes="all",
     )  # fmt: skip
-    limit = float(max(np.nanmax(np.abs(rec.ratings)), np.max(np.abs(rec.truth)), 1e-9))
+    limit = rating_limit(rec)
     (full,) = training.grid
     matrices = [rec.ratings, rec.truth, *(full[i, frame] for i in range(k))]
     unknown_i, unknown_j = np.nonzero(~rec.mask)
@@ -191,6 +191,11 @@ def ratings_figure(training: Training, frame: int) -> go.Figure:
     fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
     _layout(fig, margin=dict(l=48, r=8, t=84, b=40), showlegend=False, uirevision=_revision(training))
     return fig.update_layout(plot_bgcolor=UNKNOWN_COLOR)  # an unknown rating is a gap: this shows through
+
+
+def rating_limit(rec) -> float:
+    """The reach of the ratings' colour scale, ±limit: the known ratings' and the tastes' largest."""
+    return float(max(np.nanmax(np.abs(rec.ratings)), np.max(np.abs(rec.truth)), 1e-9))
 
 
 def _tick(side: int) -> int:
@@ -560,16 +565,32 @@ def decode_probabilities(text: str, side: int) -> np.ndarray:
     return np.where(q == 255, np.nan, q / 254)
 
 
+def encode_ratings(z: np.ndarray, limit: float) -> str:
+    """U Vᵀ ``(users, items)`` as ``encode_probabilities`` of its place on the colour scale [−limit,
+    limit]: what the panel draws (a value past the scale has its end's colour), 254 steps of it."""
+    return encode_probabilities((np.asarray(z, dtype=np.float64) + limit) / (2.0 * limit))
+
+
+def decode_ratings(text: str, shape: tuple[int, int], limit: float) -> np.ndarray:
+    """The inverse of ``encode_ratings`` (what assets/networks.js does), for tests."""
+    q = np.frombuffer(base64.b64decode(text), dtype=np.uint8).reshape(shape).astype(np.float64)
+    return np.where(q == 255, np.nan, q / 254 * 2.0 * limit - limit)
+
+
 def frames_data(training: Training) -> dict:
     """Everything assets/networks.js needs to show snapshot f without the server."""
     k = len(training.setup.lrs)
     task = "recommender" if is_recommender(training) else training.network.task
     data: dict = {"steps": training.frames.tolist(), "task": task}
     if task == "recommender":
+        # As bytes, not numbers: at 8 models × 30 snapshots × 50 × 50 entries, numbers were 3.6 MB.
         (full,) = training.grid
+        limit = rating_limit(training.network)
         data["boundary"] = {
             "traces": [[RATING_TRACES * (RATING_PANELS + i)] for i in range(k)],
-            "z": [[rows(full[i, f]) for f in range(full.shape[1])] for i in range(k)],
+            "shape": list(full.shape[2:]),
+            "range": [-limit, limit],
+            "z": [[encode_ratings(full[i, f], limit) for f in range(full.shape[1])] for i in range(k)],
         }
     elif task == "classification":
         _, _, p = training.grid

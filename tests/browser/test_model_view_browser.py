@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 import landscapes
 import optimizers
 from app import lessons
 from app.explore import dataview
 from app.explore import ids as explore_ids
-from app.figures_common import PRESENT_FONT
+from app.figures_common import PRESENT_FONT, rounded
 from app.shell import ids as shell_ids
 
 WAIT_MS = 60_000
@@ -174,10 +175,22 @@ def test_the_picture_export_adds_the_model_view_at_the_step_shown(app_page, tmp_
 FONT_JS = f"() => document.querySelector('#{explore_ids.MODEL} .js-plotly-plot')?._fullLayout?.font.size"
 
 
-def test_projector_mode_enlarges_the_model_view_at_once(app_page):
+SCALE_JS = f"() => document.querySelector('#{explore_ids.MODEL} .js-plotly-plot')?.data?.[0]?.colorscale"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_projector_mode_enlarges_the_model_view_at_once_and_keeps_its_shading(app_page, theme):
+    scale = dataview.DARK_SHADING if theme == "dark" else dataview.SHADING
+    if theme == "dark":
+        app_page.click(f"#{shell_ids.THEME}")
     lesson = lessons.get("logistic-regression")
     app_page.click(f"#{shell_ids.LESSON}")
     app_page.get_by_role("option", name=lesson.title, exact=True).click()
+    surface = landscapes.get(lesson.settings["surface"])
+    first = lesson.settings["runs"][0]
+    trajectory = optimizers.run(
+        surface, first["optimizer"], start=surface.start, steps=lesson.settings["steps"], **first["hp"]
+    )
     app_page.wait_for_function(f"() => ({BOUNDARY_JS})() !== null", timeout=WAIT_MS)
     step = 5
     _pause_at(app_page, step)
@@ -187,6 +200,28 @@ def test_projector_mode_enlarges_the_model_view_at_once(app_page):
     )
     app_page.wait_for_function(shaded, timeout=WAIT_MS)
     assert app_page.evaluate(FONT_JS) == dataview.FONT_SIZE
+    # The browser shades with the weights as the server sends them (6 significant digits): the same
+    # numbers here, so the shading drawn must match to rounding error, while step 0's is far from it.
+    weights = rounded(trajectory.points[step])
     for size in (PRESENT_FONT["font"], dataview.FONT_SIZE):  # on, then off again
         app_page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
         app_page.wait_for_function(f"() => ({FONT_JS})() === {size}", timeout=WAIT_MS)
+        # Redrawn from Dash's copy of the figure, it shows the paused step's shading (again).
+        xs, ys = app_page.evaluate(f"() => {{ const d = ({BOUNDARY_JS})(); return [d.xs, d.ys]; }}")
+        want = dataview.probabilities(*weights, np.array(xs), np.array(ys))
+        at_start = dataview.probabilities(*rounded(trajectory.points[0]), np.array(xs), np.array(ys))
+        assert np.abs(at_start - want).max() > 1e-2  # a reset to step 0 would be caught
+        app_page.wait_for_function(
+            f"""(want) => {{
+                const d = ({BOUNDARY_JS})();
+                return d && d.z.every((row, i) => row.every((v, j) => Math.abs(v - want[i][j]) < 1e-9));
+            }}""",
+            arg=want.tolist(),
+            timeout=WAIT_MS,
+        )
+        drawn = app_page.evaluate(BOUNDARY_JS)
+        np.testing.assert_allclose(np.array(drawn["z"]), want, atol=1e-9)
+        # In the theme's colours (the dark one restyled in after each redraw from Dash's copy).
+        app_page.wait_for_function(
+            f"(want) => JSON.stringify(({SCALE_JS})()) === JSON.stringify(want)", arg=scale, timeout=WAIT_MS
+        )

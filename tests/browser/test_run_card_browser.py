@@ -44,3 +44,25 @@ def test_a_learning_rate_typed_just_before_play_is_the_one_played(app_page):
     app_page.wait_for_function(
         f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Pause')", timeout=WAIT_MS
     )
+
+
+LEGEND_HAS_JS = f"""(text) => Array.from(document.querySelectorAll('#{shell_ids.LOSS} .legendtext'))
+    .some((node) => node.textContent.includes(text))"""
+
+
+def test_a_pause_in_typing_sends_nothing_and_enter_sends_the_value(app_page):
+    if "Pause" in app_page.inner_text(f"#{shell_ids.PLAY}"):
+        app_page.click(f"#{shell_ids.PLAY}")
+    box = _lr_box(app_page)
+    box.click()
+    box.fill("")
+    box.press_sequentially("0.0137")
+    # A pause in typing, the box still focused: a pause timer (the old 0.6 s debounce) would have sent
+    # the value and recomputed by now; nothing is sent. (A wait for nothing to happen must be a time:
+    # on a slow machine the old timer might fire later and this check pass wrongly, never fail wrongly.)
+    app_page.wait_for_timeout(3000)
+    assert app_page.evaluate("() => document.activeElement && document.activeElement.value") == "0.0137"
+    assert not app_page.evaluate(LEGEND_HAS_JS, "lr 0.0137")
+    assert not app_page.locator("._dash-loading-callback").count()
+    box.press("Enter")
+    app_page.wait_for_function(LEGEND_HAS_JS, arg="lr 0.0137", timeout=WAIT_MS)
