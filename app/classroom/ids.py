@@ -57,3 +57,7 @@ S_MINE = "s-mine"
 S_TOKEN = "s-token"
 S_TICK = "s-tick"
 S_REVEAL = "s-reveal"
+S_STATE = "s-state"  # why Submit is disabled (locked, ended, revealed)
+S_OVERLAY_BOX = "s-overlay-box"
+S_OVERLAY = "s-overlay"  # the revealed class map, the student's own attempts drawn over it
+S_SEEN = "s-seen"  # what the page shows now (so a tick with nothing new draws nothing)

@@ -228,10 +228,17 @@ def student_page(code: str) -> html.Div:
                 hidden=True,
             ),
             html.Button("Submit", id=ids.S_SUBMIT, className="primary", disabled=True),
+            html.Div(id=ids.S_STATE, className="state"),
             html.Div(id=ids.S_MESSAGE, role="status", className="message"),
             html.Div(id=ids.S_REVEAL, className="reveal"),
+            html.Div(
+                dcc.Graph(id=ids.S_OVERLAY, config={"displayModeBar": False}, className="overlay"),
+                id=ids.S_OVERLAY_BOX,
+                hidden=True,
+            ),
             html.Ol(id=ids.S_MINE, className="mine"),
             dcc.Store(id=ids.S_TOKEN, storage_type="session"),
+            dcc.Store(id=ids.S_SEEN),
             dcc.Interval(id=ids.S_TICK, interval=STUDENT_REFRESH_MS, disabled=True),
         ],
         className="student",
@@ -527,15 +534,13 @@ def projector(found, every: list[dict]) -> tuple:
     """The projector view's map, side figure and its style, board, status and button labels."""
     kind = found.challenge["kind"]
     shown = found.revealed
+    graph = figures.class_map(found, every)
     if kind == "target":
-        graph, side = figures.attempts_map(found, every), figures.lr_figure(found, every)
+        side = figures.lr_figure(found, every)
         reached = sum(a["result"]["reached"] for a in every)
         counted = f"{len(every)} attempts, {reached} reached the target"
-    elif kind == "choice":
-        graph, side = figures.choice_map(found, shown), figures.choice_figure(found, every, shown)
-        counted = f"{len(every)} answers"
     else:
-        graph, side = figures.point_map(found, every, shown), None
+        side = figures.choice_figure(found, every, shown) if kind == "choice" else None
         counted = f"{len(every)} answers"
     state = "ended" if found.ended else "locked" if found.locked else "open"
     revealed = " · revealed" if shown else ""
@@ -569,14 +574,13 @@ def _student_callbacks(pages: dash.Dash) -> None:
         Output(ids.S_CHOICE, "options"),
         Output(ids.S_POINT_FIELDS, "hidden"),
         Output(ids.S_POINT_MAP, "figure"),
-        Output(ids.S_SUBMIT, "disabled"),
         Output(ids.S_TICK, "disabled"),
         Output(ids.S_MESSAGE, "children", allow_duplicate=True),
         Input(ids.S_CODE, "value"),
         prevent_initial_call="initial_duplicate",
     )
     def _load(code):
-        nothing = ("", True, [], True, dash.no_update, True, True)
+        nothing = ("", True, [], True, dash.no_update, True)
         if not (code or "").strip():
             return (*nothing, "Type the join code the teacher shows.")
         try:
@@ -588,7 +592,7 @@ def _student_callbacks(pages: dash.Dash) -> None:
         options = [{"label": label, "value": i} for i, label in enumerate(challenge.get("choices", []))]
         point_map = figures.student_map(challenge, found.code) if kind == "point" else dash.no_update
         question = challenge.get("question") or _target_line(challenge)
-        return question, kind != "target", options, kind != "point", point_map, False, kind == "target", ""
+        return question, kind != "target", options, kind != "point", point_map, False, ""
 
     @pages.callback(
         Output(ids.S_POINT, "data"),
@@ -641,22 +645,52 @@ def _student_callbacks(pages: dash.Dash) -> None:
         return {"code": found.code, "token": secret}, f"Sent (#{attempt['id']}): {said(found, attempt)}", mine
 
     @pages.callback(
+        Output(ids.S_SUBMIT, "disabled"),
+        Output(ids.S_STATE, "children"),
         Output(ids.S_REVEAL, "children"),
+        Output(ids.S_OVERLAY_BOX, "hidden"),
+        Output(ids.S_OVERLAY, "figure"),
+        Output(ids.S_SEEN, "data"),
+        Input(ids.S_CODE, "value"),
         Input(ids.S_TICK, "n_intervals"),
-        State(ids.S_CODE, "value"),
-        State(ids.S_TOKEN, "data"),
-        prevent_initial_call=True,
+        Input(ids.S_TOKEN, "data"),
+        State(ids.S_SEEN, "data"),
     )
-    def _reveal(_, code, token):
+    def _follow(code, _tick, token, seen):
         try:
-            found = store().get_class(code.strip() if isinstance(code, str) else code)
+            found = store().get_class(code.strip())
         except (AttributeError, ClassroomError):
-            return dash.no_update
-        if not found.revealed:
-            return "The answers are shown once everybody has answered."
+            return True, "", "", True, dash.no_update, None
         student = store().student(found, _token(found, token))
         mine = store().attempts(found, student) if student is not None else []
-        return revealed_line(found, mine[-1] if mine else None)
+        every = store().attempts(found) if found.revealed else []  # nothing of others before
+        shown = [found.code, found.flags(), [a["id"] for a in every], [a["id"] for a in mine]]
+        if shown == seen:
+            return (dash.no_update,) * 6  # nothing new: nothing redrawn
+        closed = closed_reason(found)
+        if not found.revealed:
+            return bool(closed), closed, waiting_line(found), True, dash.no_update, shown
+        overlay = figures.student_overlay(found, every, {a["id"] for a in mine})
+        line = revealed_line(found, mine[-1] if mine else None)
+        return bool(closed), closed, line, False, overlay, shown
+
+
+def closed_reason(found) -> str:
+    """Why a student cannot submit now (empty if they can): the class has ended, is locked, or its
+    answers are revealed."""
+    if found.ended:
+        return "The class has ended: no more attempts."
+    if found.locked:
+        return "The teacher has locked submissions for now."
+    if found.revealed:
+        return "The teacher has revealed the class's attempts: no more attempts."
+    return ""
+
+
+def waiting_line(found) -> str:
+    if found.challenge["kind"] == "target":
+        return "The class's attempts show here when the teacher reveals them."
+    return "The answers are shown once everybody has answered."
 
 
 def _token(found, token) -> str | None:
@@ -682,7 +716,9 @@ def said(found, attempt: dict) -> str:
 
 
 def revealed_line(found, attempt: dict | None) -> str:
-    """What a student reads once the teacher reveals a prediction."""
+    """What a student reads once the teacher reveals the class's attempts or a prediction."""
+    if found.challenge["kind"] == "target":
+        return "Everybody's attempts are on the map" + (", yours in purple." if attempt else ".")
     reveal = found.challenge["reveal"]
     if found.challenge["kind"] == "choice":
         answer = reveal["answer"]
