@@ -47,6 +47,7 @@ S_QUESTION = "s-question"
 S_TARGET = "s-target-fields"
 S_OPTIMIZER = "s-optimizer"
 S_LR = "s-lr"
+S_MORE = "s-more"  # the optimizer's other hyperparameters (the run card's controls)
 S_CHOICE = "s-choice"
 S_POINT_FIELDS = "s-point-fields"
 S_POINT_MAP = "s-point-map"

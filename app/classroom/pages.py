@@ -29,9 +29,13 @@ import landscapes
 import optimizers
 from app.classroom import api, challenges, figures, ids
 from app.classroom.store import CODE_ALPHABET, CODE_LENGTH, ClassroomError, refuse_attempts
+from app.components.run_card import RunCard, hyperparameter_controls
+from app.model import RunSpec
+from app.parsing import parse_run
 from optimizers.maps import stable_learning_rate
 
 PREFIX = "/class/"
+CARD = "class"  # the aio_id of the run card's hyperparameter controls on the students' page
 REFRESH_MS = 1500  # the projector view follows within 2 s
 STUDENT_REFRESH_MS = 4000  # a student's page learns of the reveal
 CODE_PATH = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -213,6 +217,13 @@ def student_page(code: str) -> html.Div:
                     ),
                     html.Label(
                         [html.Span("Learning rate"), dcc.Input(id=ids.S_LR, type="number", value=0.001)]
+                    ),
+                    html.Details(  # the run card's own controls, from the optimizer's spec
+                        [
+                            html.Summary("More settings"),
+                            html.Div(hyperparameter_controls(CARD, RunSpec("sgd")), id=ids.S_MORE),
+                        ],
+                        className="more",
                     ),
                 ],
                 id=ids.S_TARGET,
@@ -595,6 +606,17 @@ def _student_callbacks(pages: dash.Dash) -> None:
         return question, kind != "target", options, kind != "point", point_map, False, ""
 
     @pages.callback(
+        Output(ids.S_MORE, "children"),
+        Input(ids.S_OPTIMIZER, "value"),
+        prevent_initial_call=True,
+    )
+    def _more(name):
+        try:
+            return hyperparameter_controls(CARD, RunSpec(name))  # at torch's defaults
+        except ValueError:
+            return dash.no_update
+
+    @pages.callback(
         Output(ids.S_POINT, "data"),
         Output(ids.S_POINT_MAP, "figure", allow_duplicate=True),
         Input(ids.S_POINT_MAP, "clickData"),
@@ -618,15 +640,19 @@ def _student_callbacks(pages: dash.Dash) -> None:
         State(ids.S_NAME, "value"),
         State(ids.S_OPTIMIZER, "value"),
         State(ids.S_LR, "value"),
+        State(RunCard.ids.hp(CARD, ALL), "id"),
+        State(RunCard.ids.hp(CARD, ALL), "value"),
         State(ids.S_CHOICE, "value"),
         State(ids.S_POINT, "data"),
         State(ids.S_TOKEN, "data"),
         prevent_initial_call=True,
     )
-    def _submit(_, code, name, optimizer, lr, choice, point, token):
+    def _submit(_, code, name, optimizer, lr, hp_ids, hp, choice, point, token):
         try:
             found = store().get_class(code.strip() if isinstance(code, str) else code)
-            body = {"optimizer": optimizer, "hyperparameters": {"lr": lr}, "choice": choice, "point": point}
+            body = {"choice": choice, "point": point}
+            if found.challenge["kind"] == "target":
+                body.update(run_of_form(optimizer, lr, hp_ids, hp))
             if found.challenge["kind"] == "choice" and choice is None:
                 raise ValueError("pick one of the choices first")
             if found.challenge["kind"] == "point" and point is None:
@@ -693,6 +719,25 @@ def waiting_line(found) -> str:
     return "The answers are shown once everybody has answered."
 
 
+def run_of_form(optimizer, lr, hp_ids, hp) -> dict:
+    """The attempt's run from the student's form: the optimizer, the learning rate and the "More
+    settings" boxes (read as the run card's are, ``app.parsing.parse_run``), sending only what differs
+    from torch's defaults; ``challenges.parse_attempt`` checks it again, as for the API."""
+    values = {
+        i["name"]: v
+        for i, v in zip(hp_ids or [], hp or [], strict=False)
+        if isinstance(i, dict) and i.get("aio_id") == CARD and i.get("name") != "lr"
+    }
+    spec = parse_run(optimizer, values)
+    defaults = optimizers.get(spec.optimizer).defaults
+    changed = {k: v for k, v in spec.hyperparameters.items() if k != "lr" and _differs(v, defaults.get(k))}
+    return {"optimizer": spec.optimizer, "hyperparameters": {"lr": lr, **changed}}
+
+
+def _differs(value, default) -> bool:
+    return (list(default) if isinstance(default, tuple) else default) != value
+
+
 def _token(found, token) -> str | None:
     token = token if isinstance(token, dict) and token.get("code") == found.code else {}
     return token.get("token") if isinstance(token.get("token"), str) else None
@@ -706,13 +751,31 @@ def said(found, attempt: dict) -> str:
     if "point" in answer:
         x, y = answer["point"]
         return f"you guessed ({x:.3g}, {y:.3g})"
-    lr = f"{answer['optimizer']}, lr {answer['hyperparameters']['lr']:.4g}: "
+    lr = f"{run_text(answer)}: "
     if result["diverged"]:
         return lr + f"diverged at step {result['diverged_at']}"
     if result["reached"]:
         steps, loss = result["steps_to_target"], result["final_loss"]
         return lr + f"reached the target in {steps} steps (final loss {loss:.4g})"
     return lr + f"final loss {result['final_loss']:.4g}, the target was not reached"
+
+
+def run_text(run: dict) -> str:
+    """``"adam, lr 0.01, betas (0.8, 0.999)"``: the optimizer, its learning rate and the settings
+    that differ from torch's defaults."""
+    hp, defaults = run["hyperparameters"], optimizers.get(run["optimizer"]).defaults
+    words = [run["optimizer"], f"lr {hp['lr']:.4g}"]
+    for name, value in hp.items():
+        if name != "lr" and _differs(value, defaults.get(name)):
+            shown = f"({', '.join(_word(v) for v in value)})" if isinstance(value, list) else _word(value)
+            words.append(f"{name} {shown}")
+    return ", ".join(words)
+
+
+def _word(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def revealed_line(found, attempt: dict | None) -> str:

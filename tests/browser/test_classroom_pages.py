@@ -301,3 +301,33 @@ def test_students_see_the_class_overlay_only_once_revealed_names_hidden_if_hidde
         shown = page.evaluate(PAGE_TEXT_JS)
         assert not [n for n in names if n in shown], shown[:300]
     assert problems == [], "\n".join(problems)
+
+
+def test_a_student_sets_the_optimizers_other_hyperparameters(browser, base_url):
+    problems: list[str] = []
+    teacher = watched(browser, problems)
+    code = start_class(teacher, base_url, "Reach the target")
+    page = joined(browser, problems, base_url, code, "Ann")
+    page.locator("#s-target-fields summary").click()  # More settings: sgd's, at torch's defaults
+    momentum = page.locator('input[id*=\'"name":"momentum"\']')
+    expect(momentum).to_have_value("0")
+    page.fill("#s-lr", "0.0005")
+    momentum.fill("0.9")
+    momentum.press("Enter")
+    send(page)
+    expect(page.locator("#s-message")).to_contain_text("sgd, lr 0.0005, momentum 0.9:")
+    momentum.fill("-1")  # out of range: the registry's words, nothing sent
+    momentum.press("Enter")
+    sent = page.locator("#s-message").inner_text()
+    page.click("#s-submit")
+    expect(page.locator("#s-message")).not_to_have_text(sent)
+    expect(page.locator("#s-message")).to_contain_text("Invalid momentum")
+    expect(page.locator("#s-mine li")).to_have_count(1)
+    page.locator("#s-optimizer").click()  # another optimizer brings its own settings
+    page.get_by_role("option", name="adam", exact=True).click()
+    expect(page.locator('input[id*=\'"name":"betas.0"\']')).to_have_value("0.9")
+    expect(momentum).to_have_count(0)
+    if shot := os.environ.get("DESCENT_CLASS_SHOT_MORE"):
+        page.screenshot(path=shot, full_page=True)
+    expect(teacher.locator("#t-board tr.attempt")).to_have_count(1)
+    assert problems == [], "\n".join(problems)
