@@ -240,3 +240,50 @@ def test_a_challenge_whose_runs_are_over_the_time_limit_is_refused():
         target(**RASTRIGIN, kind="choice", question="q", choices=choices)
     with pytest.raises(budget.WorkTooLargeError, match="limit is 2 s"):
         target(**RASTRIGIN, kind="point", question="q", run=HEAVY)
+
+
+def test_an_optimizers_other_hyperparameters_are_taken_and_used():
+    """Choices, None where it means something, pairs and switches, as the registry's specs say."""
+    plain = challenges.parse_attempt(target(), {"optimizer": "sgd", "hyperparameters": {"lr": 0.01}})
+    heavy = challenges.parse_attempt(
+        target(), {"optimizer": "sgd", "hyperparameters": {"lr": 0.01, "momentum": 0.9, "nesterov": True}}
+    )
+    assert heavy["hyperparameters"]["momentum"] == 0.9 and heavy["hyperparameters"]["nesterov"] is True
+    losses = [challenges.result(target(), a)["final_loss"] for a in (plain, heavy)]
+    assert losses[0] != losses[1]
+    wolfe = challenges.parse_attempt(
+        target(), {"optimizer": "lbfgs", "hyperparameters": {"lr": 0.5, "line_search_fn": "strong_wolfe"}}
+    )
+    assert wolfe["hyperparameters"]["line_search_fn"] == "strong_wolfe"
+    assert challenges.result(target(), wolfe)["reached"]
+    relative = challenges.parse_attempt(
+        target(), {"optimizer": "adafactor", "hyperparameters": {"lr": 0.01, "eps": [None, 0.002]}}
+    )
+    assert relative["hyperparameters"]["eps"] == [None, 0.002]
+    assert challenges.result(target(), relative)["final_loss"] is not None
+
+
+@pytest.mark.parametrize(
+    ("hyperparameters", "words"),
+    [
+        ({"line_search_fn": "armijo"}, "line_search_fn must be one of"),
+        ({"line_search_fn": 1}, "line_search_fn must be one of"),
+        ({"max_iter": None}, "max_iter must be a number"),  # no meaning for None there
+    ],
+)
+def test_bad_choices_and_nones_are_refused(hyperparameters, words):
+    with pytest.raises(ValueError, match=words):
+        challenges.parse_attempt(target(), {"optimizer": "lbfgs", "hyperparameters": hyperparameters})
+
+
+def test_the_student_form_sends_what_differs_from_the_defaults():
+    from app.classroom import pages
+
+    def hp(**values):
+        return [{"aio_id": pages.CARD, "name": name} for name in values], list(values.values())
+
+    run = pages.run_of_form("adam", 0.01, *hp(**{"betas.0": "0.8", "betas.1": "0.999", "amsgrad": []}))
+    assert run == {"optimizer": "adam", "hyperparameters": {"lr": 0.01, "betas": [0.8, 0.999]}}
+    assert pages.run_text(challenges.parse_attempt(target(), run)) == "adam, lr 0.01, betas (0.8, 0.999)"
+    with pytest.raises(ValueError, match="momentum"):
+        pages.run_of_form("sgd", 0.01, *hp(momentum="fast"))

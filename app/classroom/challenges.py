@@ -143,14 +143,25 @@ def parse_run(data: Any) -> dict:
     checked: dict[str, Any] = {}
     for name, value in given.items():
         spec = optimizer.spec(name)
-        if spec.kind == "bool":
+        if value is None and spec.none and spec.kind != "pair":  # None means something here
+            checked[name] = None
+        elif spec.kind == "choice":
+            if not (value is None or isinstance(value, str)) or value not in spec.choices:
+                raise ValueError(f"{name} must be one of {list(spec.choices)}, got {reprlib.repr(value)}")
+            checked[name] = value
+        elif spec.kind == "bool":
             if not isinstance(value, bool):
                 raise ValueError(f"{name} must be true or false, got {reprlib.repr(value)}")
             checked[name] = value
         elif spec.kind == "pair":
-            if not isinstance(value, list) or len(value) != 2 or not all(_is_number(v) for v in value):
+            first_none = isinstance(value, list) and len(value) == 2 and value[0] is None and bool(spec.none)
+            if (
+                not isinstance(value, list)
+                or len(value) != 2
+                or not all(_is_number(v) or (i == 0 and first_none) for i, v in enumerate(value))
+            ):
                 raise ValueError(f"{name} must be a pair of numbers, got {reprlib.repr(value)}")
-            checked[name] = (float(value[0]), float(value[1]))
+            checked[name] = (None if first_none else float(value[0]), float(value[1]))
         else:
             if not _is_number(value):
                 raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
@@ -324,8 +335,8 @@ def _plain(value: Any) -> Any:
     ``growth_rate``) as the text ``"inf"`` (JSON has no infinity); ``_engine_value`` reads it back."""
     if isinstance(value, tuple):
         return [_plain(v) for v in value]  # Adafactor's eps is (None, 1e-3)
-    if value is None or isinstance(value, bool):  # None: a default such as Adafactor's lr
-        return value
+    if value is None or isinstance(value, (bool, str)):  # None: a default such as Adafactor's lr
+        return value  # a string: a choice (L-BFGS's line_search_fn)
     value = float(value)
     return value if math.isfinite(value) else str(value)
 
@@ -333,4 +344,4 @@ def _plain(value: Any) -> Any:
 def _engine_value(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_engine_value(v) for v in value)
-    return float(value) if isinstance(value, str) else value
+    return float(value) if value in ("inf", "-inf") else value  # a choice stays its string

@@ -22,6 +22,7 @@ CHOICE_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9
 CORRECT = "#1a9850"
 OTHER = "#9aa3b5"
 GUESS = "#d55e00"
+YOURS = "#6a1b9a"  # a student's own attempts on the revealed map
 
 
 # ------------------------------------------------------------------------------------- maps
@@ -91,6 +92,72 @@ def attempts_map(found, attempts: list[dict]) -> go.Figure:
             name=f"{OUTCOME_LABELS[outcome]} ({len(chosen)})",
             hoverinfo="skip",
         )
+    ends = [a for a in attempts if a["result"]["end"] is not None]
+    figure.add_scatter(  # who ended where: one dot per attempt, its name on hover
+        x=[a["result"]["end"][0] for a in ends],
+        y=[a["result"]["end"][1] for a in ends],
+        mode="markers",
+        marker={"size": 9, "color": [COLORS[outcome_of(a["result"])] for a in ends]},
+        # Plotly reads tags (<b>, <a>, <br>) in hover text: entities show a name as typed.
+        text=[escape(shown_name(found, a)) for a in ends],
+        hoverinfo="text",
+        name="ends",
+        showlegend=False,
+    )
+    return figure
+
+
+def class_map(found, attempts: list[dict]) -> go.Figure:
+    """The class's map as the projector shows it: every attempt (reach the target), the real runs
+    (which choice) or every guess beside the real run (where it stops), these two once revealed."""
+    kind = found.challenge["kind"]
+    if kind == "target":
+        return attempts_map(found, attempts)
+    if kind == "choice":
+        return choice_map(found, found.revealed)
+    return point_map(found, attempts, found.revealed)
+
+
+def student_overlay(found, attempts: list[dict], mine: set[int]) -> go.Figure:
+    """The revealed class map on a student's phone: the projector's map (``class_map``, names as
+    the teacher shows them) with the student's own attempts (ids in ``mine``) drawn over it."""
+    figure = class_map(found, attempts)
+    own = [a for a in attempts if a["id"] in mine]
+    kind = found.challenge["kind"]
+    if kind == "target" and own:
+        xs, ys = _joined([a["result"]["path"] for a in own])
+        figure.add_scatter(
+            x=xs, y=ys, mode="lines", line={"color": YOURS, "width": 5}, name="yours", hoverinfo="skip"
+        )
+    elif kind == "point" and own:
+        figure.add_scatter(
+            x=[a["answer"]["point"][0] for a in own],
+            y=[a["answer"]["point"][1] for a in own],
+            mode="markers",
+            marker={"size": 22, "color": YOURS, "symbol": "x", "line": {"width": 2, "color": "white"}},
+            name="your guess",
+            hoverinfo="skip",
+        )
+    elif kind == "choice":
+        chosen = {a["answer"]["choice"] for a in own}
+        for trace in figure.data[2:]:  # the runs, in the order of the choices
+            i = int(trace.meta)
+            if i in chosen:
+                trace.name = f"{trace.name} (yours)"
+    return phone(figure)
+
+
+def phone(figure: go.Figure) -> go.Figure:
+    """A map for a phone: smaller type and margins, the legend under it, no drag (the page scrolls)."""
+    figure.update_layout(
+        font={"size": 14},
+        dragmode=False,
+        margin={"l": 36, "r": 6, "t": 6, "b": 30},
+        legend={"orientation": "h", "y": -0.12, "x": 0},
+        hovermode="closest",
+    )
+    figure.update_xaxes(fixedrange=True)
+    figure.update_yaxes(fixedrange=True)
     return figure
 
 
@@ -114,6 +181,7 @@ def choice_map(found, revealed: bool) -> go.Figure:
             mode="lines",
             line={"color": CHOICE_COLORS[i % len(CHOICE_COLORS)], "width": 6 if right else 3},
             name=f"{'✓ ' if right else ''}{label}: {ending}",
+            meta=i,
         )
     return figure
 
@@ -164,12 +232,8 @@ def student_map(challenge: dict, code: str) -> go.Figure:
         name="your guess",
         marker={"size": 22, "color": GUESS, "symbol": "x", "line": {"width": 2, "color": "white"}},
     )
-    figure.update_layout(
-        dragmode=False, margin={"l": 36, "r": 6, "t": 6, "b": 30}, showlegend=False, hovermode="closest"
-    )
-    figure.update_xaxes(fixedrange=True)
-    figure.update_yaxes(fixedrange=True)
-    return figure
+    figure.update_layout(showlegend=False)
+    return phone(figure)
 
 
 def _joined(paths: list[list[list[float]]]) -> tuple[list, list]:

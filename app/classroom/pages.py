@@ -29,9 +29,13 @@ import landscapes
 import optimizers
 from app.classroom import api, challenges, figures, ids
 from app.classroom.store import CODE_ALPHABET, CODE_LENGTH, ClassroomError, refuse_attempts
+from app.components.run_card import RunCard, hyperparameter_controls
+from app.model import RunSpec
+from app.parsing import parse_run
 from optimizers.maps import stable_learning_rate
 
 PREFIX = "/class/"
+CARD = "class"  # the aio_id of the run card's hyperparameter controls on the students' page
 REFRESH_MS = 1500  # the projector view follows within 2 s
 STUDENT_REFRESH_MS = 4000  # a student's page learns of the reveal
 CODE_PATH = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -214,6 +218,13 @@ def student_page(code: str) -> html.Div:
                     html.Label(
                         [html.Span("Learning rate"), dcc.Input(id=ids.S_LR, type="number", value=0.001)]
                     ),
+                    html.Details(  # the run card's own controls, from the optimizer's spec
+                        [
+                            html.Summary("More settings"),
+                            html.Div(hyperparameter_controls(CARD, RunSpec("sgd")), id=ids.S_MORE),
+                        ],
+                        className="more",
+                    ),
                 ],
                 id=ids.S_TARGET,
                 hidden=True,
@@ -228,10 +239,17 @@ def student_page(code: str) -> html.Div:
                 hidden=True,
             ),
             html.Button("Submit", id=ids.S_SUBMIT, className="primary", disabled=True),
+            html.Div(id=ids.S_STATE, className="state"),
             html.Div(id=ids.S_MESSAGE, role="status", className="message"),
             html.Div(id=ids.S_REVEAL, className="reveal"),
+            html.Div(
+                dcc.Graph(id=ids.S_OVERLAY, config={"displayModeBar": False}, className="overlay"),
+                id=ids.S_OVERLAY_BOX,
+                hidden=True,
+            ),
             html.Ol(id=ids.S_MINE, className="mine"),
             dcc.Store(id=ids.S_TOKEN, storage_type="session"),
+            dcc.Store(id=ids.S_SEEN),
             dcc.Interval(id=ids.S_TICK, interval=STUDENT_REFRESH_MS, disabled=True),
         ],
         className="student",
@@ -548,15 +566,13 @@ def projector(found, every: list[dict]) -> tuple:
     """The projector view's map, side figure and its style, board, status and button labels."""
     kind = found.challenge["kind"]
     shown = found.revealed
+    graph = figures.class_map(found, every)
     if kind == "target":
-        graph, side = figures.attempts_map(found, every), figures.lr_figure(found, every)
+        side = figures.lr_figure(found, every)
         reached = sum(a["result"]["reached"] for a in every)
         counted = f"{len(every)} attempts, {reached} reached the target"
-    elif kind == "choice":
-        graph, side = figures.choice_map(found, shown), figures.choice_figure(found, every, shown)
-        counted = f"{len(every)} answers"
     else:
-        graph, side = figures.point_map(found, every, shown), None
+        side = figures.choice_figure(found, every, shown) if kind == "choice" else None
         counted = f"{len(every)} answers"
     state = "ended" if found.ended else "locked" if found.locked else "open"
     revealed = " · revealed" if shown else ""
@@ -590,14 +606,13 @@ def _student_callbacks(pages: dash.Dash) -> None:
         Output(ids.S_CHOICE, "options"),
         Output(ids.S_POINT_FIELDS, "hidden"),
         Output(ids.S_POINT_MAP, "figure"),
-        Output(ids.S_SUBMIT, "disabled"),
         Output(ids.S_TICK, "disabled"),
         Output(ids.S_MESSAGE, "children", allow_duplicate=True),
         Input(ids.S_CODE, "value"),
         prevent_initial_call="initial_duplicate",
     )
     def _load(code):
-        nothing = ("", True, [], True, dash.no_update, True, True)
+        nothing = ("", True, [], True, dash.no_update, True)
         if not _text(code).strip():
             return (*nothing, "Type the join code the teacher shows.")
         try:
@@ -609,7 +624,18 @@ def _student_callbacks(pages: dash.Dash) -> None:
         options = [{"label": label, "value": i} for i, label in enumerate(challenge.get("choices", []))]
         point_map = figures.student_map(challenge, found.code) if kind == "point" else dash.no_update
         question = challenge.get("question") or _target_line(challenge)
-        return question, kind != "target", options, kind != "point", point_map, False, kind == "target", ""
+        return question, kind != "target", options, kind != "point", point_map, False, ""
+
+    @pages.callback(
+        Output(ids.S_MORE, "children"),
+        Input(ids.S_OPTIMIZER, "value"),
+        prevent_initial_call=True,
+    )
+    def _more(name):
+        try:
+            return hyperparameter_controls(CARD, RunSpec(name))  # at torch's defaults
+        except ValueError:
+            return dash.no_update
 
     @pages.callback(
         Output(ids.S_POINT, "data"),
@@ -636,15 +662,19 @@ def _student_callbacks(pages: dash.Dash) -> None:
         State(ids.S_NAME, "value"),
         State(ids.S_OPTIMIZER, "value"),
         State(ids.S_LR, "value"),
+        State(RunCard.ids.hp(CARD, ALL), "id"),
+        State(RunCard.ids.hp(CARD, ALL), "value"),
         State(ids.S_CHOICE, "value"),
         State(ids.S_POINT, "data"),
         State(ids.S_TOKEN, "data"),
         prevent_initial_call=True,
     )
-    def _submit(_, code, name, optimizer, lr, choice, point, token):
+    def _submit(_, code, name, optimizer, lr, hp_ids, hp, choice, point, token):
         try:
             found = store().get_class(code.strip() if isinstance(code, str) else code)
-            body = {"optimizer": optimizer, "hyperparameters": {"lr": lr}, "choice": choice, "point": point}
+            body = {"choice": choice, "point": point}
+            if found.challenge["kind"] == "target":
+                body.update(run_of_form(optimizer, lr, hp_ids, hp))
             if found.challenge["kind"] == "choice" and choice is None:
                 raise ValueError("pick one of the choices first")
             if found.challenge["kind"] == "point" and point is None:
@@ -663,22 +693,71 @@ def _student_callbacks(pages: dash.Dash) -> None:
         return {"code": found.code, "token": secret}, f"Sent (#{attempt['id']}): {said(found, attempt)}", mine
 
     @pages.callback(
+        Output(ids.S_SUBMIT, "disabled"),
+        Output(ids.S_STATE, "children"),
         Output(ids.S_REVEAL, "children"),
+        Output(ids.S_OVERLAY_BOX, "hidden"),
+        Output(ids.S_OVERLAY, "figure"),
+        Output(ids.S_SEEN, "data"),
+        Input(ids.S_CODE, "value"),
         Input(ids.S_TICK, "n_intervals"),
-        State(ids.S_CODE, "value"),
-        State(ids.S_TOKEN, "data"),
-        prevent_initial_call=True,
+        Input(ids.S_TOKEN, "data"),
+        State(ids.S_SEEN, "data"),
     )
-    def _reveal(_, code, token):
+    def _follow(code, _tick, token, seen):
         try:
-            found = store().get_class(code.strip() if isinstance(code, str) else code)
+            found = store().get_class(code.strip())
         except (AttributeError, ClassroomError):
-            return dash.no_update
-        if not found.revealed:
-            return "The answers are shown once everybody has answered."
+            return True, "", "", True, dash.no_update, None
         student = store().student(found, _token(found, token))
         mine = store().attempts(found, student) if student is not None else []
-        return revealed_line(found, mine[-1] if mine else None)
+        every = store().attempts(found) if found.revealed else []  # nothing of others before
+        shown = [found.code, found.flags(), [a["id"] for a in every], [a["id"] for a in mine]]
+        if shown == seen:
+            return (dash.no_update,) * 6  # nothing new: nothing redrawn
+        closed = closed_reason(found)
+        if not found.revealed:
+            return bool(closed), closed, waiting_line(found), True, dash.no_update, shown
+        overlay = figures.student_overlay(found, every, {a["id"] for a in mine})
+        line = revealed_line(found, mine[-1] if mine else None)
+        return bool(closed), closed, line, False, overlay, shown
+
+
+def closed_reason(found) -> str:
+    """Why a student cannot submit now (empty if they can): the class has ended, is locked, or its
+    answers are revealed."""
+    if found.ended:
+        return "The class has ended: no more attempts."
+    if found.locked:
+        return "The teacher has locked submissions for now."
+    if found.revealed:
+        return "The teacher has revealed the class's attempts: no more attempts."
+    return ""
+
+
+def waiting_line(found) -> str:
+    if found.challenge["kind"] == "target":
+        return "The class's attempts show here when the teacher reveals them."
+    return "The answers are shown once everybody has answered."
+
+
+def run_of_form(optimizer, lr, hp_ids, hp) -> dict:
+    """The attempt's run from the student's form: the optimizer, the learning rate and the "More
+    settings" boxes (read as the run card's are, ``app.parsing.parse_run``), sending only what differs
+    from torch's defaults; ``challenges.parse_attempt`` checks it again, as for the API."""
+    values = {
+        i["name"]: v
+        for i, v in zip(hp_ids or [], hp or [], strict=False)
+        if isinstance(i, dict) and i.get("aio_id") == CARD and i.get("name") != "lr"
+    }
+    spec = parse_run(optimizer, values)
+    defaults = optimizers.get(spec.optimizer).defaults
+    changed = {k: v for k, v in spec.hyperparameters.items() if k != "lr" and _differs(v, defaults.get(k))}
+    return {"optimizer": spec.optimizer, "hyperparameters": {"lr": lr, **changed}}
+
+
+def _differs(value, default) -> bool:
+    return (list(default) if isinstance(default, tuple) else default) != value
 
 
 def _finite(value) -> bool:
@@ -704,7 +783,7 @@ def said(found, attempt: dict) -> str:
     if "point" in answer:
         x, y = answer["point"]
         return f"you guessed ({x:.3g}, {y:.3g})"
-    lr = f"{answer['optimizer']}, lr {answer['hyperparameters']['lr']:.4g}: "
+    lr = f"{run_text(answer)}: "
     if result["diverged"]:
         return lr + f"diverged at step {result['diverged_at']}"
     if result["reached"]:
@@ -713,8 +792,28 @@ def said(found, attempt: dict) -> str:
     return lr + f"final loss {result['final_loss']:.4g}, the target was not reached"
 
 
+def run_text(run: dict) -> str:
+    """``"adam, lr 0.01, betas (0.8, 0.999)"``: the optimizer, its learning rate and the settings
+    that differ from torch's defaults."""
+    hp, defaults = run["hyperparameters"], optimizers.get(run["optimizer"]).defaults
+    words = [run["optimizer"], f"lr {hp['lr']:.4g}"]
+    for name, value in hp.items():
+        if name != "lr" and _differs(value, defaults.get(name)):
+            shown = f"({', '.join(_word(v) for v in value)})" if isinstance(value, list) else _word(value)
+            words.append(f"{name} {shown}")
+    return ", ".join(words)
+
+
+def _word(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def revealed_line(found, attempt: dict | None) -> str:
-    """What a student reads once the teacher reveals a prediction."""
+    """What a student reads once the teacher reveals the class's attempts or a prediction."""
+    if found.challenge["kind"] == "target":
+        return "Everybody's attempts are on the map" + (", yours in purple." if attempt else ".")
     reveal = found.challenge["reveal"]
     if found.challenge["kind"] == "choice":
         answer = reveal["answer"]

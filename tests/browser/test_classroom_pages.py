@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from app.classroom import pages
 from app.classroom import store as store_module
 
 pytestmark = pytest.mark.browser
@@ -149,19 +150,21 @@ def test_a_teacher_and_three_students(browser, base_url, database_url, wait_for_
 
     teacher.click("#t-lock")
     expect(teacher.locator("#t-status")).to_contain_text("locked")
-    submit(students[0], "0.0002")
-    expect(students[0].locator("#s-message")).to_contain_text("locked")
+    for page in students:  # Submit is disabled, and the page says why
+        expect(page.locator("#s-submit")).to_be_disabled()
+        expect(page.locator("#s-state")).to_contain_text("locked")
 
     teacher.click("#t-lock")  # unlock: the second attempt of student 0 goes in
     expect(teacher.locator("#t-status")).to_contain_text("open")
+    expect(students[0].locator("#s-state")).to_be_hidden()
     submit(students[0], "0.0003")
     expect(students[0].locator("#s-mine li")).to_have_count(2)
     expect(rows).to_have_count(4)
 
     teacher.click("#t-end")
     expect(teacher.locator("#t-status")).to_contain_text("ended")
-    submit(students[1], "0.0004")
-    expect(students[1].locator("#s-message")).to_contain_text("ended")
+    expect(students[1].locator("#s-submit")).to_be_disabled()
+    expect(students[1].locator("#s-state")).to_contain_text("ended")
     assert problems == [], "\n".join(problems)
 
 
@@ -239,4 +242,92 @@ def test_predict_where_the_ball_stops_by_a_tap_on_the_map_then_reveal(browser, b
         """() => (document.querySelector('#t-map .js-plotly-plot')?.data || []).length >= 4"""
     )
     expect(page.locator("#s-reveal")).to_contain_text("away")
+    assert problems == [], "\n".join(problems)
+
+
+# Everything a student's page shows or holds: its text and every graph's data and layout.
+PAGE_TEXT_JS = """() => document.body.innerText + JSON.stringify(
+    [...document.querySelectorAll('.js-plotly-plot')].map(gd => [gd.data, gd.layout]))"""
+OVERLAY_JS = "() => document.querySelector('#s-overlay .js-plotly-plot')?.data || []"
+
+
+def overlay_trace(page, name: str) -> dict:
+    """The revealed overlay's trace called ``name`` (waits for it to be drawn)."""
+    page.wait_for_function(f"() => ({OVERLAY_JS})().some(t => t.name === {name!r})")
+    return next(t for t in page.evaluate(OVERLAY_JS) if t["name"] == name)
+
+
+def test_students_see_the_class_overlay_only_once_revealed_names_hidden_if_hidden(browser, base_url):
+    problems: list[str] = []
+    teacher = watched(browser, problems)
+    code = start_class(teacher, base_url, "Reach the target")
+    names = ["Zelda", "Quincy", "Xavier"]
+    students = [joined(browser, problems, base_url, code, name) for name in names]
+    for page, lr in zip(students, ("0.0005", "0.001", "0.5"), strict=True):
+        page.fill("#s-lr", lr)
+        send(page)
+    expect(teacher.locator("#t-board tr.attempt")).to_have_count(3)
+
+    # before the reveal: nothing of the others (the page polls every few seconds: give it two polls)
+    for page in students:
+        expect(page.locator("#s-reveal")).to_contain_text("when the teacher reveals")
+    students[0].wait_for_timeout(2 * pages.STUDENT_REFRESH_MS)
+    for i, page in enumerate(students):
+        expect(page.locator("#s-overlay-box")).to_be_hidden()
+        expect(page.locator("#s-submit")).to_be_enabled()
+        shown = page.evaluate(PAGE_TEXT_JS)
+        assert not [n for j, n in enumerate(names) if j != i and n in shown], shown[:300]
+
+    teacher.click("#t-reveal")
+    expect(teacher.locator("#t-status")).to_contain_text("revealed")
+    for page in students:
+        expect(page.locator("#s-overlay-box")).to_be_visible()
+        ends = overlay_trace(page, "ends")  # every attempt's end point, named on hover
+        assert sorted(ends["text"]) == sorted(names)
+        yours = overlay_trace(page, "yours")  # the student's own path, over the class's
+        assert yours["x"].count(None) == 1
+        assert [v for v in yours["x"] if v is not None] != []
+        expect(page.locator("#s-submit")).to_be_disabled()  # no more attempts once revealed
+        expect(page.locator("#s-state")).to_contain_text("revealed")
+    if shot := os.environ.get("DESCENT_CLASS_SHOT"):  # a look at the phone layout, on request
+        students[0].screenshot(path=shot, full_page=True)
+
+    teacher.click("#t-names")
+    expect(teacher.locator("#t-board")).not_to_contain_text("Zelda")
+    for page in students:
+        page.wait_for_function(
+            f"() => ({OVERLAY_JS})().some(t => t.name === 'ends' && t.text.every(n => n === '(hidden)'))"
+        )
+        shown = page.evaluate(PAGE_TEXT_JS)
+        assert not [n for n in names if n in shown], shown[:300]
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_student_sets_the_optimizers_other_hyperparameters(browser, base_url):
+    problems: list[str] = []
+    teacher = watched(browser, problems)
+    code = start_class(teacher, base_url, "Reach the target")
+    page = joined(browser, problems, base_url, code, "Ann")
+    page.locator("#s-target-fields summary").click()  # More settings: sgd's, at torch's defaults
+    momentum = page.locator('input[id*=\'"name":"momentum"\']')
+    expect(momentum).to_have_value("0")
+    page.fill("#s-lr", "0.0005")
+    momentum.fill("0.9")
+    momentum.press("Enter")
+    send(page)
+    expect(page.locator("#s-message")).to_contain_text("sgd, lr 0.0005, momentum 0.9:")
+    momentum.fill("-1")  # out of range: the registry's words, nothing sent
+    momentum.press("Enter")
+    sent = page.locator("#s-message").inner_text()
+    page.click("#s-submit")
+    expect(page.locator("#s-message")).not_to_have_text(sent)
+    expect(page.locator("#s-message")).to_contain_text("Invalid momentum")
+    expect(page.locator("#s-mine li")).to_have_count(1)
+    page.locator("#s-optimizer").click()  # another optimizer brings its own settings
+    page.get_by_role("option", name="adam", exact=True).click()
+    expect(page.locator('input[id*=\'"name":"betas.0"\']')).to_have_value("0.9")
+    expect(momentum).to_have_count(0)
+    if shot := os.environ.get("DESCENT_CLASS_SHOT_MORE"):
+        page.screenshot(path=shot, full_page=True)
+    expect(teacher.locator("#t-board tr.attempt")).to_have_count(1)
     assert problems == [], "\n".join(problems)
