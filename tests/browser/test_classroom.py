@@ -9,6 +9,7 @@ import struct
 import time
 
 import pytest
+from page_state import LINK_STEP_JS
 
 from app import ids, lessons, links, model, parsing
 from app.explore import ids as explore_ids
@@ -140,10 +141,14 @@ def test_share_link_reopens_the_same_view(app_page, browser, console):
     app_page.wait_for_function(
         f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
     )
-    step = step_of(app_page)
+    # paused: the step label (set through Dash) catches up with the player's step, and so does the link
+    step = app_page.evaluate("() => window.descent.player.state().step")
+    wait_for_step(app_page, f"s === {step}")
     app_page.click(f"#{shell_ids.SHARE}")
     app_page.wait_for_function(
-        f"() => document.getElementById('{shell_ids.SHARE_LINK}').value.includes('?state=')"
+        f"(s) => ({LINK_STEP_JS})(document.getElementById('{shell_ids.SHARE_LINK}').value) === s",
+        arg=step,
+        timeout=WAIT_MS,
     )
     link = app_page.input_value(f"#{shell_ids.SHARE_LINK}")
     paths = [ghost(app_page, explore_ids.CONTOUR, 2 + 3 * i) for i in range(3)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from page_state import LINK_STEP_JS
 
 from app import client_config, ids, lessons
 from app.compare import ids as compare_ids
@@ -146,7 +147,10 @@ def test_reload_keeps_the_setup_and_the_step(app_page):
         f"() => document.getElementById('{shell_ids.PLAY}').innerText.includes('Play')"
     )
     step = app_page.evaluate("() => window.descent.player.state().step")
-    app_page.wait_for_function("() => window.location.search.startsWith('?state=')", timeout=WAIT_MS)
+    # the address held earlier steps while playing: wait until it holds the paused one
+    app_page.wait_for_function(
+        f"(s) => ({LINK_STEP_JS})(window.location.search) === s", arg=step, timeout=WAIT_MS
+    )
     length = app_page.evaluate("() => window.history.length")
     app_page.reload()
     wait_for_views(app_page)
