@@ -273,7 +273,7 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "network-moons",
-        "A real network: moons with a 2-16-16-1 MLP",
+        "A neural network's loss landscape",
         "A network with two hidden layers of 16 tanh units (337 weights) learns to separate two "
         "interleaved half moons. Three copies train from the same initial weights with Adam, one per "
         "learning rate; below, the loss landscape is sliced by a random plane and by the plane of the path.",
