@@ -155,3 +155,12 @@ def test_the_export_callback_shows_the_refusal_and_downloads_nothing(client, pag
     status = reply.response[shell_ids.STATUS]["children"]
     assert status.startswith("Nothing to export: That is about") and REFUSED in status
     assert shell_ids.DOWNLOAD not in reply.response
+
+
+def test_the_composed_picture_is_refused_when_the_runs_leave_too_little_of_the_budget(largest):
+    step = MAX_STEPS // 2
+    with pytest.raises(budget.WorkTooLargeError, match="export fewer steps or runs as a picture"):
+        export.composed_within(largest, None, step, budget.CpuBudget(limit=export.COMPOSED_SECONDS / 2))
+    spent = budget.CpuBudget(limit=export.COMPOSED_SECONDS + 1.0)
+    fig = export.composed_within(largest, None, step, spent)  # room left: the picture as composed_figure
+    assert fig.to_plotly_json() == export.composed_figure(largest, None, step).to_plotly_json()

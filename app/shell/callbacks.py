@@ -260,13 +260,14 @@ def _register_composed(app, recent: RecentRuns) -> None:
         settings, errors = settings_from_controls(ctx.args_grouping)
         if errors:
             return {"figure": no_update, "status": "Fix the settings marked in red first: nothing to export."}
+        cpu = budget.CpuBudget()  # the runs (if not just computed) and the picture share it
+        step = frame if isinstance(frame, int) and not isinstance(frame, bool) else 0
         try:
             outcome = outcome_of(settings, recent)
-        except ValueError as error:
+            figure = export.composed_within(outcome, settings, step, cpu).to_plotly_json()
+        except ValueError as error:  # budget.WorkTooLargeError too
             return {"figure": no_update, "status": f"Nothing to export: {error}"}
-        step = frame if isinstance(frame, int) and not isinstance(frame, bool) else 0
         width, height = export.COMPOSED_SIZE
-        figure = export.composed_figure(outcome, settings, step).to_plotly_json()
         data = {
             "figure": figure,
             "filename": export.filename(outcome, "png"),

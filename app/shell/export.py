@@ -362,6 +362,17 @@ def _slider(steps: list[int]) -> dict:
 
 #: The composed picture's size in pixels (the browser renders it with Plotly.toImage).
 COMPOSED_SIZE = (1600, 900)
+#: What the composed picture may take of a request's CPU once its runs are there: at the caps (8 runs
+#: × 1000 steps, a new surface's map) it took 0.24–0.47 s on a quiet 2-CPU machine and 0.9 s with a
+#: test run beside it. A recompute that leaves less than this of the 2 s is refused before the figure.
+COMPOSED_SECONDS = 1.0
+
+
+def composed_within(outcome: Outcome, settings: dict | None, step: int, cpu: budget.CpuBudget) -> go.Figure:
+    """``composed_figure``, after a refusal (``budget.WorkTooLargeError``) if what ``cpu`` has spent
+    (the runs recomputed for it) leaves less than ``COMPOSED_SECONDS`` of its limit."""
+    cpu.refuse_over(COMPOSED_SECONDS, "export fewer steps or runs as a picture, or the trajectories as CSV")
+    return composed_figure(outcome, settings, step)
 
 
 def composed_figure(outcome: Outcome, settings: dict | None, step: int) -> go.Figure:
