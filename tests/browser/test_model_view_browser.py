@@ -90,6 +90,17 @@ BOUNDARY_JS = f"""() => {{
 }}"""
 
 
+def _holds_the_lesson(page, lesson) -> None:
+    """Wait until the player and the Model view hold the lesson's runs: a pause and a seek before
+    they arrive would be undone by the lesson's own start (it plays from step 0)."""
+    runs, steps = len(lesson.settings["runs"]), lesson.settings["steps"]
+    page.wait_for_function(
+        f"() => {{ const d = ({BOUNDARY_JS})();"
+        f" return d && d.lines.length === {runs} && window.descent.player.state().last === {steps}; }}",
+        timeout=WAIT_MS,
+    )
+
+
 def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
     lesson = lessons.get("logistic-regression")
     app_page.click(f"#{shell_ids.LESSON}")
@@ -100,7 +111,7 @@ def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
         optimizers.run(surface, r["optimizer"], start=surface.start, steps=steps, **r["hp"])
         for r in lesson.settings["runs"]
     ]
-    app_page.wait_for_function(f"() => ({BOUNDARY_JS})() !== null", timeout=WAIT_MS)
+    _holds_the_lesson(app_page, lesson)
     for step in (3, 4):  # the lesson plays as it opens: pause, then scrub
         app_page.evaluate(f"() => {{ window.descent.player.pause(); window.descent.player.seek({step}); }}")
         app_page.wait_for_function(
@@ -191,7 +202,7 @@ def test_projector_mode_enlarges_the_model_view_at_once_and_keeps_its_shading(ap
     trajectory = optimizers.run(
         surface, first["optimizer"], start=surface.start, steps=lesson.settings["steps"], **first["hp"]
     )
-    app_page.wait_for_function(f"() => ({BOUNDARY_JS})() !== null", timeout=WAIT_MS)
+    _holds_the_lesson(app_page, lesson)
     step = 5
     _pause_at(app_page, step)
     shaded = (
