@@ -30,8 +30,9 @@ UNUSED_SCRIPTS = re.compile(
 #: Steps per second at 1× (the speed menu's values are steps per second).
 STEPS_PER_SECOND = 30
 #: How often, while playing, the scrubber, the step label and the inspector follow the player (Hz):
-#: each update is a round through Dash, so it is kept rare; the views are drawn every frame.
-PUBLISH_HZ = 4
+#: each update is a round through Dash, so it is kept rare; the views are drawn every frame. At 4 the
+#: rounds held the 2D views to 22.5 frames/s in bench/frames.py, at 2 they ran at 25.5 (bench/README).
+PUBLISH_HZ = 2
 #: The 3D view redraws at most once per this many times its last draw took (2D views never wait).
 SURFACE_THROTTLE = 3
 #: The longest time one animation frame may advance the player (s): on a stalled page the balls
