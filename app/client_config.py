@@ -48,7 +48,6 @@ THEMES = {
         "grid": "#e6e9f0",
         "grid3d": "#c9cfdb",
         "legend": "rgba(255,255,255,0.85)",
-        "shading": dataview.SHADING,
     },
     "dark": {
         "font": "#e3e8f4",
@@ -56,7 +55,6 @@ THEMES = {
         "grid": "#323a50",
         "grid3d": "#4a5470",
         "legend": "rgba(24,29,44,0.85)",
-        "shading": dataview.DARK_SHADING,
     },
 }
 
@@ -93,7 +91,6 @@ def client_config() -> dict:
             "present": {**PRESENT_FONT, "model": PRESENT_FONT["font"]},
         },
         "themes": THEMES,
-        "shadingMeta": dataview.SHADING_META,
         "player": {
             "stepsPerSecond": STEPS_PER_SECOND,
             "publishHz": PUBLISH_HZ,

@@ -7,8 +7,7 @@
  *   mode, a window resize).
  * - Theme: light or dark, from the system setting unless the person chose one (the header's toggle,
  *   kept in localStorage). The page's colours are CSS variables; the figures' colours (from the
- *   configuration) are set with Plotly.relayout after each drawing that does not have them yet (a
- *   probability shading's colour scale, marked by its trace's meta, with Plotly.restyle).
+ *   configuration) are set with Plotly.relayout after each drawing that does not have them yet.
  * - Legends: on a narrow graph (a phone) a legend right of the plot goes below it.
  * - Ticks: a short log axis (1024×768, projector type) shows fewer decades, never labels on labels.
  * - Address bar: the share-link query of the current setup replaces the page's address (never a new
@@ -218,24 +217,6 @@
     if (update) {
       descent.settle(window.Plotly.relayout(gd, update));
     }
-    // A probability shading (the Model view's) has the theme's colour scale: a trace property.
-    const scale = descent.config().themes[theme()].shading;
-    const shaded = shadingTraces(gd, scale);
-    if (shaded.length) {
-      descent.settle(window.Plotly.restyle(gd, { colorscale: [scale] }, shaded));
-    }
-  }
-
-  /* The traces of `gd` marked as a probability shading (the Model view's) without `scale` yet. */
-  function shadingTraces(gd, scale) {
-    const wanted = JSON.stringify(scale);
-    const out = [];
-    (gd.data || []).forEach((trace, i) => {
-      if (trace.meta === descent.config().shadingMeta && JSON.stringify(trace.colorscale) !== wanted) {
-        out.push(i);
-      }
-    });
-    return out;
   }
 
   /* Every graph on the page gets the theme now, and again after each redraw without it. */

@@ -27,11 +27,6 @@ POINT_COLOR = "#8a93a6"
 CLASS_COLORS = ("#2458c8", "#d9482b")  # class 0 blue, class 1 red
 #: P(class 1) from 0 (light blue) through ½ (white) to 1 (light red): the points stay readable on it.
 SHADING = [[0.0, "#9db8ea"], [0.5, "#ffffff"], [1.0, "#f2a898"]]
-#: The same in the dark theme (assets/page.js restyles it): through the dark plot colour, so the view is
-#: not a bright block on a dark page and the white-ringed points stay readable on it.
-DARK_SHADING = [[0.0, "#2f4677"], [0.5, "#1a2030"], [1.0, "#74382f"]]
-#: The shading trace's ``meta``: how the browser finds the trace to give the theme's colour scale.
-SHADING_META = "descent-shading"
 SHADING_CELLS = 48
 #: The mini-batch's rings: as large as this, in the run's colour.
 BATCH_RING = 15
@@ -209,7 +204,7 @@ def _boundary_figure(surface, results, step, inspected, cells) -> go.Figure:
     traces = [
         go.Heatmap(
             x=rounded(xs), y=rounded(ys), z=[rounded(row) for row in probabilities(*w, xs, ys)],
-            zmin=0, zmax=1, colorscale=SHADING, showscale=False, zsmooth="fast", meta=SHADING_META,
+            zmin=0, zmax=1, colorscale=SHADING, showscale=False, zsmooth="fast",
             hovertemplate="P(class 1) %{z:.2f}<extra></extra>",
         ),
     ]  # fmt: skip
