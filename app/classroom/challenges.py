@@ -158,12 +158,12 @@ def parse_run(data: Any) -> dict:
             if (
                 not isinstance(value, list)
                 or len(value) != 2
-                or not all(_is_number(v) or (i == 0 and first_none) for i, v in enumerate(value))
+                or not all(is_number(v) or (i == 0 and first_none) for i, v in enumerate(value))
             ):
                 raise ValueError(f"{name} must be a pair of numbers, got {reprlib.repr(value)}")
             checked[name] = (None if first_none else float(value[0]), float(value[1]))
         else:
-            if not _is_number(value):
+            if not is_number(value):
                 raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
             checked[name] = float(value)
     hp, _ = validate(optimizer, checked)
@@ -242,7 +242,7 @@ def text(value: Any, name: str, limit: int, *, required: bool = False) -> str:
 
 def number(value: Any, name: str, low: float, high: float, *, integer: bool = False) -> float:
     """A finite number in ``[low, high]`` (JSON numbers only, no strings), else ``ValueError``."""
-    if not _is_number(value):
+    if not is_number(value):
         raise ValueError(f"{name} must be a number, got {reprlib.repr(value)}")
     if not low <= value <= high:
         raise ValueError(f"{name} must be from {low:g} to {high:g}, got {reprlib.repr(value)}")
@@ -258,7 +258,7 @@ def _answer(answer: Any, challenge: dict, runs: list[dict | None]) -> int | None
     whose run diverges) or ``"first"`` (the one that reaches ``target_loss`` in the fewest steps).
     ``None``: no right answer (an opinion poll)."""
     labels = challenge["choices"]
-    if answer is None or _is_number(answer):
+    if answer is None or is_number(answer):
         return None if answer is None else number(answer, "answer", 0, len(labels) - 1, integer=True)
     if answer not in ANSWER_RULES:
         raise ValueError(f"answer must be a choice's index or one of: {', '.join(ANSWER_RULES)}")
@@ -311,7 +311,7 @@ def _object(value: Any, name: str) -> dict:
     return value
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     """A finite JSON number (an integer too large for a float, e.g. 401 digits, is not one)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False

@@ -646,7 +646,7 @@ def _student_callbacks(pages: dash.Dash) -> None:
     def _click(click):
         points = click.get("points") if isinstance(click, dict) else None
         point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
-        if not all(_finite(point.get(k)) for k in ("x", "y")):
+        if not all(challenges.is_number(point.get(k)) for k in ("x", "y")):  # finite, no 401 digits
             return dash.no_update, dash.no_update
         guess = Patch()
         guess["data"][2]["x"] = [point["x"]]
@@ -758,16 +758,6 @@ def run_of_form(optimizer, lr, hp_ids, hp) -> dict:
 
 def _differs(value, default) -> bool:
     return (list(default) if isinstance(default, tuple) else default) != value
-
-
-def _finite(value) -> bool:
-    """A number a map click can hold: an int or a float, finite (not a bool, nor a 401-digit int)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def _token(found, token) -> str | None:
