@@ -52,10 +52,12 @@
       return;
     }
     gd.descentModelHooked = true;
-    gd.on("plotly_afterplot", () => {
+    const redrawn = () => {
       layer.stale = true;
       descent.player.invalidate();
-    });
+    };
+    // Any redraw, including a Plotly.react of Dash's copy that resets the shading to step 0.
+    ["plotly_afterplot", "plotly_react", "plotly_redraw"].forEach((event) => gd.on(event, redrawn));
   }
 
   function sync(gd, model) {
@@ -189,15 +191,28 @@
     shading.timer = null;
     const [gd, key, weights] = shading.wanted;
     if (!gd._fullLayout || !gd.data || shading.key === key) {
+      if (!gd._fullLayout && gd !== graph()) {
+        descent.player.invalidate(); // the graph was replaced before its shading: draw the new one
+      }
       return;
     }
     const began = performance.now();
     shading.last = began;
     shading.key = key;
     shading.drawn = key;
-    shading.z = probabilities(gd, weights);
-    descent.settle(window.Plotly.restyle(gd, { z: [shading.z] }, [0]));
+    const z = (shading.z = probabilities(gd, weights));
+    const done = window.Plotly.restyle(gd, { z: [z] }, [0]);
     shading.cost = performance.now() - began;
+    // If a redraw of the figure replaced these numbers before they were drawn, shade again.
+    descent.settle(done && done.then && done.then(() => verifyShading(gd, z)));
+  }
+
+  function verifyShading(gd, z) {
+    if (shading.z === z && shading.gd === gd && (!gd.data || !gd.data[0] || gd.data[0].z !== z)) {
+      shading.key = null;
+      shading.drawn = null;
+      descent.player.invalidate();
+    }
   }
 
   function drawShading(gd, model, which, k) {

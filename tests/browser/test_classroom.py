@@ -9,7 +9,7 @@ import struct
 import time
 
 import pytest
-from page_state import LINK_STEP_JS
+from page_state import LINK_STATE_JS, LINK_STEP_JS
 
 from app import ids, lessons, links, model, parsing
 from app.explore import ids as explore_ids
@@ -177,11 +177,11 @@ def test_classroom_link_hides_the_controls_and_projector_mode_enlarges(app_page,
     app_page.wait_for_function(
         f"() => document.getElementById('{shell_ids.SHARE_LINK}').value.includes('?state=')"
     )
-    plain = app_page.input_value(f"#{shell_ids.SHARE_LINK}")
     app_page.get_by_text("classroom link: hide the controls").click()
+    # The link also changes as the player moves, so wait on what it holds, not on any change.
     app_page.wait_for_function(
-        f"(plain) => document.getElementById('{shell_ids.SHARE_LINK}').value !== plain",
-        arg=plain,
+        f"() => ({LINK_STATE_JS})(document.getElementById('{shell_ids.SHARE_LINK}').value)"
+        "?.classroom === true",
         timeout=WAIT_MS,
     )
     link = app_page.input_value(f"#{shell_ids.SHARE_LINK}")

@@ -89,6 +89,26 @@ BOUNDARY_JS = f"""() => {{
 }}"""
 
 
+def _wait_shaded(page, step: int, runs: int) -> None:
+    """Wait until the Model view, paused at ``step``, shows every run's boundary and run 0's shading
+    there; on a timeout, fail with what the page holds instead."""
+    shaded = (
+        f"() => {{ const d = ({BOUNDARY_JS})(); return d && d.step === {step} && !d.lines.includes(null)"
+        f" && d.player === {step} && d.shading === '0:{step}:{runs}'; }}"
+    )
+    try:
+        page.wait_for_function(shaded, timeout=WAIT_MS)
+    except Exception as error:
+        held = page.evaluate(
+            f"() => {{ const d = ({BOUNDARY_JS})();"
+            " return [d && d.step, d && d.player, d && d.shading, d && d.lines.length,"
+            " window.descent.player.state()]; }"
+        )
+        raise AssertionError(
+            f"the Model view never showed step {step} shaded: (step, player, shading, lines, player) = {held}"
+        ) from error
+
+
 def _holds_the_lesson(page, lesson) -> None:
     """Wait until the player and the Model view hold the lesson's runs: a pause and a seek before
     they arrive would be undone by the lesson's own start (it plays from step 0)."""
@@ -113,11 +133,7 @@ def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
     _holds_the_lesson(app_page, lesson)
     for step in (3, 4):  # the lesson plays as it opens: pause, then scrub
         app_page.evaluate(f"() => {{ window.descent.player.pause(); window.descent.player.seek({step}); }}")
-        app_page.wait_for_function(
-            f"() => {{ const d = ({BOUNDARY_JS})(); return d && d.step === {step} && !d.lines.includes(null)"
-            f" && d.player === {step} && d.shading === '0:{step}:{len(runs)}'; }}",
-            timeout=WAIT_MS,
-        )
+        _wait_shaded(app_page, step, len(runs))
         drawn = app_page.evaluate(BOUNDARY_JS)
         for line, trajectory in zip(drawn["lines"], runs, strict=True):
             w = trajectory.points[step]
@@ -197,11 +213,7 @@ def test_projector_mode_enlarges_the_model_view_at_once_and_keeps_its_shading(ap
     _holds_the_lesson(app_page, lesson)
     step = 5
     _pause_at(app_page, step)
-    shaded = (
-        f"() => {{ const d = ({BOUNDARY_JS})(); return d && d.step === {step} && d.player === {step}"
-        f" && d.shading === '0:{step}:{len(lesson.settings['runs'])}'; }}"
-    )
-    app_page.wait_for_function(shaded, timeout=WAIT_MS)
+    _wait_shaded(app_page, step, len(lesson.settings["runs"]))
     assert app_page.evaluate(FONT_JS) == dataview.FONT_SIZE
     # The browser shades with the weights as the server sends them (6 significant digits): the same
     # numbers here, so the shading drawn must match to rounding error, while step 0's is far from it.
