@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -207,3 +208,14 @@ def test_the_training_answer_carries_the_store(client, page):
     assert reply.response[net_ids.INSPECT_RUN]["value"] == 0
     size = len(json.dumps(data, separators=(",", ":")))
     assert size < 120_000, size
+
+
+def test_a_recommenders_store_names_its_factors():
+    training = trainer.train(replace(DEFAULT, model="recommender", users=6, items=7, rank=2, steps=30))
+    data = inspector.inspector_data(training)
+    names = {row[0] for run in data["runs"] for top in run["top"] for row in top}
+    assert names and all(re.fullmatch(r"[UV]\[\d+,[01]\]", name) for name in names)
+    trajectory = training.trajectory
+    for f, k in enumerate(training.frames[:-1]):
+        move = np.linalg.norm(trajectory.points[0, k + 1] - trajectory.points[0, k])
+        np.testing.assert_allclose(data["runs"][0]["move"][f], move, rtol=1e-5)
