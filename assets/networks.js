@@ -133,8 +133,9 @@
     }
     const batch = typeof data.batch === "number" ? "   (a mini-batch of " + data.batch + ")" : "";
     if (run.move[f] === null) {
+      const last = k === data.steps[data.steps.length - 1];
       lines.push(line("L(w) = " + fmt(run.loss[f]) + "    ‖∇L‖ = " + fmt(run.grad[f]) + batch));
-      lines.push(line("This is the last point of the training."));
+      lines.push(line(last ? "This is the last point of the training." : "The next step left the numbers: the network diverged."));
       return lines;
     }
     const rules = descent.config().rules;
