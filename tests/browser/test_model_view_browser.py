@@ -132,7 +132,7 @@ def test_the_decision_boundaries_and_the_shading_follow_the_weights(app_page):
     ]
     _holds_the_lesson(app_page, lesson)
     for step in (3, 4):  # the lesson plays as it opens: pause, then scrub
-        app_page.evaluate(f"() => {{ window.descent.player.pause(); window.descent.player.seek({step}); }}")
+        _pause_at(app_page, step)
         _wait_shaded(app_page, step, len(runs))
         drawn = app_page.evaluate(BOUNDARY_JS)
         for line, trajectory in zip(drawn["lines"], runs, strict=True):
