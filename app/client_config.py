@@ -14,6 +14,7 @@ from app import ids
 from app.components.controls import GRAPH_CONFIG
 from app.explore import dataview
 from app.explore import ids as explore_ids
+from app.explore.figures import UPDATE_RULES
 from app.figures_common import FONT, LEGEND_SIZE, PRESENT_FONT
 from app.shell import ids as shell_ids
 from app.shell.views import VIEWS
@@ -91,6 +92,8 @@ def client_config() -> dict:
             "present": {**PRESENT_FONT, "model": PRESENT_FONT["font"]},
         },
         "themes": THEMES,
+        #: the step inspectors' update rules (Explore's and the Networks view's)
+        "rules": UPDATE_RULES,
         "player": {
             "stepsPerSecond": STEPS_PER_SECOND,
             "publishHz": PUBLISH_HZ,

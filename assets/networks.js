@@ -96,6 +96,57 @@
     return patch.build();
   }
 
+  function cell(text, tag) {
+    return { type: tag || "Td", namespace: "dash_html_components", props: { children: text } };
+  }
+
+  /* The parameters that moved most this step: name, w before, ∂L/∂w, Δw (rows of `top`). */
+  function movesTable(top) {
+    const fmt = window.descent.fmt;
+    const head = { type: "Tr", namespace: "dash_html_components", props: { children: ["parameter", "w", "∂L/∂w", "Δw"].map((t) => cell(t, "Th")) } };
+    const rows = top.map(function (row) {
+      const cells = [cell(row[0])].concat(row.slice(1).map((v) => cell(fmt(v))));
+      return { type: "Tr", namespace: "dash_html_components", props: { children: cells } };
+    });
+    const body = [
+      { type: "Thead", namespace: "dash_html_components", props: { children: head } },
+      { type: "Tbody", namespace: "dash_html_components", props: { children: rows } },
+    ];
+    return { type: "Table", namespace: "dash_html_components", props: { children: body, className: "net-moves" } };
+  }
+
+  /*
+   * The step inspector at snapshot `f` of network `which` (app/networks/inspector.py): the update from
+   * step k to k + 1 with its numbers, and the parameters that moved most. Explore's rules and format.
+   */
+  function inspectLines(data, which, f) {
+    const descent = window.descent;
+    const fmt = descent.fmt;
+    const line = descent.line;
+    const run = data.runs[which];
+    const k = data.steps[f];
+    const lines = [line(run.label + " · " + data.optimizer + " · step " + k, "rule")];
+    lines.push(line(data.description, "hint"));
+    if (run.loss[f] === null) {
+      lines.push(line("This network diverged before this step: its weights are no longer numbers."));
+      return lines;
+    }
+    const batch = typeof data.batch === "number" ? "   (a mini-batch of " + data.batch + ")" : "";
+    if (run.move[f] === null) {
+      const last = k === data.steps[data.steps.length - 1];
+      lines.push(line("L(w) = " + fmt(run.loss[f]) + "    ‖∇L‖ = " + fmt(run.grad[f]) + batch));
+      lines.push(line(last ? "This is the last point of the training." : "The next step left the numbers: the network diverged."));
+      return lines;
+    }
+    const rules = descent.config().rules;
+    lines.push(line(run.plain ? rules.plain : rules.state, "rule"));
+    lines.push(line("α = " + fmt(run.lr[f]) + "    schedule: " + data.schedule));
+    lines.push(line("L(w) = " + fmt(run.loss[f]) + "    ‖∇L‖ = " + fmt(run.grad[f]) + "    ‖Δw‖ = " + fmt(run.move[f]) + batch));
+    lines.push(line("moved most this step (of all " + data.params + " parameters):", "hint"));
+    lines.push(movesTable(run.top[f]));
+    return lines;
+  }
+
   const networks = {
     fonts: function (present) {
       const config = window.descent.config().fonts;
@@ -118,6 +169,15 @@
         planePatch(planes.pca, f),
         "step " + data.steps[f],
       ];
+    },
+
+    inspect: function (index, which, data) {
+      if (!data || !Array.isArray(data.runs) || !data.runs.length || !data.steps || !data.steps.length) {
+        return "";
+      }
+      const f = Math.max(0, Math.min(data.steps.length - 1, Math.round(Number(index) || 0)));
+      const k = typeof which === "number" && which >= 0 && which < data.runs.length ? which : 0;
+      return inspectLines(data, k, f);
     },
 
     play: function (clicks, ticks, value, max, stopped) {

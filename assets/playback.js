@@ -42,6 +42,10 @@
     return { type: "Div", namespace: "dash_html_components", props: { children: text, className: className || "" } };
   }
 
+  /* The inspectors' number format and text line (the Networks view's inspector uses them too). */
+  descent.fmt = fmt;
+  descent.line = line;
+
   /* Most evaluations the inspector lists for one step (L-BFGS's max_eval may allow 125). */
   const MAX_LISTED = 30;
 
@@ -91,11 +95,11 @@
     const slack = 2e-5 * (Math.hypot(...p) + Math.hypot(...q)) + 1e-5 * Math.hypot(...down) + 1e-300;
     const plain = stateless && Math.hypot(step[0] - down[0], step[1] - down[1]) <= slack;
     if (plain) {
-      lines.push(line("w ← w − α·∂L/∂w", "rule"));
+      lines.push(line(descent.config().rules.plain, "rule"));
       lines.push(line("  = " + vec(p) + " − " + fmt(lr) + " × " + vec(g)));
       lines.push(line("  = " + vec(q) + "    L = " + fmt(data.losses[k + 1])));
     } else {
-      lines.push(line("w ← w + Δw   (Δw from the optimizer's state)", "rule"));
+      lines.push(line(descent.config().rules.state, "rule"));
       lines.push(line("Δw     = " + vec(step) + "  →  w = " + vec(q)));
       lines.push(line("−α·∂L/∂w would be " + vec(down)));
       const gnorm = Math.hypot(...g);

@@ -30,12 +30,15 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))  # chromium.py: the flags th
 from chromium import launch  # noqa: E402
 
 from app.classroom import ids as class_ids  # noqa: E402
+from app.networks import ids as net_ids  # noqa: E402
 from app.shell import ids as shell_ids  # noqa: E402
 from app.shell.views import VIEWS  # noqa: E402
 
 SIZES = {"phone": (390, 844), "projector": (1024, 768), "laptop": (1400, 900), "desktop": (1920, 1080)}
 THEMES = ("light", "dark")
 CLASS_SHOTS = ("class-setup", "class-teacher", "class-student")
+#: The views shot in projector mode too (the Networks view also with its step inspector in sight).
+PRESENTED = ("explore", "compare", "networks")
 WAIT_MS = 120_000  # two busy cores: the first frame can take a while
 READY_JS = "() => !!(window.descent && window.descent.player && window.descent.player.state().ready)"
 # Every visible graph has drawn its SVG (and, with ``some``, there is one).
@@ -90,6 +93,28 @@ def settle(page: Page) -> None:
     page.evaluate(TWO_FRAMES_JS)
 
 
+def trained(page: Page, mode: str) -> None:
+    """The Networks view trains on its first showing: wait until its training is shown."""
+    if mode == "networks":
+        page.wait_for_function(
+            f"() => document.getElementById('{net_ids.TIMING}').innerText.trim() !== ''", timeout=WAIT_MS
+        )
+
+
+def inspect_networks(page: Page, snapshot: int = 8) -> None:
+    """The Networks view's step inspector in sight, at an early snapshot (the last has no step)."""
+    handle = page.locator(f"#{net_ids.FRAME} [role=slider]")
+    handle.focus()
+    handle.press("Home")
+    for _ in range(snapshot):
+        handle.press("ArrowRight")
+    page.wait_for_function(
+        f"() => document.getElementById('{net_ids.INSPECTOR}').querySelectorAll('tbody tr').length > 0"
+    )
+    page.locator(f"#{net_ids.INSPECTOR}").scroll_into_view_if_needed()
+    page.evaluate(TWO_FRAMES_JS)
+
+
 def snap(page: Page, path: Path, full: bool) -> Path:
     """The window, or with ``full`` (and always on a phone, where the views are below the controls)
     the whole page."""
@@ -110,10 +135,11 @@ def shoot_app(browser, url: str, out: Path, size: str, theme: str, keep, full: b
             page.wait_for_function(
                 f"() => document.getElementById('{shell_ids.ROOT}').classList.contains('mode-{view.MODE}')"
             )
+            trained(page, view.MODE)
             settle(page)
             snap(page, out / f"{name}.png", full)
     if size == "projector":
-        for view in VIEWS[:2]:
+        for view in [v for v in VIEWS if v.MODE in PRESENTED]:
             name = f"{size}-{theme}-present-{view.MODE}"
             if keep(name):
                 page.locator(".mode-switch label", has_text=view.TITLE).click()
@@ -122,8 +148,12 @@ def shoot_app(browser, url: str, out: Path, size: str, theme: str, keep, full: b
                 page.wait_for_function(
                     f"() => document.getElementById('{shell_ids.ROOT}').classList.contains('present')"
                 )
+                trained(page, view.MODE)
                 settle(page)
                 snap(page, out / f"{name}.png", full)
+                if view.MODE == "networks":
+                    inspect_networks(page)
+                    snap(page, out / f"{name}-inspector.png", full)
     page.context.close()
 
 
@@ -172,7 +202,9 @@ def main(argv=None) -> None:
     def keep(name: str) -> bool:
         return all(w in name for w in words)
 
-    app_names = [f"{s}-{t}-{v}" for s in SIZES for t in THEMES for v in [m.MODE for m in VIEWS] + ["present"]]
+    presented = [f"present-{mode}" for mode in PRESENTED] + ["present-networks-inspector"]
+    shots = [m.MODE for m in VIEWS] + presented
+    app_names = [f"{s}-{t}-{v}" for s in SIZES for t in THEMES for v in shots]
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_app(Path(folder))
         try:

@@ -33,6 +33,9 @@ from app.runs import RunResult
 from landscapes.base import Landscape
 
 SURFACE_GRID = 90
+#: The step inspectors' update rules, as they show them (assets/playback.js, assets/networks.js): plain
+#: gradient descent's, and that of an optimizer whose step comes from its state.
+UPDATE_RULES = {"plain": "w ← w − α·∂L/∂w", "state": "w ← w + Δw   (Δw from the optimizer's state)"}
 SUBSTEP_SIZE = 7  # px, the hollow dot of one evaluation within an L-BFGS step
 #: Static traces before the run slots: 3D [surface, minima]; contour [minima, start] (the map itself
 #: is a background image).

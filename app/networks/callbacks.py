@@ -17,6 +17,7 @@ from app.components.run_card import RunCard
 from app.links import decode_settings, settings_from_json
 from app.networks import export as networks_export
 from app.networks import figures, ids
+from app.networks import inspector as inspection
 from app.networks import surface as plane_surface
 from app.networks import training as trainer
 from app.networks.layout import run_card
@@ -108,6 +109,9 @@ def _register_train(app) -> None:
         output={
             **{key: Output(component, "figure") for key, component in FIGURES.items()},
             "frames": Output(ids.FRAMES, "data"),
+            "inspector": Output(ids.INSPECT_DATA, "data"),
+            "inspect_options": Output(ids.INSPECT_RUN, "options"),
+            "inspect_run": Output(ids.INSPECT_RUN, "value"),
             "frame_max": Output(ids.FRAME, "max"),
             "frame": Output(ids.FRAME, "value"),
             "note": Output(ids.NOTE, "children"),
@@ -131,11 +135,12 @@ def _register_train(app) -> None:
             "done": State(ids.DONE, "data"),
             "pending": State(ids.PENDING, "data"),
             "present": State(shell_ids.PRESENT, "value"),
+            "inspected": State(ids.INSPECT_RUN, "value"),
         },
         running=[(Output(ids.TRAIN, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def train(clicks, mode, linked, done, pending, present, **values):
+    def train(clicks, mode, linked, done, pending, present, inspected, **values):
         """Train one network per learning rate and draw them (the last good figures stay on an error).
 
         Train trains; a mode change or a link trains only on the view's first showing (a link or a
@@ -164,9 +169,13 @@ def _register_train(app) -> None:
         if present == ["on"]:
             drawn = {key: figures.presented(fig) for key, fig in drawn.items()}
         frame = pending if isinstance(pending, int) and 0 <= pending <= last else last
+        inspector = inspection.inspector_data(result)
         return {
             **drawn,
             "frames": figures.frames_data(result),
+            "inspector": inspector,
+            "inspect_options": inspection.choices(inspector),
+            "inspect_run": inspection.kept_choice(inspected, len(inspector["runs"])),
             "frame_max": last,
             "frame": frame,
             "note": figures.plane_note(result),
@@ -184,7 +193,7 @@ def _register_train(app) -> None:
 
 
 TRAIN_KEYS = (
-    *("frames", "frame_max", "frame", "note", "timing"),
+    *("frames", "inspector", "inspect_options", "inspect_run", "frame_max", "frame", "note", "timing"),
     *("error", "export_error", "done", "trained", "pending"),
 )
 CARD_KEYS = (
@@ -362,7 +371,7 @@ def _register_export(app) -> None:
 
 
 #: The view's browser-only callbacks (assets/networks.js): fonts for projector mode, the frame shown,
-#: and the player.
+#: the step inspector at it, and the player.
 BROWSER = (
     Clientside(
         "networks.fonts",
@@ -382,6 +391,12 @@ BROWSER = (
         ),
         (Input(ids.FRAME, "value"),),
         (State(ids.FRAMES, "data"),),
+        prevent_initial_call=True,
+    ),
+    Clientside(
+        "networks.inspect",
+        (Output(ids.INSPECTOR, "children"),),
+        (Input(ids.FRAME, "value"), Input(ids.INSPECT_RUN, "value"), Input(ids.INSPECT_DATA, "data")),
         prevent_initial_call=True,
     ),
     Clientside(

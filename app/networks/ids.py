@@ -47,6 +47,11 @@ PLAY = "net-play"
 TICKER = "net-ticker"
 STEP_LABEL = "net-step-label"
 
+# The step inspector: one network's update at the slider's step (assets/networks.js draws it)
+INSPECTOR = "net-inspector"
+INSPECT_RUN = "net-inspect-run"  # which network it shows (its index)
+INSPECT_DATA = "net-inspect-data"  # every network's numbers at every snapshot (app.networks.inspector)
+
 # Figures
 BOUNDARY = "net-boundary"
 LOSS = "net-loss"

@@ -170,6 +170,7 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
                 delay_show=300,
                 overlay_style={"visibility": "visible", "opacity": 0.6},
             ),
+            _inspector(),
             html.Div(
                 className="net-row",
                 children=[
@@ -199,6 +200,33 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
             dcc.Store(id=ids.LINKED, data=None),
             dcc.Store(id=ids.PENDING, data=None),
             dcc.Interval(id=ids.TICKER, interval=120, disabled=True),
+        ],
+    )
+
+
+def _inspector() -> html.Div:
+    """The step inspector: the chosen network's update at the slider's step, in numbers (every
+    network's come with the training: app.networks.inspector)."""
+    return html.Div(
+        className="inspector-panel net-inspector-panel",
+        children=[
+            html.Div(
+                className="inspector-head",
+                children=[
+                    html.H2("Step inspector"),
+                    dcc.Dropdown(
+                        id=ids.INSPECT_RUN,
+                        className="inspect-run",
+                        value=0,
+                        clearable=False,
+                        searchable=False,
+                        options=[],
+                        placeholder="train first",
+                    ),
+                ],
+            ),
+            html.Div(id=ids.INSPECTOR, className="inspector net-inspector"),
+            dcc.Store(id=ids.INSPECT_DATA, data=None),
         ],
     )
 
