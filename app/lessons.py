@@ -302,8 +302,9 @@ LESSONS: tuple[Lesson, ...] = (
         "The same network from the same initial weights, trained by SGD at four learning rates a factor "
         "ten apart. As on a bowl, too small crawls and too large blows up; in between, a larger rate is "
         "faster, until the steps overshoot the valleys of a 337-dimensional landscape.",
-        "After 300 steps: 0.03 is still near the start (loss 0.30), 0.3 and 3 both learn the moons (0.08 "
-        "and 0.06), and 30 jumps to a loss of about 70, a boundary that no longer follows the data.",
+        "After 300 steps: 0.03 is still near the start (loss 0.30), 0.3 learns the moons smoothly (0.08), "
+        "3 learns them too but in bumps (its loss ends below 0.1), and 30 jumps to a loss of about 70, a "
+        "boundary that no longer follows the data.",
         {
             "mode": "networks",
             "networks": {"lrs": "0.03, 0.3, 3.0, 30.0", "steps": 300, "run": {"optimizer": "sgd"}},

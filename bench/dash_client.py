@@ -190,9 +190,29 @@ def callback_body(
     return body
 
 
-def find_callback(deps: list[dict], output_part: str) -> dict:
-    """The one server-side callback whose output string contains ``output_part`` (``"id.prop"``)."""
-    found = [d for d in deps if output_part in d["output"] and not d.get("clientside_function")]
+def output_parts(output: str) -> set[str]:
+    """The ``"id.prop"`` outputs of a callback's output string (``"..a.x...b.y.."`` when several).
+
+    An ``allow_duplicate`` output carries a ``"@hash"`` suffix there; it is dropped.
+    """
+    if output.startswith("..") and output.endswith(".."):
+        output = output[2:-2]
+    return {part.split("@", 1)[0] for part in output.split("...")}
+
+
+def find_callback(deps: list[dict], output_part: str, triggers: tuple = ()) -> dict:
+    """The one server-side callback with every output of ``output_part`` among its own.
+
+    ``output_part`` is one ``"id.prop"`` or several joined by ``"..."`` (a trailing ``"..."`` says
+    "and more"); each must equal one of the callback's outputs exactly, so ``inspect-data.data`` does
+    not find ``net-inspect-data.data``. When several callbacks have them, ``triggers`` (``(id, prop)``
+    pairs that changed) picks the one those fire, as the browser would.
+    """
+    wanted = {part for part in output_part.split("...") if part}
+    found = [d for d in deps if wanted <= output_parts(d["output"]) and not d.get("clientside_function")]
+    fired = {(stringify_id(component_id), prop) for component_id, prop in triggers}
+    if len(found) > 1 and fired:
+        found = [d for d in found if fired & {(stringify_id(i["id"]), i["property"]) for i in d["inputs"]}]
     if len(found) != 1:
         raise LookupError(f"expected one server callback with output {output_part!r}, found {len(found)}")
     return found[0]
@@ -336,16 +356,18 @@ class DashClient:
 
     # Callbacks.
 
-    def callback(self, output_part: str) -> dict:
-        """The server callback with ``output_part`` (``"id.prop"``) among its outputs."""
-        return find_callback(self.deps, output_part)
+    def callback(self, output_part: str, triggers: tuple = ()) -> dict:
+        """The server callback with ``output_part`` (``"id.prop"``) among its outputs (and one of
+        ``triggers`` among its inputs, if several have it)."""
+        return find_callback(self.deps, output_part, triggers)
 
     def body(
         self, output_part: str, changed: list[Change] | tuple = (), page: Page | None = None, values=()
     ) -> dict:
         """The request body of that callback after the ``changed`` props got their new values
         (``values``: other props' values, not triggers; see ``callback_body``)."""
-        return callback_body(self.callback(output_part), page or self.page, changed, values)
+        triggers = tuple((change[0], change[1]) for change in changed)
+        return callback_body(self.callback(output_part, triggers), page or self.page, changed, values)
 
     def update(self, body) -> Reply:
         """POST a callback request (a body from ``body()``, possibly edited, or raw text)."""

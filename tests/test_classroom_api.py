@@ -153,6 +153,23 @@ def test_closed_and_locked_classes_refuse_attempts(client):
     assert len(teacher_attempts(client, code, key)) == 1  # the class is kept for the teacher
 
 
+def test_a_revealed_class_takes_no_attempts_until_the_teacher_hides_it_again(client, store):
+    """Once the class's attempts are shown, a new one would be made after seeing them: refused, by
+    the API and by the store's own transaction (a worker that read the class before the reveal)."""
+    code, key = new_class(client)
+    found = store.get_class(code)
+    client.patch(f"/api/classes/{code}", json={"revealed": True}, headers=bearer(key))
+    assert "revealed" in attempt(client, code, status=423)["error"]
+    challenge = found.challenge
+    answer = challenges.parse_attempt(challenge, SGD)
+    with pytest.raises(store_module.ClassroomError) as refused:
+        store.submit(found, None, "Ann", answer, challenges.result(challenge, answer))  # found: unrevealed
+    assert refused.value.status == 423
+    client.patch(f"/api/classes/{code}", json={"revealed": False}, headers=bearer(key))
+    attempt(client, code, status=201)
+    assert len(teacher_attempts(client, code, key)) == 1
+
+
 def test_one_attempt_a_second_per_student_across_two_workers(database_url, client):
     code, key = new_class(client)
     token = attempt(client, code)["student_token"]
@@ -753,6 +770,18 @@ def test_the_projector_shows_no_answer_before_the_reveal(store):
     (bars,) = side.data
     assert list(bars.y) == [1, 0, 2] and list(bars.x)[2] == "✓ lr 1.2"
     assert all("lr " in str(row) for row in board[1:])
+
+
+def test_the_projector_counts_one_attempt_in_the_singular(store):
+    from app.classroom import pages
+
+    challenge = challenges.parse_challenge(BOWL)
+    found, _ = store.create_class(challenge)
+    assert pages.projector(found, [])[4].startswith("0 attempts, 0 reached")
+    answer = challenges.parse_attempt(challenge, SGD)
+    store.submit(found, None, "Ann", answer, challenges.result(challenge, answer))
+    status = pages.projector(found, store.attempts(found))[4]
+    assert status.startswith("1 attempt, 1 reached the target"), status
 
 
 def test_names_in_the_projector_s_hover_text_are_shown_as_typed_never_as_markup(store):

@@ -230,8 +230,14 @@ def test_the_learning_rate_lessons_numbers_are_what_the_engine_gives():
 
     lesson = lessons.get("network-learning-rate")
     setup, _ = settings.from_link(settings_from_json(lesson.settings)["networks"])
-    final = trainer.train(setup).train_loss[:, -1]
-    np.testing.assert_allclose(final[:3], [0.30, 0.08, 0.06], atol=0.005)
+    loss = trainer.train(setup).train_loss
+    final = loss[:, -1]
+    # 0.03 and 0.3 descend smoothly: their losses are the same on every machine. 3 learns in bumps
+    # (its loss goes up and down by 0.1 and more), so its last value differs with the BLAS's rounding
+    # (0.06 on one CI machine, 0.07 on another): the lesson says only what holds on all of them.
+    np.testing.assert_allclose(final[:2], [0.30, 0.08], atol=0.005)
+    assert np.all(np.diff(loss[:2]) < 0)  # every step a little lower
+    assert final[2] < 0.1 and np.any(np.diff(loss[2]) > 0.05)  # "in bumps", "ends below 0.1"
     assert final[3] > 50  # "jumps to a loss of about 70"
-    for text in ("0.30", "0.08", "0.06", "about 70"):
+    for text in ("0.30", "smoothly (0.08)", "bumps", "below 0.1", "about 70"):
         assert text in lesson.notice

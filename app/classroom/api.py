@@ -110,7 +110,7 @@ def add_attempt(code: str):
     request_id = body.get("request_id")
     if request_id is not None and not _request_id(request_id):
         raise ClassroomError(f"request_id must be 1 to {MAX_REQUEST_ID} letters, digits, - or _")
-    if found.locked or found.ended:
+    if found.locked or found.ended or found.revealed:
         # A retry of an attempt accepted before the lock gets that attempt, not a refusal.
         stored = store().stored_attempt(found, _bearer(), request_id)
         if stored is None:

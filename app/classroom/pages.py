@@ -570,10 +570,10 @@ def projector(found, every: list[dict]) -> tuple:
     if kind == "target":
         side = figures.lr_figure(found, every)
         reached = sum(a["result"]["reached"] for a in every)
-        counted = f"{len(every)} attempts, {reached} reached the target"
+        counted = f"{counted_as(len(every), 'attempt')}, {reached} reached the target"
     else:
         side = figures.choice_figure(found, every, shown) if kind == "choice" else None
-        counted = f"{len(every)} answers"
+        counted = counted_as(len(every), "answer")
     state = "ended" if found.ended else "locked" if found.locked else "open"
     revealed = " · revealed" if shown else ""
     if kind == "target":
@@ -590,6 +590,11 @@ def projector(found, every: list[dict]) -> tuple:
         "Unlock submissions" if found.locked else "Lock submissions",
         reveal,
     )
+
+
+def counted_as(count: int, noun: str) -> str:
+    """``"1 attempt"``, ``"3 attempts"``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _target_line(challenge: dict) -> str:
@@ -728,10 +733,10 @@ def closed_reason(found) -> str:
     answers are revealed."""
     if found.ended:
         return "The class has ended: no more attempts."
-    if found.locked:
-        return "The teacher has locked submissions for now."
     if found.revealed:
         return "The teacher has revealed the class's attempts: no more attempts."
+    if found.locked:
+        return "The teacher has locked submissions for now."
     return ""
 
 

@@ -363,15 +363,17 @@ class Store:
         Without a token the student joins here. The same ``request_id`` again returns the stored
         attempt with ``created`` false, also once the class is locked or ended (it was accepted
         before). 403 for a token not of this class, 429 within a second of the student's last
-        attempt, 423 while the class is locked, 409 once it has ended. With ``client`` (the sender's
-        address) also 429 once that address has used up its buckets of new students or attempts in
-        this class (``JOIN_LIMIT``, ``ATTEMPT_LIMIT``).
+        attempt, 423 while the class is locked or revealed, 409 once it has ended. With ``client``
+        (the sender's address) also 429 once that address has used up its buckets of new students or
+        attempts in this class (``JOIN_LIMIT``, ``ATTEMPT_LIMIT``).
         """
         now = time.time() if now is None else now
         try:
             with self.engine.begin() as c:
                 state = c.execute(
-                    select(classes.c.locked, classes.c.ended).where(classes.c.id == found.id)
+                    select(classes.c.locked, classes.c.ended, classes.c.revealed).where(
+                        classes.c.id == found.id
+                    )
                 ).first()
                 student_id = None
                 if token is not None:
@@ -540,12 +542,15 @@ def _sqlite_begin(connection) -> None:
 
 
 def refuse_attempts(state) -> None:
-    """Raise if a class in this state (anything with ``locked`` and ``ended``; ``None``: gone)
-    takes no attempts: 409 once ended, 423 while locked."""
+    """Raise if a class in this state (anything with ``locked``, ``ended`` and ``revealed``;
+    ``None``: gone) takes no attempts: 409 once ended, 423 while locked or its answers are shown
+    (an attempt made after seeing the class's would not be a prediction or a try of one's own)."""
     if state is None or state.ended:
         raise ClassroomError("this class has ended: no more attempts", 409)
     if state.locked:
         raise ClassroomError("the teacher has locked submissions for now", 423)
+    if state.revealed:
+        raise ClassroomError("the teacher has revealed the class's attempts: no more attempts", 423)
 
 
 SLOW_DOWN = "one attempt a second, please: try again in a moment"
