@@ -28,6 +28,10 @@ LIMIT_SECONDS = 2.0
 #: ``estimate_seconds`` times a probe of at most this many runs × ``PROBE_STEPS`` steps.
 PROBE_RUNS = 1024
 PROBE_STEPS = 8
+#: An estimate over ``REPROBE_OVER`` × the limit is measured up to ``REPROBES`` more times (the lowest
+#: counts): a refusal must not come from one hiccup (see ``estimate_seconds``).
+REPROBE_OVER = 0.25
+REPROBES = 2
 #: ``minima_search_seconds`` times one Newton iteration on at most this many points.
 PROBE_POINTS = 256
 
@@ -61,10 +65,21 @@ def estimate_seconds(
     # A schedule only scales the learning rate (its cost is negligible), and its options are checked
     # against the real step count, so the probe runs without it.
     options = {k: v for k, v in settings.items() if k not in ("scheduler", "scheduler_options")}
-    began = time.thread_time()
-    run(land, opt, starts, PROBE_STEPS, **options)
-    per_step_run = (time.thread_time() - began) / (k * PROBE_STEPS)
-    return per_step_run * runs * steps
+
+    def probe() -> float:
+        began = time.thread_time()
+        run(land, opt, starts, PROBE_STEPS, **options)
+        return (time.thread_time() - began) / (k * PROBE_STEPS) * runs * steps
+
+    seconds = probe()
+    # A probe is short and scaled up many times, so a one-off cost charged to it (a garbage
+    # collection of the whole heap, which a busy server's thread may happen to run) would refuse
+    # light work: an estimate worth a refusal is measured again, and the lowest is taken, as timeit does.
+    for _ in range(REPROBES):
+        if seconds <= REPROBE_OVER * LIMIT_SECONDS:
+            break
+        seconds = min(seconds, probe())
+    return seconds
 
 
 def minima_search_seconds(landscape: str | Landscape, n: int = 121, iterations: int = 40) -> float:

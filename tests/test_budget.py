@@ -89,6 +89,29 @@ def test_the_estimate_counts_cpu_and_grows_with_the_work():
     assert 0 < small and large == pytest.approx(100 * small, rel=0.5)  # measured twice: noisy
 
 
+class Hiccup(Sluggish):
+    """A bowl whose first evaluation alone burns ~0.2 s of CPU (as a garbage collection of a busy
+    server's heap can, charged to whichever thread runs it), and every later one nothing."""
+
+    def __init__(self):
+        self.hiccups = 1
+
+    def _burn(self):
+        if self.hiccups:
+            self.hiccups -= 1
+            for _ in range(20):
+                super()._burn()
+        return 0.0
+
+
+def test_one_hiccup_in_the_probe_does_not_refuse_light_work():
+    land = Hiccup()
+    spec = RunSpec("sgd", {"lr": 0.1})
+    outcome = views.compute(land, land.start, 1000, "explore", [spec], spec, "0.1")  # 25 s at first sight
+    assert land.hiccups == 0 and len(outcome.results) == 1
+    assert budget.estimate_seconds(Sluggish(), "sgd", 1, 1000) > budget.LIMIT_SECONDS  # slow is still slow
+
+
 # --- the search for local minima ------------------------------------------------------------------
 
 MANY_MINIMA = "sin(60x) + sin(60y)"
