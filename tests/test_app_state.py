@@ -146,3 +146,16 @@ def test_every_optimizer_survives_a_share_link_and_builds_its_card(name):
     text = plotly.io.json.to_json_plotly([c.to_plotly_json() for c in controls])
     assert "Infinity" not in text and "NaN" not in text
     json.loads(text)
+
+
+def test_the_learning_rate_slider_marks_powers_of_ten_in_short_labels():
+    from app.components import run_card
+
+    plain = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+    for exponent in range(-12, 13):
+        label = run_card.power_of_ten(exponent)
+        assert len(label) <= 5, label  # "10⁻¹²" at most: marks 2 decades apart fit a narrow slider
+        value = 10.0 ** int(label[2:].translate(plain)) if label.startswith("10") and len(label) > 2 else None
+        assert (value if value is not None else float(label)) == pytest.approx(10.0**exponent)
+    slider = run_card.lr_control(0, 0.01).children[1].children
+    assert [m["label"] for m in slider.marks.values()] == ["10⁻⁵", "10⁻³", "0.1", "10"]

@@ -239,10 +239,21 @@ def _schedule_option(run, option, value) -> html.Label:
                       children=[html.Span(option.name, className="field-label"), control])  # fmt: skip
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(exponent: int) -> str:
+    """A short label for 10^exponent, as a log axis writes it: ``"10⁻⁵"``, ``"0.1"``, ``"1"``, ``"10"``
+    (a narrow slider's marks must not run together: ``"1e-05"`` beside ``"0.001"`` did)."""
+    if -1 <= exponent <= 1:
+        return format_number(10.0**exponent)
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
 def lr_control(run, lr: float) -> html.Div:
     lo, hi = LR_SLIDER_RANGE
     position = min(max(math.log10(lr), lo), hi) if lr > 0 else lo
-    marks = {v: {"label": format_number(10**v)} for v in range(int(lo), int(hi) + 1, 2)}
+    marks = {v: {"label": power_of_ten(v)} for v in range(int(lo), int(hi) + 1, 2)}
     return html.Div(
         className="lr-row",
         children=[
