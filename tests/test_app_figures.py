@@ -296,3 +296,15 @@ def test_the_loss_chart_log_axis_uses_those_ticks_and_a_linear_one_resets_them()
     patch = shell_figures.loss_patch(out.landscape, out.results, log=False).to_plotly_json()
     update = next(op for op in patch["operations"] if op["location"] == ["layout", "yaxis"])
     assert update["params"]["value"]["tickmode"] == "auto" and update["params"]["value"]["tickvals"] is None
+
+
+def test_the_3d_axis_titles_keep_their_own_size_in_projector_type():
+    """Plotly draws a 3D scene's titles in 3D: at projector type the z title met the y's."""
+    from app.explore import figures as explore_figures
+    from app.figures_common import PRESENT_FONT, enlarge
+
+    fig = enlarge(explore_figures.surface_figure(landscapes.get("rosenbrock")))
+    assert fig.layout.font.size == PRESENT_FONT["font"]
+    for axis in (fig.layout.scene.xaxis, fig.layout.scene.yaxis, fig.layout.scene.zaxis):
+        assert axis.title.font.size == explore_figures.AXIS_TITLE_3D < PRESENT_FONT["font"]
+    assert fig.layout.scene.zaxis.title.text == "log₁₀(1 + L − L*)"

@@ -33,6 +33,8 @@ from app.runs import RunResult
 from landscapes.base import Landscape
 
 SURFACE_GRID = 90
+#: The 3D axes' titles, in both modes (Plotly places them in 3D: larger ones meet each other).
+AXIS_TITLE_3D = 15
 #: The step inspectors' update rules, as they show them (assets/playback.js, assets/networks.js): plain
 #: gradient descent's, and that of an optimizer whose step comes from its state.
 UPDATE_RULES = {"plain": "w ← w − α·∂L/∂w", "state": "w ← w + Δw   (Δw from the optimizer's state)"}
@@ -81,11 +83,14 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
         showbackground=False,
         gridcolor="#c9cfdb",
         zerolinecolor="#9aa3b5",
-        title_font={"size": 14},
         # its own size, so projector type leaves it: larger numbers overlap on the 3D axes
         tickfont={"size": FONT["size"] - 2},
         nticks=5,  # fewer ticks: at the default camera more of them overlap
     )
+
+    def title(text: str) -> dict:  # its own size too: projector type made the z title meet the y's
+        return {"text": text, "font": {"size": AXIS_TITLE_3D}}
+
     fig.update_layout(
         font=FONT,
         margin=dict(l=0, r=0, t=0, b=0),
@@ -93,9 +98,9 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
         uirevision=landscape.name,
         paper_bgcolor="rgba(0,0,0,0)",
         scene=dict(
-            xaxis=dict(axis, title="x", range=[x0, x1]),
-            yaxis=dict(axis, title="y", range=[y0, y1]),
-            zaxis=dict(axis, title=height_label(landscape), range=[lo, hi + 2 * lift], nticks=4),
+            xaxis=dict(axis, title=title("x"), range=[x0, x1]),
+            yaxis=dict(axis, title=title("y"), range=[y0, y1]),
+            zaxis=dict(axis, title=title(height_label(landscape)), range=[lo, hi + 2 * lift], nticks=4),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.62),
             # far enough, and looking a little left of the middle, that the z title shows in a narrow panel
