@@ -211,8 +211,9 @@ def find_callback(deps: list[dict], output_part: str, triggers: tuple = ()) -> d
     wanted = {part for part in output_part.split("...") if part}
     found = [d for d in deps if wanted <= output_parts(d["output"]) and not d.get("clientside_function")]
     fired = {(stringify_id(component_id), prop) for component_id, prop in triggers}
-    if len(found) > 1 and fired:
-        found = [d for d in found if fired & {(stringify_id(i["id"]), i["property"]) for i in d["inputs"]}]
+    if len(found) > 1 and fired:  # (a wildcard input, ALL or MATCH, is not matched here)
+        inputs = [{(stringify_id(i["id"]), i["property"]) for i in d["inputs"]} for d in found]
+        found = [d for d, own in zip(found, inputs, strict=True) if fired & own] or found
     if len(found) != 1:
         raise LookupError(f"expected one server callback with output {output_part!r}, found {len(found)}")
     return found[0]

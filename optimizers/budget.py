@@ -32,6 +32,8 @@ PROBE_STEPS = 8
 #: counts): a refusal must not come from one hiccup (see ``estimate_seconds``).
 REPROBE_OVER = 0.25
 REPROBES = 2
+#: ... unless the probe alone took longer than this many CPU seconds.
+REPROBE_UNDER = 0.5
 #: ``minima_search_seconds`` times one Newton iteration on at most this many points.
 PROBE_POINTS = 256
 
@@ -69,17 +71,18 @@ def estimate_seconds(
     def probe() -> float:
         began = time.thread_time()
         run(land, opt, starts, PROBE_STEPS, **options)
-        return (time.thread_time() - began) / (k * PROBE_STEPS) * runs * steps
+        return time.thread_time() - began
 
-    seconds = probe()
+    took = probe()
     # A probe is short and scaled up many times, so a one-off cost charged to it (a garbage
     # collection of the whole heap, which a busy server's thread may happen to run) would refuse
-    # light work: an estimate worth a refusal is measured again, and the lowest is taken, as timeit does.
+    # light work: an estimate worth a refusal is measured again, and the lowest is taken, as timeit
+    # does; unless the probe itself was long (that is the work's own cost, not a hiccup's).
     for _ in range(REPROBES):
-        if seconds <= REPROBE_OVER * LIMIT_SECONDS:
+        if took * runs * steps / (k * PROBE_STEPS) <= REPROBE_OVER * LIMIT_SECONDS or took > REPROBE_UNDER:
             break
-        seconds = min(seconds, probe())
-    return seconds
+        took = min(took, probe())
+    return took / (k * PROBE_STEPS) * runs * steps
 
 
 def minima_search_seconds(landscape: str | Landscape, n: int = 121, iterations: int = 40) -> float:

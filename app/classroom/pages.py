@@ -574,7 +574,7 @@ def projector(found, every: list[dict]) -> tuple:
     else:
         side = figures.choice_figure(found, every, shown) if kind == "choice" else None
         counted = counted_as(len(every), "answer")
-    state = "ended" if found.ended else "locked" if found.locked else "open"
+    state = "ended" if found.ended else "locked" if found.locked else "closed" if shown else "open"
     revealed = " · revealed" if shown else ""
     if kind == "target":
         reveal = "Hide from students" if shown else "Reveal to students"

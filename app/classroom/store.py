@@ -547,10 +547,10 @@ def refuse_attempts(state) -> None:
     (an attempt made after seeing the class's would not be a prediction or a try of one's own)."""
     if state is None or state.ended:
         raise ClassroomError("this class has ended: no more attempts", 409)
-    if state.locked:
-        raise ClassroomError("the teacher has locked submissions for now", 423)
     if state.revealed:
         raise ClassroomError("the teacher has revealed the class's attempts: no more attempts", 423)
+    if state.locked:
+        raise ClassroomError("the teacher has locked submissions for now", 423)
 
 
 SLOW_DOWN = "one attempt a second, please: try again in a moment"
