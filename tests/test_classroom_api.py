@@ -165,6 +165,11 @@ def test_a_revealed_class_takes_no_attempts_until_the_teacher_hides_it_again(cli
     with pytest.raises(store_module.ClassroomError) as refused:
         store.submit(found, None, "Ann", answer, challenges.result(challenge, answer))  # found: unrevealed
     assert refused.value.status == 423
+    # The join code alone still shows the revealed class (a newcomer joins to read the overlay).
+    joined = client.post(f"/api/classes/{code}/join")
+    assert joined.status_code == 201, joined.json
+    seen = client.get(f"/api/classes/{code}/attempts", headers=bearer(joined.json["student_token"])).json
+    assert seen["attempts"] == [] and seen["overlay"] == []
     client.patch(f"/api/classes/{code}", json={"revealed": False}, headers=bearer(key))
     attempt(client, code, status=201)
     assert len(teacher_attempts(client, code, key)) == 1

@@ -98,7 +98,8 @@ def attempts_csv(code: str):
 @blueprint.post("/<code>/join")
 def join(code: str):
     found = store().get_class(code)
-    refuse_attempts(found)
+    if found.ended:  # a locked or revealed class is still joined: to see the overlay once revealed
+        raise ClassroomError("this class has ended", 409)
     _, token = store().join(found, client=client_address())
     return _json({"code": found.code, "student_token": token}, 201)
 
