@@ -13,6 +13,7 @@ an idle one accepts.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ LIMIT_SECONDS = 2.0
 PROBE_RUNS = 1024
 PROBE_STEPS = 8
 #: An estimate over ``REPROBE_OVER`` × the limit is measured up to ``REPROBES`` more times (the lowest
-#: counts): a refusal must not come from one hiccup (see ``estimate_seconds``).
+#: counts): a refusal must not come from one hiccup (see ``measured``).
 REPROBE_OVER = 0.25
 REPROBES = 2
 #: ... unless the probe alone took longer than this many CPU seconds.
@@ -68,21 +69,29 @@ def estimate_seconds(
     # against the real step count, so the probe runs without it.
     options = {k: v for k, v in settings.items() if k not in ("scheduler", "scheduler_options")}
 
-    def probe() -> float:
+    return measured(lambda: run(land, opt, starts, PROBE_STEPS, **options), runs * steps / (k * PROBE_STEPS))
+
+
+def measured(probe: Callable[[], Any], scale: float) -> float:
+    """The CPU seconds (``time.thread_time``) that ``probe()`` takes, times ``scale``.
+
+    A probe is short and scaled up many times, so a one-off cost charged to it (a garbage collection
+    of the whole heap, which a busy server's thread may happen to run) would refuse light work: an
+    estimate worth a refusal is measured again, and the lowest is taken, as timeit does; unless the
+    probe itself was long (that is the work's own cost, not a hiccup's).
+    """
+
+    def once() -> float:
         began = time.thread_time()
-        run(land, opt, starts, PROBE_STEPS, **options)
+        probe()
         return time.thread_time() - began
 
-    took = probe()
-    # A probe is short and scaled up many times, so a one-off cost charged to it (a garbage
-    # collection of the whole heap, which a busy server's thread may happen to run) would refuse
-    # light work: an estimate worth a refusal is measured again, and the lowest is taken, as timeit
-    # does; unless the probe itself was long (that is the work's own cost, not a hiccup's).
+    took = once()
     for _ in range(REPROBES):
-        if took * runs * steps / (k * PROBE_STEPS) <= REPROBE_OVER * LIMIT_SECONDS or took > REPROBE_UNDER:
+        if took * scale <= REPROBE_OVER * LIMIT_SECONDS or took > REPROBE_UNDER:
             break
-        took = min(took, probe())
-    return took / (k * PROBE_STEPS) * runs * steps
+        took = min(took, once())
+    return took * scale
 
 
 def minima_search_seconds(landscape: str | Landscape, n: int = 121, iterations: int = 40) -> float:
@@ -100,12 +109,14 @@ def minima_search_seconds(landscape: str | Landscape, n: int = 121, iterations: 
         return time.thread_time() - began
     grid_seconds = time.thread_time() - began
     sample = slice(0, min(m, PROBE_POINTS))
-    began = time.thread_time()
-    with np.errstate(all="ignore"):
-        land.gradient(x[sample], y[sample])
-        land.hessian(x[sample], y[sample])
-    newton = (time.thread_time() - began) * m / len(x[sample])
-    return grid_seconds * 2 + newton * (iterations + 1)  # the grid again, and the final check
+
+    def newton_step():
+        with np.errstate(all="ignore"):
+            land.gradient(x[sample], y[sample])
+            land.hessian(x[sample], y[sample])
+
+    newton = measured(newton_step, m / len(x[sample]) * (iterations + 1))
+    return grid_seconds * 2 + newton  # the grid again, and the final check
 
 
 def refuse_over(

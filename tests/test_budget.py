@@ -164,3 +164,21 @@ def test_nearest_within_agrees_with_all_distances(points, minima, radius):
             assert nearest[k] == -1
         else:
             assert nearest[k] in close and distance[nearest[k]] == distance[close].min()
+
+
+def test_a_measure_worth_a_refusal_is_taken_again_and_the_lowest_counts():
+    land, calls = Sluggish(), []
+
+    def once_slow():  # ~0.1 s of CPU the first time, ~1 ms after
+        calls.append(1)
+        for _ in range(10 if len(calls) == 1 else 0):
+            land._burn()
+
+    assert budget.measured(once_slow, 1000) < budget.LIMIT_SECONDS and len(calls) == 2
+    calls.clear()
+    assert (
+        budget.measured(lambda: [land._burn() for _ in range(3)], 1000) > budget.LIMIT_SECONDS
+    )  # slow stays slow
+    cheap = []
+    budget.measured(lambda: cheap.append(1), 1000)
+    assert len(cheap) == 1  # nothing worth a refusal: measured once

@@ -13,7 +13,6 @@ snapshots) are measured on this machine (``check_seconds``, ``optimizers.budget`
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,16 +127,16 @@ def summary_seconds(setup: Setup, net) -> float:
     points × 2241 parameters took 12 s)."""
     rng = np.random.default_rng(0)
     params = net.init(setup.init_seed) + 0.01 * rng.standard_normal((PROBE_MODELS, net.n_params))
-    began = time.thread_time()
-    with np.errstate(all="ignore"):
-        net.value(params)
-    per_loss = (time.thread_time() - began) / PROBE_MODELS
-    grids = max(1, PROBE_MODELS // 2)
-    began = time.thread_time()
-    _grid(net, params[None, :grids])
-    per_grid = (time.thread_time() - began) / grids
     losses = 2 * PLANE_GRID * PLANE_GRID + 81 + len(setup.lrs) * CURVE_POINTS
-    return per_loss * losses + per_grid * len(setup.lrs) * FRAMES
+    grids = max(1, PROBE_MODELS // 2)
+
+    def probe_losses():
+        with np.errstate(all="ignore"):
+            net.value(params)
+
+    return budget.measured(probe_losses, losses / PROBE_MODELS) + budget.measured(
+        lambda: _grid(net, params[None, :grids]), len(setup.lrs) * FRAMES / grids
+    )
 
 
 def check_seconds(setup: Setup, net, limit: float | None = None) -> None:
