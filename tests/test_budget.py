@@ -175,10 +175,8 @@ def test_a_measure_worth_a_refusal_is_taken_again_and_the_lowest_counts():
             land._burn()
 
     assert budget.measured(once_slow, 1000) < budget.LIMIT_SECONDS and len(calls) == 2
-    calls.clear()
-    assert (
-        budget.measured(lambda: [land._burn() for _ in range(3)], 1000) > budget.LIMIT_SECONDS
-    )  # slow stays slow
+    slow = budget.measured(lambda: [land._burn() for _ in range(3)], 1000)  # ~30 ms every time
+    assert slow > budget.LIMIT_SECONDS
     cheap = []
     budget.measured(lambda: cheap.append(1), 1000)
     assert len(cheap) == 1  # nothing worth a refusal: measured once
