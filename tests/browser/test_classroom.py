@@ -17,7 +17,7 @@ from app.networks import ids as networks_ids
 from app.shell import export
 from app.shell import ids as shell_ids
 
-WAIT_MS = 60_000  # generous: a slow, busy CI machine
+WAIT_MS = 120_000  # generous: a slow, busy CI machine (a networks lesson took over 60 s there)
 
 
 def step_of(page) -> int:

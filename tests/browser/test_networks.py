@@ -13,7 +13,7 @@ from app.networks import figures, training
 from app.networks import ids as net_ids
 from app.shell import ids as shell_ids
 
-WAIT_MS = 60_000  # generous: a slow, busy CI machine
+WAIT_MS = 120_000  # generous: a slow, busy CI machine (a networks lesson took over 60 s there)
 
 # The boundary panels' traces, once drawn: their count and the first panel's shading (lists: the
 # figure builder sends plain lists, so gd.data holds the values themselves).
