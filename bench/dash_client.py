@@ -191,13 +191,9 @@ def callback_body(
 
 
 def output_parts(output: str) -> set[str]:
-    """The ``"id.prop"`` outputs of a callback's output string (``"..a.x...b.y.."`` when several).
-
-    An ``allow_duplicate`` output carries a ``"@hash"`` suffix there; it is dropped.
-    """
-    if output.startswith("..") and output.endswith(".."):
-        output = output[2:-2]
-    return {part.split("@", 1)[0] for part in output.split("...")}
+    """The ``"id.prop"`` outputs of a callback's output string (``split_outputs``), without the
+    ``"@hash"`` suffix an ``allow_duplicate`` output carries there."""
+    return {f"{stringify_id(i)}.{prop.split('@', 1)[0]}" for i, prop in split_outputs(output)}
 
 
 def find_callback(deps: list[dict], output_part: str, triggers: tuple = ()) -> dict:

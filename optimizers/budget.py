@@ -68,7 +68,6 @@ def estimate_seconds(
     # A schedule only scales the learning rate (its cost is negligible), and its options are checked
     # against the real step count, so the probe runs without it.
     options = {k: v for k, v in settings.items() if k not in ("scheduler", "scheduler_options")}
-
     return measured(lambda: run(land, opt, starts, PROBE_STEPS, **options), runs * steps / (k * PROBE_STEPS))
 
 
