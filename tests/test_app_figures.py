@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import plotly.io as pio
+import plotly.utils
 import pytest
 
 import landscapes
@@ -89,7 +92,62 @@ def test_runs_patch_replaces_only_run_traces():
     assert len(locations_3d) == 3 * MAX_RUNS
     assert ["data", 0] not in locations_2d
     substeps = [["data", explore_figures.SUBSTEPS_CONTOUR + i] for i in range(MAX_RUNS)]
-    assert len(locations_2d) == 1 + 3 * MAX_RUNS + MAX_RUNS and locations_2d[-MAX_RUNS:] == substeps
+    assert len(locations_2d) == 1 + 3 * MAX_RUNS + MAX_RUNS and all(s in locations_2d for s in substeps)
+
+
+def figure_data(figure) -> list[dict]:
+    return json.loads(pio.to_json(figure))["data"]
+
+
+def patched_data(data: list[dict], patch) -> list[dict]:
+    """``data`` with a runs patch's assignments applied, as dash-renderer applies them."""
+    data = list(data)
+    sent = json.loads(json.dumps(patch.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
+    for op in sent["operations"]:
+        assert op["operation"] == "Assign" and op["location"][0] == "data", op
+        data[op["location"][1]] = op["params"]["value"]
+    return data
+
+
+def test_runs_patch_leaves_out_the_unchanged_slots_and_still_draws_the_new_runs():
+    before = outcome(runs=[RunSpec("sgd", {"lr": 0.1}, PALETTE[0]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])])
+    after = outcome(runs=[RunSpec("sgd", {"lr": 0.2}, PALETTE[0]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])])
+    shown = explore_figures.slot_fingerprints(before.landscape, before.results)
+    new = explore_figures.slot_fingerprints(after.landscape, after.results)
+    assert shown[0] != new[0] and shown[1] == new[1] and shown[2:] == new[2:] == [""] * (MAX_RUNS - 2)
+    unchanged = frozenset(i for i in range(MAX_RUNS) if shown[i] == new[i])
+    assert unchanged == frozenset(range(1, MAX_RUNS))
+    patch_3d, patch_contour = explore_figures.runs_patch(
+        after.start, after.landscape, after.results, unchanged
+    )
+    written = {op["location"][1] for op in patch_3d.to_plotly_json()["operations"]}
+    assert written == {explore_figures.STATIC_3D + k for k in range(3)}  # run 0's ghost, path and ball only
+    old_3d = figure_data(explore_figures.surface_figure(before.landscape, before.results))
+    new_3d = figure_data(explore_figures.surface_figure(after.landscape, after.results))
+    assert old_3d != new_3d and patched_data(old_3d, patch_3d) == new_3d
+    old_2d = figure_data(explore_figures.contour_figure(before.landscape, before.start, before.results))
+    new_2d = figure_data(explore_figures.contour_figure(after.landscape, after.start, after.results))
+    assert old_2d != new_2d and patched_data(old_2d, patch_contour) == new_2d
+
+
+def test_a_slot_fingerprint_follows_everything_its_traces_show():
+    base = outcome()
+    prints = explore_figures.slot_fingerprints(base.landscape, base.results)
+    assert prints == explore_figures.slot_fingerprints(base.landscape, outcome().results)  # the same runs
+    assert all(len(p) == 16 for p in prints[:2]) and prints[2:] == [""] * (MAX_RUNS - 2)
+    recoloured = [RunSpec("sgd", {"lr": 0.1}, PALETTE[3]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])]
+    other = outcome(runs=recoloured)
+    assert explore_figures.slot_fingerprints(other.landscape, other.results)[0] != prints[0]
+    longer = outcome(steps=31)
+    assert explore_figures.slot_fingerprints(longer.landscape, longer.results)[1] != prints[1]
+    wider = base.landscape.with_bounds(((-5.0, 5.0), (-5.0, 5.0)))  # the 3D traces hide points outside it
+    assert explore_figures.slot_fingerprints(wider, base.results)[:2] != prints[:2]
+    lbfgs = outcome(runs=[RunSpec("lbfgs", {"lr": 1.0}, PALETTE[0])], surface="rosenbrock")
+    without = [replace(r, substeps=None, substep_losses=None) for r in lbfgs.results]
+    assert (
+        explore_figures.slot_fingerprints(lbfgs.landscape, lbfgs.results)[0]
+        != explore_figures.slot_fingerprints(lbfgs.landscape, without)[0]
+    )
 
 
 def test_views_index_points_at_ghost_path_and_ball_traces():

@@ -102,6 +102,33 @@ def test_a_learning_rate_change_sends_only_patches_of_the_run_traces(client, pag
     assert not message(response, SETUP) and not message(response, RUN0)
 
 
+def run_slots_sent(response: dict) -> set[int]:
+    """The run slots whose traces a runs-only answer re-sends on the 3D surface."""
+    figure = response[explore_ids.SURFACE_3D]["figure"]
+    return {(op["location"][1] - explore_figures.STATIC_3D) // 3 for op in figure["operations"]}
+
+
+def test_a_runs_only_answer_leaves_out_the_runs_the_browser_already_draws(client, page):
+    def change(component, value) -> dict:
+        changed = [(component, "value", value)]
+        response = send(client, COMPUTE, changed, page).response
+        page.set(changed)
+        page.apply(response)  # the browser now holds the new key (and its figures the patched runs)
+        return response
+
+    first = change(RunCard.ids.hp(0, "lr"), 0.0015)
+    assert run_slots_sent(first) == set(range(MAX_RUNS))  # the page's first key names no slots: all sent
+    again = change(RunCard.ids.hp(0, "lr"), 0.0012)
+    assert run_slots_sent(again) == {0}  # run 1 and the empty slots are as drawn
+    other = change(RunCard.ids.hp(1, "lr"), 0.02)
+    assert run_slots_sent(other) == {1}
+    assert other[shell_ids.RUNS_KEY]["data"]["slots"][0] == again[shell_ids.RUNS_KEY]["data"]["slots"][0]
+    forged = {**other[shell_ids.RUNS_KEY]["data"], "slots": "not a list"}
+    page.set([(shell_ids.RUNS_KEY, "data", forged)])
+    reply = change(RunCard.ids.hp(0, "lr"), 0.0011)
+    assert run_slots_sent(reply) == set(range(MAX_RUNS))  # a key it cannot read: everything is sent
+
+
 def test_a_surface_change_sends_whole_figures(client, page):
     response = send(client, COMPUTE, [(ids.SURFACE, "value", "himmelblau")], page).response
     surface = response[explore_ids.SURFACE_3D]["figure"]

@@ -111,25 +111,26 @@ def surface_figure(landscape: Landscape, results: list[RunResult] = ()) -> go.Fi
 
 
 def _slots_3d(landscape: Landscape, results, z_range) -> list[dict]:
+    return [trace for slot in range(MAX_RUNS) for trace in _slot_3d(landscape, results, z_range, slot)]
+
+
+def _slot_3d(landscape: Landscape, results, z_range, slot: int) -> list[dict]:
+    """Run slot ``slot``'s [ghost, path, ball] on the 3D surface (empty traces if no run fills it)."""
+    if slot >= len(results):
+        return [empty_trace("scatter3d")] * 3
     lo, hi = z_range
     lift = 0.012 * (hi - lo)
     (x0, x1), (y0, y1) = landscape.bounds
-    traces = []
-    for slot in range(MAX_RUNS):
-        if slot >= len(results):
-            traces += [empty_trace("scatter3d")] * 3
-            continue
-        run = results[slot]
-        x, y = run.points[:, 0], run.points[:, 1]
-        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-        z = np.clip(display_height(landscape, run.losses), lo, hi) + lift
-        x, y, z = (np.where(inside, v, np.nan) for v in (x, y, z))
-        traces += [
-            ghost("scatter3d", run, x=rounded(x), y=rounded(y), z=rounded(z)),
-            path("scatter3d", run),
-            ball("scatter3d", run, size=7),
-        ]
-    return traces
+    run = results[slot]
+    x, y = run.points[:, 0], run.points[:, 1]
+    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    z = np.clip(display_height(landscape, run.losses), lo, hi) + lift
+    x, y, z = (np.where(inside, v, np.nan) for v in (x, y, z))
+    return [
+        ghost("scatter3d", run, x=rounded(x), y=rounded(y), z=rounded(z)),
+        path("scatter3d", run),
+        ball("scatter3d", run, size=7),
+    ]
 
 
 def contour_figure(landscape: Landscape, start, results: list[RunResult] = ()) -> go.Figure:
@@ -278,38 +279,66 @@ def substeps_trace(run: RunResult) -> dict:
 
 
 def _substep_slots(results) -> list[dict]:
-    return [
-        substeps_trace(results[slot]) if slot < len(results) else empty_trace("scatter")
-        for slot in range(MAX_RUNS)
-    ]
+    return [_substep_slot(results, slot) for slot in range(MAX_RUNS)]
+
+
+def _substep_slot(results, slot: int) -> dict:
+    return substeps_trace(results[slot]) if slot < len(results) else empty_trace("scatter")
 
 
 def _slots_contour(results) -> list[dict]:
-    traces = []
+    return [trace for slot in range(MAX_RUNS) for trace in _slot_contour(results, slot)]
+
+
+def _slot_contour(results, slot: int) -> list[dict]:
+    """Run slot ``slot``'s [ghost, path, ball] on the contour map (empty traces if no run fills it)."""
+    if slot >= len(results):
+        return [empty_trace("scatter")] * 3
+    run = results[slot]
+    return [
+        ghost("scatter", run, x=rounded(run.points[:, 0]), y=rounded(run.points[:, 1])),
+        path("scatter", run),
+        ball("scatter", run, size=17),
+    ]
+
+
+def slot_fingerprints(landscape: Landscape, results: list[RunResult]) -> list[str]:
+    """Per run slot (``MAX_RUNS``), 16 hex digits that change whenever the slot's traces would: the
+    run's label, colour, path, losses and sub-steps, on this surface over this window; "" if empty.
+    ``runs_patch`` leaves out the slots whose fingerprint the browser's figures already have."""
+    surface = repr((landscape.name, landscape.formula, landscape.bounds)).encode()
+    prints = []
     for slot in range(MAX_RUNS):
         if slot >= len(results):
-            traces += [empty_trace("scatter")] * 3
+            prints.append("")
             continue
         run = results[slot]
-        traces += [
-            ghost("scatter", run, x=rounded(run.points[:, 0]), y=rounded(run.points[:, 1])),
-            path("scatter", run),
-            ball("scatter", run, size=17),
-        ]
-    return traces
+        digest = hashlib.blake2b(surface, digest_size=8)
+        digest.update(repr((run.label, run.color, run.diverged_at)).encode())
+        for values in (run.points, run.losses, run.substeps, run.substep_losses):
+            if values is not None:
+                digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+        prints.append(digest.hexdigest())
+    return prints
 
 
-def runs_patch(start, landscape: Landscape, results: list[RunResult]) -> tuple[Patch, Patch]:
-    """Patches of the 3D and contour figures that replace the run traces only (not the surface)."""
+def runs_patch(
+    start, landscape: Landscape, results: list[RunResult], unchanged: frozenset[int] = frozenset()
+) -> tuple[Patch, Patch]:
+    """Patches of the 3D and contour figures that replace the run traces only (not the surface), of
+    every run slot but those in ``unchanged`` (their traces are as the browser has them)."""
     _, _, _, z_range = display_grid(landscape, SURFACE_GRID)
     patch_3d, patch_contour = Patch(), Patch()
-    for i, trace in enumerate(_slots_3d(landscape, results, z_range)):
-        patch_3d["data"][STATIC_3D + i] = trace
-    patch_contour["data"][1] = start_trace(start)
-    for i, trace in enumerate(_slots_contour(results)):
-        patch_contour["data"][STATIC_CONTOUR + i] = trace
-    for i, trace in enumerate(_substep_slots(results)):
-        patch_contour["data"][SUBSTEPS_CONTOUR + i] = trace
+    data_3d, data_contour = patch_3d["data"], patch_contour["data"]  # each index costs a Patch
+    data_contour[1] = start_trace(start)
+    for slot in range(MAX_RUNS):
+        if slot in unchanged:
+            continue
+        for k, trace in enumerate(_slot_3d(landscape, results, z_range, slot)):
+            data_3d[STATIC_3D + 3 * slot + k] = trace
+        for k, trace in enumerate(_slot_contour(results, slot)):
+            data_contour[STATIC_CONTOUR + 3 * slot + k] = trace
+        data_contour[SUBSTEPS_CONTOUR + slot] = _substep_slot(results, slot)
     return patch_3d, patch_contour
 
 

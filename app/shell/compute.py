@@ -24,7 +24,7 @@ from app.compare import ids as compare_ids
 from app.components.run_card import RunCard, lr_plot_figure
 from app.explore import dataview
 from app.explore import ids as explore_ids
-from app.explore.figures import inspector_data, runs_patch
+from app.explore.figures import inspector_data, runs_patch, slot_fingerprints
 from app.explore.layout import view_class
 from app.figures_common import enlarge
 from app.model import CUSTOM, DEFAULT_COMPARE_LRS, MAX_RUNS, MODES, RunSpec
@@ -249,10 +249,15 @@ def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool)
         or not same_window
         or any(f"{key}.value" in triggered for key in (setup_ids.SURFACE, setup_ids.FORMULA, setup_ids.MODE))
     )
+    if outcome.mode == "explore":
+        key["slots"] = slot_fingerprints(outcome.landscape, outcome.results)
     if whole:
         out = figures.full_figures(outcome, loss_log, present)
     else:
-        surface, contour = runs_patch(outcome.start, outcome.landscape, outcome.results)
+        shown = previous.get("slots")
+        shown = shown if isinstance(shown, list) else []
+        unchanged = frozenset(i for i, (a, b) in enumerate(zip(key["slots"], shown, strict=False)) if a == b)
+        surface, contour = runs_patch(outcome.start, outcome.landscape, outcome.results, unchanged)
         out = {
             "surface": surface,
             "contour": contour,
@@ -269,7 +274,8 @@ def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool)
 
 
 def runs_key(data: dict, previous=None) -> dict:
-    """The ``RUNS_KEY`` of new runs data: its window, and the version after ``previous``'s."""
+    """The ``RUNS_KEY`` of new runs data: its window, and the version after ``previous``'s (in
+    Explore ``_figures`` adds each run slot's fingerprint, ``slots``: the traces the figures hold)."""
     version = previous.get("version") if isinstance(previous, dict) else None
     version = version + 1 if isinstance(version, int) and 0 <= version < 2**31 else 1
     return {"window": data["window"], "version": version}
