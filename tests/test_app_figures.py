@@ -12,6 +12,7 @@ import numpy as np
 import plotly.io as pio
 import plotly.utils
 import pytest
+from dash import Patch
 
 import landscapes
 from app import figures_common, images
@@ -128,6 +129,27 @@ def test_runs_patch_leaves_out_the_unchanged_slots_and_still_draws_the_new_runs(
     old_2d = figure_data(explore_figures.contour_figure(before.landscape, before.start, before.results))
     new_2d = figure_data(explore_figures.contour_figure(after.landscape, after.start, after.results))
     assert old_2d != new_2d and patched_data(old_2d, patch_contour) == new_2d
+
+
+def test_loss_patch_leaves_out_the_unchanged_runs_and_still_draws_the_new_ones():
+    before = outcome(runs=[RunSpec("sgd", {"lr": 0.1}, PALETTE[0]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])])
+    after = outcome(runs=[RunSpec("sgd", {"lr": 0.2}, PALETTE[0]), RunSpec("adam", {"lr": 0.3}, PALETTE[1])])
+    for log in (False, True):
+        patch = shell_figures.loss_patch(after.landscape, after.results, log, frozenset({1}))
+        operations = patch.to_plotly_json()["operations"]
+        assert [op["location"] for op in operations if op["location"][0] == "data"] == [
+            ["data", 0],
+            ["data", 1],
+        ]
+        assigned = Patch()
+        for op in operations:
+            if op["location"][0] == "data":
+                assigned["data"][op["location"][1]] = op["params"]["value"]
+        old = figure_data(shell_figures.loss_figure(before.landscape, before.results, log))
+        new = figure_data(shell_figures.loss_figure(after.landscape, after.results, log))
+        assert old != new and patched_data(old, assigned) == new
+    whole = shell_figures.loss_patch(after.landscape, after.results, False).to_plotly_json()["operations"]
+    assert whole[0]["location"] == ["data"]  # nothing unchanged: the whole list
 
 
 def test_a_slot_fingerprint_follows_everything_its_traces_show():

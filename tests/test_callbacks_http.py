@@ -108,6 +108,13 @@ def run_slots_sent(response: dict) -> set[int]:
     return {(op["location"][1] - explore_figures.STATIC_3D) // 3 for op in figure["operations"]}
 
 
+def loss_traces_sent(response: dict):
+    """The loss chart's trace indices a runs-only answer assigns, or "all" if it replaces them all."""
+    operations = response[shell_ids.LOSS]["figure"]["operations"]
+    data = [op["location"] for op in operations if op["location"][0] == "data"]
+    return "all" if ["data"] in data else {location[1] for location in data}
+
+
 def test_a_runs_only_answer_leaves_out_the_runs_the_browser_already_draws(client, page):
     def change(component, value) -> dict:
         changed = [(component, "value", value)]
@@ -118,8 +125,12 @@ def test_a_runs_only_answer_leaves_out_the_runs_the_browser_already_draws(client
 
     first = change(RunCard.ids.hp(0, "lr"), 0.0015)
     assert run_slots_sent(first) == set(range(MAX_RUNS))  # the page's first key names no slots: all sent
+    assert loss_traces_sent(first) == "all"
     again = change(RunCard.ids.hp(0, "lr"), 0.0012)
     assert run_slots_sent(again) == {0}  # run 1 and the empty slots are as drawn
+    assert loss_traces_sent(again) == {0, 1}  # run 0's line and ball
+    log = change(shell_ids.LOSS_LOG, [] if page.value(shell_ids.LOSS_LOG, "value")[1] else ["log"])
+    assert run_slots_sent(log) == set() and loss_traces_sent(log) == "all"  # the same runs on a new scale
     other = change(RunCard.ids.hp(1, "lr"), 0.02)
     assert run_slots_sent(other) == {1}
     assert other[shell_ids.RUNS_KEY]["data"]["slots"][0] == again[shell_ids.RUNS_KEY]["data"]["slots"][0]

@@ -250,18 +250,16 @@ def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool)
         or any(f"{key}.value" in triggered for key in (setup_ids.SURFACE, setup_ids.FORMULA, setup_ids.MODE))
     )
     if outcome.mode == "explore":
-        key["slots"] = slot_fingerprints(outcome.landscape, outcome.results)
+        key.update(slots=slot_fingerprints(outcome.landscape, outcome.results), log=bool(loss_log))
     if whole:
         out = figures.full_figures(outcome, loss_log, present)
     else:
-        shown = previous.get("slots")
-        shown = shown if isinstance(shown, list) else []
-        unchanged = frozenset(i for i, (a, b) in enumerate(zip(key["slots"], shown, strict=False)) if a == b)
+        unchanged, unchanged_losses = _unchanged_slots(previous, key, len(outcome.results))
         surface, contour = runs_patch(outcome.start, outcome.landscape, outcome.results, unchanged)
         out = {
             "surface": surface,
             "contour": contour,
-            "loss": figures.loss_patch(outcome.landscape, outcome.results, loss_log),
+            "loss": figures.loss_patch(outcome.landscape, outcome.results, loss_log, unchanged_losses),
         }
     messages = outcome.messages
     return {
@@ -271,6 +269,19 @@ def _figures(outcome: outcomes.Outcome, loss_log: bool, previous, present: bool)
         "frame_max": outcome.steps,
         "status": html.Ul([html.Li(m) for m in messages]) if messages else "",
     }
+
+
+def _unchanged_slots(previous: dict, key: dict, runs: int) -> tuple[frozenset[int], frozenset[int]]:
+    """The run slots whose traces the browser's figures already hold (``previous``: the key it sent,
+    ``key``: the new one): on the maps, and of the first ``runs``, on the loss chart (only if it draws
+    as many runs, on the same scale)."""
+    shown = previous.get("slots")
+    if not isinstance(shown, list) or "slots" not in key:
+        return frozenset(), frozenset()
+    unchanged = frozenset(i for i, (a, b) in enumerate(zip(key["slots"], shown, strict=False)) if a == b)
+    drawn = sum(1 for slot in shown if slot)
+    same_chart = drawn == runs and all(shown[:runs]) and previous.get("log") == key["log"]
+    return unchanged, (frozenset(i for i in unchanged if i < runs) if same_chart else frozenset())
 
 
 def runs_key(data: dict, previous=None) -> dict:

@@ -64,10 +64,22 @@ LEGEND = dict(
 )
 
 
-def loss_patch(landscape: Landscape, results: list[RunResult], log: bool) -> Patch:
-    """The loss chart's runs and axes only, as a ``Patch`` of ``loss_figure`` (same surface)."""
+def loss_patch(
+    landscape: Landscape, results: list[RunResult], log: bool, unchanged: frozenset[int] = frozenset()
+) -> Patch:
+    """The loss chart's runs and axes only, as a ``Patch`` of ``loss_figure`` (same surface). The
+    runs in ``unchanged`` are left out: the chart already draws them, on this scale, among as many
+    runs."""
+    ys = [_loss_values(landscape, run, log) for run in results]
+    x_axis, y_axis = _loss_axes(landscape, ys, log)
     patch = Patch()
-    patch["data"], x_axis, y_axis = _loss_parts(landscape, results, log)
+    if unchanged:
+        data = patch["data"]
+        for i, (run, y) in enumerate(zip(results, ys, strict=True)):
+            if i not in unchanged:
+                data[2 * i], data[2 * i + 1] = _loss_traces([run], [y])
+    else:
+        patch["data"] = _loss_traces(results, ys)
     patch["layout"]["xaxis"].update(x_axis)
     patch["layout"]["yaxis"].update(y_axis)
     return patch
