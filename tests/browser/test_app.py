@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
+import plotly.io as pio
 import pytest
 
-from app import ids
+import landscapes
+from app import ids, model
+from app import outcome as outcomes
 from app.compare import ids as compare_ids
 from app.components.run_card import RunCard
+from app.explore import figures as explore_figures
 from app.explore import ids as explore_ids
+from app.shell import figures as shell_figures
 from app.shell import ids as shell_ids
 
 # Generous: what takes a second on a quiet machine can take tens of seconds on a slow, busy one.
@@ -223,6 +229,46 @@ def test_a_diverging_run_says_so_and_the_others_play_on(app_page):
         timeout=WAIT_MS,
     )
     assert len(trace(app_page, explore_ids.CONTOUR, 5)["x"]) == 201
+
+
+def drawn_traces(page, component_id: str, indices: list[int]) -> list[dict]:
+    return [trace(page, component_id, i) for i in indices]
+
+
+def test_runs_only_answers_keep_every_drawn_run_exact(app_page):
+    """A runs-only answer re-sends only the runs that changed (``app.shell.compute``): after two
+    changes of run 0, every run on the maps and the loss chart is exactly the whole figures' run."""
+    wait_for_first_frame(app_page)
+    box = by_id(app_page, RunCard.ids.hp(0, "lr"))
+    for lr in ("0.0015", "0.0012"):
+        box.fill(lr)
+        box.press("Enter")
+        app_page.wait_for_function(
+            f"""() => [...document.querySelectorAll('#{shell_ids.LOSS} .legendtext')]
+                .some((e) => e.textContent.includes('lr {lr},'))""",
+            timeout=WAIT_MS,
+        )
+    settings = model.default_settings()
+    first = settings["runs"][0]
+    runs = [replace(first, hyperparameters={**first.hyperparameters, "lr": 0.0012}), *settings["runs"][1:]]
+    out = outcomes.compute(
+        landscapes.get(settings["surface"]), settings["start"], settings["steps"], "explore", runs, None, ""
+    )
+    ghosts_2d = [explore_figures.STATIC_CONTOUR + 3 * i for i in range(len(runs))]
+    ghosts_3d = [explore_figures.STATIC_3D + 3 * i for i in range(len(runs))]
+    lines = [2 * i for i in range(len(runs))]
+    expected = {
+        explore_ids.CONTOUR: (
+            explore_figures.contour_figure(out.landscape, out.start, out.results),
+            ghosts_2d,
+        ),
+        explore_ids.SURFACE_3D: (explore_figures.surface_figure(out.landscape, out.results), ghosts_3d),
+        shell_ids.LOSS: (shell_figures.loss_figure(out.landscape, out.results, settings["loss_log"]), lines),
+    }
+    for component_id, (figure, indices) in expected.items():
+        data = json.loads(pio.to_json(figure))["data"]
+        want = [{k: data[i].get(k) for k in ("x", "y", "z")} for i in indices]
+        assert drawn_traces(app_page, component_id, indices) == want, component_id
 
 
 def test_a_bad_value_shows_a_message_and_keeps_the_figures(app_page):
