@@ -155,7 +155,9 @@ def test_exports_cover_the_recommender():
     assert parsed["task"] == "recommender" and parsed["recommender"]["rank"] == 2
     ratings = np.array(parsed["recommender"]["ratings"], dtype=float)
     np.testing.assert_array_equal(np.isnan(ratings), ~result.network.mask)
-    assert settings.from_link(parsed["networks"]) == (result.setup, 2)
+    assert settings.from_link(parsed["networks"]) == (result.setup, 2) and "inspect" not in parsed["networks"]
+    inspected = json.loads(export.curves_json(result, 2, inspect=1))["networks"]
+    assert settings.from_link(inspected) == (result.setup, 2) and inspected["inspect"] == 1
     np.testing.assert_array_equal(parsed["runs"][1]["final_weights"], result.trajectory.points[1, -1])
     rows = export.curves_csv(result).strip().split("\n")
     assert len(rows) == 1 + 2 * 121

@@ -18,6 +18,7 @@ from app.model import RunSpec
 from app.networks import figures
 from app.networks import ids as net_ids
 from app.networks.layout import run_card
+from app.shell import ids as shell_ids
 from bench.dash_client import callback_body, stringify_id
 
 TRAIN = f"{net_ids.BOUNDARY}.figure"
@@ -146,17 +147,26 @@ def test_a_link_sets_the_controls_and_its_training_opens_at_the_links_snapshot(c
 
     setup = replace(settings.DEFAULT, lrs=(0.02, 0.2), hidden=(8,), n=80, steps=60, init_seed=3)
     search = links.encode_settings(
-        {**model.default_settings(), "mode": "networks", "networks": settings.to_link(setup, 4)}
+        {**model.default_settings(), "mode": "networks", "networks": settings.to_link(setup, 4, inspect=1)}
     )
     reply = client.call(f"{net_ids.LRS}.value", [(ids.URL, "search", search)], page)
     assert reply.status == 200, reply.text(1000)
     opened = reply.response
     assert opened[net_ids.LRS]["value"] == "0.02, 0.2" and opened[net_ids.HIDDEN]["value"] == "8"
-    assert opened[net_ids.INIT_SEED]["value"] == 3 and opened[net_ids.PENDING]["data"] == 4
+    assert opened[net_ids.INIT_SEED]["value"] == 3
+    assert opened[net_ids.PENDING]["data"] == {"frame": 4, "inspect": 1}
     page.apply(opened)
     page.set([(ids.MODE, "value", "networks")])  # as the shell's own part of the link sets it
     trained = train(client, page, trigger=(net_ids.LINKED, "data", opened[net_ids.LINKED]["data"]))
     assert trained[net_ids.FRAME]["value"] == 4 and trained[net_ids.PENDING]["data"] is None
+    assert trained[net_ids.INSPECT_RUN]["value"] == 1  # the inspector shows the link's network
+    page.apply(trained)
+    page.set([(net_ids.FRAME, "value", 4)])
+    link = client.call(f"{shell_ids.SHARE_QUERY}.data", [(shell_ids.SHARE, "n_clicks", 1)], page)
+    reopened = links.decode_settings(link.response[shell_ids.SHARE_QUERY]["data"])["networks"]
+    got, frame = settings.from_link(reopened)
+    assert (got.lrs, got.hidden, got.init_seed, got.steps, frame) == (setup.lrs, (8,), 3, 60, 4)
+    assert reopened["inspect"] == 1  # and it reopens at the same network
     assert len(trained[net_ids.BOUNDARY]["figure"]["data"]) == figures.CLASS_TRACES * 2
 
 
@@ -205,7 +215,12 @@ def test_a_link_gives_back_exactly_the_setup_it_was_made_of():
     }
     setup = settings.parse_setup(values, card)
     data = json.loads(json.dumps(settings.to_link(setup, 7)))  # through JSON, as in a link
-    assert settings.from_link(data) == (setup, 7)
+    assert settings.from_link(data) == (setup, 7) and "inspect" not in data
+    inspected = json.loads(json.dumps(settings.to_link(setup, 7, inspect=2)))
+    assert settings.from_link(inspected) == (setup, 7) and inspected["inspect"] == 2
+    for bad in (3, -1, True, "1", 1.0):  # three networks: 0, 1 or 2
+        with pytest.raises(ValueError, match="inspected network must be a whole number from 0 to 2"):
+            settings.from_link({**data, "inspect": bad})
     assert setup.lrs == (0.001, 0.01, 0.1) and setup.hyperparameters["betas"] == [0.8, 0.99]
 
 

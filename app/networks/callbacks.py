@@ -21,7 +21,7 @@ from app.networks import inspector as inspection
 from app.networks import surface as plane_surface
 from app.networks import training as trainer
 from app.networks.layout import run_card
-from app.networks.settings import from_link, parse_setup, run_of, to_link, values_of
+from app.networks.settings import from_link, inspected_network, parse_setup, run_of, to_link, values_of
 from app.parsing import parse_surface
 from app.shell import ids as shell_ids
 
@@ -168,7 +168,11 @@ def _register_train(app) -> None:
         }
         if present == ["on"]:
             drawn = {key: figures.presented(fig) for key, fig in drawn.items()}
-        frame = pending if isinstance(pending, int) and 0 <= pending <= last else last
+        pending = pending if isinstance(pending, dict) else {}  # what a link opens at (open_link)
+        frame = pending.get("frame")
+        frame = frame if isinstance(frame, int) and 0 <= frame <= last else last
+        if pending.get("inspect") is not None:
+            inspected = pending["inspect"]
         inspector = inspection.inspector_data(result)
         return {
             **drawn,
@@ -229,6 +233,7 @@ def link_states() -> dict:
         **{f"net_{key}": State(component, "value") for key, component in VALUES.items()},
         **card,
         "net_frame": State(ids.FRAME, "value"),
+        "net_inspect": State(ids.INSPECT_RUN, "value"),
     }
 
 
@@ -249,7 +254,7 @@ def link_of(values: dict, mode: str) -> dict | None:
         if mode == "networks":
             raise
         return None
-    return to_link(setup, frame)
+    return to_link(setup, frame, inspected_network(values.get("net_inspect"), setup))
 
 
 def _register_link(app) -> None:
@@ -287,7 +292,7 @@ def _register_link(app) -> None:
         return {
             **values_of(setup),
             "card": run_card(run_of(setup)),
-            "pending": frame,
+            "pending": {"frame": frame, "inspect": (settings.get("networks") or {}).get("inspect")},
             "done": None,
             "linked": (ctx.triggered_id, search if ctx.triggered_id == setup_ids.URL else lesson),
             "error": "",

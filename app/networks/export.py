@@ -19,7 +19,7 @@ import plotly.io as pio
 from app.figures_common import rounded
 from app.networks import figures
 from app.networks import training as trainer
-from app.networks.settings import to_link
+from app.networks.settings import inspected_network, to_link
 from app.networks.training import Training
 from optimizers import budget
 
@@ -47,9 +47,10 @@ def curves_csv(training: Training) -> str:
     return out.getvalue()
 
 
-def curves_json(training: Training, frame: int | None = None) -> str:
+def curves_json(training: Training, frame: int | None = None, inspect: int | None = None) -> str:
     """The networks (or recommenders) as JSON: the model, each one's learning rate, losses at every step,
-    final weights (torch's order) and divergence, and the settings a link carries (``networks``)."""
+    final weights (torch's order) and divergence, and the settings a link carries (``networks``: with
+    the snapshot ``frame`` and the network the step inspector shows, ``inspect``)."""
     test = test_losses(training)
     runs = [
         {
@@ -65,7 +66,7 @@ def curves_json(training: Training, frame: int | None = None) -> str:
         "mode": "networks",
         **_model_json(training),
         "runs": runs,
-        "networks": to_link(training.setup, frame),
+        "networks": to_link(training.setup, frame, inspect),
     }
     return json.dumps(data, allow_nan=False)
 
@@ -209,10 +210,11 @@ def download(ext: str, values: dict) -> dict:
     cpu = budget.CpuBudget()
     try:
         setup, frame = setup_of_states(values)
+        inspect = inspected_network(values.get("net_inspect"), setup)
         training = trainer.train(setup)  # refused past the budget on its own
         text = {
             "csv": lambda: curves_csv(training),
-            "json": lambda: curves_json(training, frame),
+            "json": lambda: curves_json(training, frame, inspect),
             "html": lambda: offline_html(training, cpu),
         }[ext]()
     except ValueError as error:  # budget.WorkTooLargeError too

@@ -38,7 +38,7 @@ ERROR = "net-error"
 TIMING = "net-timing"
 DONE = "net-done"  # set once a training has been shown (the first visit trains by itself)
 LINKED = "net-linked"  # a link or a lesson set the controls: train (in this view) once they are set
-PENDING = "net-pending"  # the snapshot a link opens at, until its training is shown
+PENDING = "net-pending"  # {"frame", "inspect"}: where a link opens (snapshot, inspected network), until shown
 
 # Snapshots and the step slider (switched in the browser: assets/networks.js)
 FRAMES = "net-frames"

@@ -172,13 +172,22 @@ def run_of(setup: Setup) -> RunSpec:
     return RunSpec(setup.optimizer, dict(setup.hyperparameters), options=dict(setup.options))
 
 
-def to_link(setup: Setup, frame: int | None = None) -> dict:
-    """What a share link carries of the view: the boxes' values, the run card and the snapshot."""
+def to_link(setup: Setup, frame: int | None = None, inspect: int | None = None) -> dict:
+    """What a share link carries of the view: the boxes' values, the run card, the snapshot and the
+    network the step inspector shows (its index among the learning rates; left out if none)."""
     from app.links import run_to_json
 
     run = run_to_json(run_of(setup))
     run.pop("color", None)
-    return {**values_of(setup), "run": run, "frame": frame}
+    link = {**values_of(setup), "run": run, "frame": frame}
+    return link if inspect is None else {**link, "inspect": inspect}
+
+
+def inspected_network(chosen, setup: Setup) -> int | None:
+    """``chosen`` if it names one of ``setup``'s networks (an index of its learning rates), else
+    ``None`` (whatever the browser or a link sent)."""
+    ok = isinstance(chosen, int) and not isinstance(chosen, bool) and 0 <= chosen < len(setup.lrs)
+    return chosen if ok else None
 
 
 def from_link(data) -> tuple[Setup, int | None]:
@@ -190,7 +199,7 @@ def from_link(data) -> tuple[Setup, int | None]:
         data = {}
     if not isinstance(data, dict):
         raise ValueError("the networks settings must be a JSON object")
-    unknown = sorted(set(data) - {*LINK_VALUES, "run", "frame"})
+    unknown = sorted(set(data) - {*LINK_VALUES, "run", "frame", "inspect"})
     if unknown:
         raise ValueError(f"unknown networks setting {unknown[0][:40]!r}")
     values = {**values_of(DEFAULT), **{k: data[k] for k in LINK_VALUES if k in data}}
@@ -204,4 +213,7 @@ def from_link(data) -> tuple[Setup, int | None]:
         isinstance(frame, bool) or not isinstance(frame, int) or not 0 <= frame < FRAMES
     ):
         raise ValueError(f"the networks snapshot must be a whole number from 0 to {FRAMES - 1}")
+    chosen = data.get("inspect")
+    if chosen is not None and inspected_network(chosen, setup) is None:
+        raise ValueError(f"the inspected network must be a whole number from 0 to {len(setup.lrs) - 1}")
     return setup, frame

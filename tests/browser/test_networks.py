@@ -103,6 +103,11 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
         f"(label) => document.getElementById('{net_ids.STEP_LABEL}').innerText.trim() === label", arg=label
     )
     shown = page.evaluate(BOUNDARY_JS)["z"]
+    page.click(f"#{net_ids.INSPECT_RUN}")  # the step inspector shows the second network
+    page.get_by_role("option", name="lr 0.2", exact=True).click()
+    page.wait_for_function(
+        f"() => document.getElementById('{net_ids.INSPECTOR}').innerText.startsWith('lr 0.2 ·')"
+    )
     page.click(f"#{shell_ids.SHARE}")
     page.wait_for_function(LINK_OF_JS, arg="0.02, 0.2")  # the box may first hold an older link
     link = page.input_value(f"#{shell_ids.SHARE_LINK}")
@@ -119,6 +124,9 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
     assert fresh.input_value(f"#{net_ids.HIDDEN}") == "8"
     assert fresh.input_value(f"#{net_ids.STEPS}") == "120"
     assert fresh.evaluate(BOUNDARY_JS)["z"] == shown  # the same training, at the same snapshot
+    fresh.wait_for_function(  # and the inspector on the same network
+        f"() => document.getElementById('{net_ids.INSPECTOR}').innerText.startsWith('lr 0.2 ·')"
+    )
     fresh.context.close()
 
 
