@@ -136,7 +136,6 @@
   // Below this width a legend right of the plot (the loss chart's) would take most of it: the legend
   // goes under the plot in rows instead, and back to the right when the graph is wide again.
   const NARROW_LEGEND_PX = 560;
-  const PHONE_PX = 760; // assets/style.css's phone layout: one column
   // At the container's foot (Plotly pushes the bottom margin for it), clear of the x axis's title.
   const BELOW = {
     "legend.orientation": "h",
@@ -158,7 +157,7 @@
     const right = own.orientation !== "h" && typeof own.x === "number" && own.x >= 1;
     // On a phone a row of keys over the plot (a map's) wraps onto the figure's title: below it too.
     const over = own.orientation === "h" && typeof own.y === "number" && own.y >= 1 && own.yref !== "container";
-    if (narrow && (right || (over && window.innerWidth <= PHONE_PX))) {
+    if (narrow && (right || (over && window.innerWidth <= descent.config().screens.phonePx))) {
       gd.descentLegend = {}; // what to give back when wide again (null: Plotly's default)
       for (const key of ["orientation", "x", "xanchor", "y", "yanchor", "yref"]) {
         gd.descentLegend["legend." + key] = own[key] === undefined ? null : own[key];
