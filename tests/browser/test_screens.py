@@ -164,18 +164,44 @@ def test_reload_keeps_the_setup_and_the_step(app_page):
     assert app_page.evaluate("() => window.history.length") == length  # replaced, never pushed
 
 
-# What sticks out of the window sideways: the page's scroll width over the window's, and every header
-# control (buttons, the share and lessons menus, the mode switch's and the projector's labels) whose
-# box is not inside the window.
-OVERFLOW_JS = """() => ({
-    scroll: document.scrollingElement.scrollWidth - window.innerWidth,
-    outside: [...document.querySelectorAll(
-        '.topbar button, .topbar summary, .topbar label, .topbar .dash-dropdown, .topbar .Select')]
-        .filter((el) => el.offsetParent !== null)
-        .map((el) => ({what: el.id || el.className || el.tagName, text: el.innerText.trim().slice(0, 30),
-                       box: el.getBoundingClientRect().toJSON()}))
-        .filter(({box}) => box.left < 0 || box.right > window.innerWidth + 0.5),
-})"""
+# What sticks out of the window sideways: the page's scroll width over the window's (the phone layout
+# hides a sideways overflow of the page, so this alone misses one), every header control (buttons, the
+# share and lessons menus, the mode switch's and the projector's labels) whose box is not inside the
+# window, and every element of the views (the player bars and their sliders too) that reaches past the
+# window's edge where nothing clips it.
+OVERFLOW_JS = """() => {
+    const outside = (box) => box.width > 0 && (box.left < -0.5 || box.right > window.innerWidth + 0.5);
+    const describe = (el) => ({what: el.id || String(el.className.baseVal ?? el.className) || el.tagName,
+                               text: (el.innerText || el.textContent || '').trim().slice(0, 30),
+                               box: el.getBoundingClientRect().toJSON()});
+    // cut off by an ancestor inside the window (a graph's box): not seen outside (an ancestor that
+    // scrolls does not count: its content scrolls sideways, reported below)
+    const clipped = (el) => {
+        for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+            const overflow = getComputedStyle(up).overflowX;
+            if ((overflow === 'hidden' || overflow === 'clip') && !outside(up.getBoundingClientRect())) {
+                return true;
+            }
+        }
+        return false;
+    };
+    // (a closed menu's content has boxes in Chromium, yet is not shown: checkVisibility knows)
+    const shown = (el) => el.checkVisibility({visibilityProperty: true, opacityProperty: false});
+    return {
+        scroll: document.scrollingElement.scrollWidth - window.innerWidth,
+        outside: [...document.querySelectorAll(
+            '.topbar button, .topbar summary, .topbar label, .topbar .dash-dropdown, .topbar .Select')]
+            .filter((el) => el.offsetParent !== null).map(describe).filter(({box}) => outside(box)),
+        views: [...document.querySelectorAll('.views *')]
+            .filter((el) => shown(el) && outside(el.getBoundingClientRect()) && !clipped(el))
+            .slice(0, 10).map(describe),
+        // a part of the views that scrolls sideways
+        scrolls: [...document.querySelectorAll('.views, .views *')]
+            .filter((el) => shown(el) && ['auto', 'scroll'].includes(getComputedStyle(el).overflowX)
+                && el.scrollWidth > el.clientWidth + 1)
+            .map((el) => ({...describe(el), by: el.scrollWidth - el.clientWidth})),
+    };
+}"""
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -199,6 +225,15 @@ def test_every_view_fits_sideways_and_keeps_the_header_in_the_window(
         found = page.evaluate(OVERFLOW_JS)
         assert found["scroll"] <= 0, (view.MODE, theme, f"scrolls sideways by {found['scroll']} px")
         assert found["outside"] == [], (view.MODE, theme, found["outside"])
+        assert found["views"] == [], (view.MODE, theme, "past the window's edge", found["views"])
+        assert found["scrolls"] == [], (view.MODE, theme, "scrolls sideways", found["scrolls"])
+        for menu in page.locator(".views details.export").all():  # an open Export menu stays in sight
+            if menu.is_visible():
+                menu.locator("summary").click()
+                box = menu.locator(".export-panel").bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (view.MODE, "export", box)
+                assert box["y"] >= 0 and box["y"] + box["height"] <= height, (view.MODE, "export", box)
+                menu.locator("summary").click()
     context.close()
 
 
