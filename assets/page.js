@@ -10,6 +10,7 @@
  *   configuration) are set with Plotly.relayout after each drawing that does not have them yet.
  * - Legends: on a narrow graph (a phone) a legend right of the plot goes below it.
  * - Ticks: a short log axis (1024×768, projector type) shows fewer decades, never labels on labels.
+ * - Grids: the Compare view's panels laid out for the graph's size (assets/grid.js).
  * - Address bar: the share-link query of the current setup replaces the page's address (never a new
  *   history entry), so a reload or Back/Forward keeps the setup.
  */
@@ -216,9 +217,13 @@
     const themed = themeUpdate(gd, descent.config().themes[theme()]);
     const placed = legendUpdate(gd);
     const ticks = tickUpdate(gd);
-    const update = themed || placed || ticks ? Object.assign({}, themed, placed, ticks) : null;
+    const grid = descent.grid ? descent.grid.update(gd) : null;
+    const update = themed || placed || ticks || grid ? Object.assign({}, themed, placed, ticks, grid) : null;
     if (update) {
       descent.settle(window.Plotly.relayout(gd, update));
+    }
+    if (descent.grid) {
+      descent.grid.fit(gd);
     }
   }
 
