@@ -40,6 +40,12 @@ SURFACE_THROTTLE = 3
 #: are late rather than jumping ahead.
 MAX_FRAME_STEP_S = 0.1
 
+#: The widest window laid out as a phone (one column, the controls above the views). assets/style.css
+#: and assets/dataview.css hold it too, in their phone media queries (``max-width: 760px``, and
+#: ``min-width: 761px`` for everything wider): CSS cannot read this configuration, so
+#: tests/test_client_config.py checks that their numbers are this one.
+PHONE_PX = 760
+
 #: Colours of the figures per theme (light is what the figure builders draw; dark is applied in the
 #: browser with Plotly.relayout).
 THEMES = {
@@ -92,6 +98,7 @@ def client_config() -> dict:
             "present": {**PRESENT_FONT, "model": PRESENT_FONT["font"]},
         },
         "themes": THEMES,
+        "screens": {"phonePx": PHONE_PX},
         #: the step inspectors' update rules (Explore's and the Networks view's)
         "rules": UPDATE_RULES,
         "player": {

@@ -10,6 +10,7 @@
  *   configuration) are set with Plotly.relayout after each drawing that does not have them yet.
  * - Legends: on a narrow graph (a phone) a legend right of the plot goes below it.
  * - Ticks: a short log axis (1024×768, projector type) shows fewer decades, never labels on labels.
+ * - Grids: the Compare view's panels laid out for the graph's size (assets/grid.js).
  * - Address bar: the share-link query of the current setup replaces the page's address (never a new
  *   history entry), so a reload or Back/Forward keeps the setup.
  */
@@ -136,7 +137,6 @@
   // Below this width a legend right of the plot (the loss chart's) would take most of it: the legend
   // goes under the plot in rows instead, and back to the right when the graph is wide again.
   const NARROW_LEGEND_PX = 560;
-  const PHONE_PX = 760; // assets/style.css's phone layout: one column
   // At the container's foot (Plotly pushes the bottom margin for it), clear of the x axis's title.
   const BELOW = {
     "legend.orientation": "h",
@@ -158,7 +158,7 @@
     const right = own.orientation !== "h" && typeof own.x === "number" && own.x >= 1;
     // On a phone a row of keys over the plot (a map's) wraps onto the figure's title: below it too.
     const over = own.orientation === "h" && typeof own.y === "number" && own.y >= 1 && own.yref !== "container";
-    if (narrow && (right || (over && window.innerWidth <= PHONE_PX))) {
+    if (narrow && (right || (over && window.innerWidth <= descent.config().screens.phonePx))) {
       gd.descentLegend = {}; // what to give back when wide again (null: Plotly's default)
       for (const key of ["orientation", "x", "xanchor", "y", "yanchor", "yref"]) {
         gd.descentLegend["legend." + key] = own[key] === undefined ? null : own[key];
@@ -217,9 +217,13 @@
     const themed = themeUpdate(gd, descent.config().themes[theme()]);
     const placed = legendUpdate(gd);
     const ticks = tickUpdate(gd);
-    const update = themed || placed || ticks ? Object.assign({}, themed, placed, ticks) : null;
+    const grid = descent.grid ? descent.grid.update(gd) : null;
+    const update = themed || placed || ticks || grid ? Object.assign({}, themed, placed, ticks, grid) : null;
     if (update) {
       descent.settle(window.Plotly.relayout(gd, update));
+    }
+    if (descent.grid) {
+      descent.grid.fit(gd);
     }
   }
 

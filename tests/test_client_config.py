@@ -104,3 +104,33 @@ def test_the_page_loads_each_script_once():
     page = create_app().server.test_client().get("/").get_data(as_text=True)
     sources = re.findall(r'<script src="([^"]+)"', page)
     assert sources and len(sources) == len(set(sources)), sorted(s for s in sources if sources.count(s) > 1)
+
+
+MEDIA_QUERY = re.compile(r"@media([^{]*)\{")
+WIDTH_FEATURE = re.compile(r"\((max|min)-width:\s*(\d+)px\)")
+#: The narrowest screen laid out as more than a phone (a 1024×768 projector): a width query below it
+#: is the phone breakpoint.
+NARROWEST_WIDE_PX = 1024
+
+
+def test_the_stylesheets_phone_breakpoint_is_the_configs():
+    """CSS cannot read the configuration: its phone media queries must hold PHONE_PX themselves."""
+    phone = client_config.PHONE_PX
+    found = [
+        (sheet.name, kind, int(px))
+        for sheet in sorted(ASSETS.glob("*.css"))
+        for query in MEDIA_QUERY.findall(sheet.read_text())
+        for kind, px in WIDTH_FEATURE.findall(query)
+        if int(px) < NARROWEST_WIDE_PX
+    ]
+    assert ("style.css", "max", phone) in found, found  # the phone layout itself
+    wrong = [f for f in found if f[2] != (phone if f[1] == "max" else phone + 1)]
+    assert not wrong, f"phone breakpoints other than max-width {phone}px / min-width {phone + 1}px: {wrong}"
+    assert client_config.client_config()["screens"]["phonePx"] == phone
+
+
+def test_the_scripts_type_no_breakpoint():
+    """assets/*.js read the phone breakpoint from the configuration, never as a number of their own."""
+    number = re.compile(rf"\b{client_config.PHONE_PX}\b")
+    found = [script.name for script in sorted(ASSETS.glob("*.js")) if number.search(script.read_text())]
+    assert not found, found

@@ -25,6 +25,21 @@ from app.runs import RunResult
 from landscapes.base import Landscape
 
 PANEL_TRACES = 5  # per compare panel: minima, start, ghost, path, ball; then one hover per panel
+TITLE_SIZE = 16
+#: How assets/grid.js lays the panels out for the graph's size (px): at most ``maxColumns`` a row,
+#: fewer while a panel would be narrower than ``minPanel`` (a phone: two columns); ``gap`` between
+#: columns (the next panel's y ticks), ``rowGap`` between rows (this row's x ticks, the next row's
+#: two-line titles), each title ``titlePad`` over its panel (clear of the top y tick label); titles
+#: shrink to fit their column, never below ``minTitle``.
+GRID = {
+    "maxColumns": 4,
+    "minPanel": 140,
+    "gap": 30,
+    "rowGap": 90,
+    "titlePad": 8,
+    "title": TITLE_SIZE,
+    "minTitle": 12,
+}
 
 
 def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.Figure:
@@ -50,10 +65,12 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         fig.add_trace(loss_hover(landscape, xaxis=_axis("x", i), yaxis=_axis("y", i)))
     (x0, x1), (y0, y1) = landscape.bounds
     fig.update_xaxes(range=[x0, x1], matches="x", showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[y0, y1], matches="y", showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(  # a width-bound panel sits at the top of its row, under its title
+        range=[y0, y1], matches="y", showgrid=False, zeroline=False, constrain="domain", constraintoward="top"
+    )
     for i in range(count):  # each panel keeps the map's aspect ratio against its own x axis
         fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
-    fig.update_annotations(font={"size": 16})
+    fig.update_annotations(font={"size": TITLE_SIZE})
     fig.update_layout(
         images=[background(landscape, _axis("x", i), _axis("y", i)) for i in range(len(results))]
     )
@@ -65,6 +82,7 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
         uirevision=landscape.name,
+        meta={"grid": {**GRID, "count": len(results)}},
     )
     return fig
 

@@ -164,18 +164,44 @@ def test_reload_keeps_the_setup_and_the_step(app_page):
     assert app_page.evaluate("() => window.history.length") == length  # replaced, never pushed
 
 
-# What sticks out of the window sideways: the page's scroll width over the window's, and every header
-# control (buttons, the share and lessons menus, the mode switch's and the projector's labels) whose
-# box is not inside the window.
-OVERFLOW_JS = """() => ({
-    scroll: document.scrollingElement.scrollWidth - window.innerWidth,
-    outside: [...document.querySelectorAll(
-        '.topbar button, .topbar summary, .topbar label, .topbar .dash-dropdown, .topbar .Select')]
-        .filter((el) => el.offsetParent !== null)
-        .map((el) => ({what: el.id || el.className || el.tagName, text: el.innerText.trim().slice(0, 30),
-                       box: el.getBoundingClientRect().toJSON()}))
-        .filter(({box}) => box.left < 0 || box.right > window.innerWidth + 0.5),
-})"""
+# What sticks out of the window sideways: the page's scroll width over the window's (the phone layout
+# hides a sideways overflow of the page, so this alone misses one), every header control (buttons, the
+# share and lessons menus, the mode switch's and the projector's labels) whose box is not inside the
+# window, and every element of the views (the player bars and their sliders too) that reaches past the
+# window's edge where nothing clips it.
+OVERFLOW_JS = """() => {
+    const outside = (box) => box.width > 0 && (box.left < -0.5 || box.right > window.innerWidth + 0.5);
+    const describe = (el) => ({what: el.id || String(el.className.baseVal ?? el.className) || el.tagName,
+                               text: (el.innerText || el.textContent || '').trim().slice(0, 30),
+                               box: el.getBoundingClientRect().toJSON()});
+    // cut off by an ancestor inside the window (a graph's box): not seen outside (an ancestor that
+    // scrolls does not count: its content scrolls sideways, reported below)
+    const clipped = (el) => {
+        for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+            const overflow = getComputedStyle(up).overflowX;
+            if ((overflow === 'hidden' || overflow === 'clip') && !outside(up.getBoundingClientRect())) {
+                return true;
+            }
+        }
+        return false;
+    };
+    // (a closed menu's content has boxes in Chromium, yet is not shown: checkVisibility knows)
+    const shown = (el) => el.checkVisibility({visibilityProperty: true, opacityProperty: false});
+    return {
+        scroll: document.scrollingElement.scrollWidth - window.innerWidth,
+        outside: [...document.querySelectorAll(
+            '.topbar button, .topbar summary, .topbar label, .topbar .dash-dropdown, .topbar .Select')]
+            .filter((el) => el.offsetParent !== null).map(describe).filter(({box}) => outside(box)),
+        views: [...document.querySelectorAll('.views *')]
+            .filter((el) => shown(el) && outside(el.getBoundingClientRect()) && !clipped(el))
+            .slice(0, 10).map(describe),
+        // a part of the views that scrolls sideways
+        scrolls: [...document.querySelectorAll('.views, .views *')]
+            .filter((el) => shown(el) && ['auto', 'scroll'].includes(getComputedStyle(el).overflowX)
+                && el.scrollWidth > el.clientWidth + 1)
+            .map((el) => ({...describe(el), by: el.scrollWidth - el.clientWidth})),
+    };
+}"""
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -199,6 +225,15 @@ def test_every_view_fits_sideways_and_keeps_the_header_in_the_window(
         found = page.evaluate(OVERFLOW_JS)
         assert found["scroll"] <= 0, (view.MODE, theme, f"scrolls sideways by {found['scroll']} px")
         assert found["outside"] == [], (view.MODE, theme, found["outside"])
+        assert found["views"] == [], (view.MODE, theme, "past the window's edge", found["views"])
+        assert found["scrolls"] == [], (view.MODE, theme, "scrolls sideways", found["scrolls"])
+        for menu in page.locator(".views details.export").all():  # an open Export menu stays in sight
+            if menu.is_visible():
+                menu.locator("summary").click()
+                box = menu.locator(".export-panel").bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (view.MODE, "export", box)
+                assert box["y"] >= 0 and box["y"] + box["height"] <= height, (view.MODE, "export", box)
+                menu.locator("summary").click()
     context.close()
 
 
@@ -232,3 +267,65 @@ def test_a_1024_by_768_projector_keeps_the_player_on_one_row_and_the_loss_ticks_
             f"() => document.querySelector('#{shell_ids.LOSS} .js-plotly-plot')._fullLayout._size.h"
         )
         assert plot_height >= 100, plot_height  # the curves keep a readable height
+
+
+TITLE_GAP_PX = 24  # a title sits this close over its map
+MIN_PANEL_PX = 120  # a map this wide at least (four of 80 px on a phone are not readable)
+BELOW_PX = 60  # under the last row: its x tick labels and the figure's margin, no empty band
+# The Compare view's panels as drawn, in px from the graph's top left: each panel's plot area (from
+# its axes) and its title's box, and what is wrong with them (empty list: laid out well).
+COMPARE_PROBLEMS_JS = f"""() => {{
+    const gd = document.querySelector('#{compare_ids.COMPARE} .js-plotly-plot');
+    const full = gd && gd._fullLayout;
+    if (!full || !gd.querySelector('.main-svg')) return ['not drawn'];
+    const origin = gd.getBoundingClientRect();
+    const order = (a, b) => a.top - b.top || a.left - b.left;
+    const panels = Object.keys(full).filter((k) => /^yaxis\\d*$/.test(k)).map((k) => {{
+        const y = full[k], x = full['xaxis' + y.anchor.slice(1)];
+        return {{top: y._offset, bottom: y._offset + y._length,
+                 left: x._offset, right: x._offset + x._length}};
+    }}).sort(order);
+    const titles = [...gd.querySelectorAll('.infolayer .annotation')].map((note) => {{
+        const r = note.getBoundingClientRect();
+        return {{top: r.top - origin.top, bottom: r.bottom - origin.top,
+                 left: r.left - origin.left, right: r.right - origin.left}};
+    }}).sort(order);
+    const problems = [];
+    if (panels.length !== titles.length) {{
+        problems.push(`${{panels.length}} panels, ${{titles.length}} titles`);
+    }}
+    const apart = (a, b) => a.right <= b.left + 1 || b.right <= a.left + 1
+        || a.bottom <= b.top + 1 || b.bottom <= a.top + 1;
+    titles.forEach((t, i) => {{
+        if (t.left < -1 || t.right > full.width + 1) problems.push(`title ${{i}} leaves the graph`);
+        titles.slice(i + 1).forEach((u, j) => apart(t, u)
+            || problems.push(`titles ${{i}}, ${{i + j + 1}} overlap`));
+        // over its own panel, with no band between them
+        const p = panels.find((p) => t.right > p.left && t.left < p.right && t.bottom <= p.top + 1);
+        if (!p) problems.push(`title ${{i}} is over no panel`);
+        else if (p.top - t.bottom > {TITLE_GAP_PX}) {{
+            problems.push(`title ${{i}}: ${{p.top - t.bottom}} px over its map`);
+        }}
+    }});
+    panels.forEach((p, i) => p.right - p.left < {MIN_PANEL_PX}
+        && problems.push(`panel ${{i}} is ${{p.right - p.left}} px wide`));
+    const below = full.height - Math.max(...panels.map((p) => p.bottom));
+    if (below > {BELOW_PX}) problems.push(`${{below}} px empty under the panels`);
+    return problems;
+}}"""
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1024, 768), (1400, 900), (1920, 1080)])
+def test_the_compare_panels_are_readable_and_take_the_height_they_need(page, base_url, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_views(page)
+    page.locator(".mode-switch label", has_text="Compare").click()
+    wait_until_graphs_fit(page, f"Compare at {width}×{height}")
+    try:
+        page.wait_for_function(f"() => ({COMPARE_PROBLEMS_JS})().length === 0", timeout=WAIT_MS)
+    except Exception as error:  # say what is wrong, then fail
+        pytest.fail(f"Compare at {width}×{height}: {page.evaluate(COMPARE_PROBLEMS_JS)} ({error})")
+    wait_until_graphs_fit(page, f"Compare at {width}×{height}, laid out")
+    loss = page.locator(f"#{shell_ids.LOSS}").bounding_box()
+    assert loss["height"] >= 200, loss  # the loss chart keeps (or gets) a readable height

@@ -1,0 +1,125 @@
+/*
+ * The Compare view's panels laid out for their graph's size. The figure (app/compare/figures.py)
+ * carries its grid's rules in layout.meta.grid; here, after each drawing (assets/page.js):
+ *
+ * - update(gd): the relayout that puts the panels in as many columns as keep each wide enough (a
+ *   phone gets two, not four of 80 px), rows sharing the height, each title just above its panel and
+ *   no wider than its column (smaller type if need be), or null if they are laid out so;
+ * - fit(gd): the height the panels need at the graph's width (they are square-ish and width-bound),
+ *   set as the CSS variable --grid-height on the view around the graph, which assets/style.css lets
+ *   it take: no empty band above and below the maps, the loss chart gets the rest.
+ */
+(function () {
+  "use strict";
+  const descent = (window.descent = window.descent || {});
+  const CLOSE = 1e-4; // paper fractions: closer than this is laid out already
+
+  function axis(letter, i) {
+    return letter + "axis" + (i === 0 ? "" : i + 1);
+  }
+
+  /* The grid for gd's current size: columns, rows and sizes in px, or null (no grid, not drawn). */
+  function plan(gd) {
+    const spec = gd.layout && gd.layout.meta && gd.layout.meta.grid;
+    const layout = gd._fullLayout;
+    if (!spec || !spec.count || !layout || !layout.margin || gd.offsetParent === null) {
+      return null;
+    }
+    const width = layout.width - layout.margin.l - layout.margin.r;
+    const height = layout.height - layout.margin.t - layout.margin.b;
+    let columns = Math.min(spec.count, spec.maxColumns);
+    while (columns > 1 && (width - (columns - 1) * spec.gap) / columns < spec.minPanel) {
+      columns -= 1;
+    }
+    const rows = Math.ceil(spec.count / columns);
+    const panel = (width - (columns - 1) * spec.gap) / columns;
+    const x = gd.layout.xaxis.range;
+    const y = gd.layout.yaxis.range;
+    const tall = panel * Math.abs((y[1] - y[0]) / (x[1] - x[0])); // each panel keeps the map's aspect
+    return {
+      spec: spec,
+      columns: columns,
+      width: width,
+      height: height,
+      panel: panel,
+      row: Math.max(1, (height - (rows - 1) * spec.rowGap) / rows),
+      need: layout.margin.t + layout.margin.b + rows * tall + (rows - 1) * spec.rowGap,
+    };
+  }
+
+  /* The domain asked for: Plotly writes a constrained axis' drawn domain into gd.layout and keeps
+   * the asked one aside. */
+  function askedDomain(gd, name) {
+    const full = gd._fullLayout[name];
+    const own = gd.layout[name];
+    return (full && full._inputDomain) || (own && own.domain);
+  }
+
+  /* Each title's drawn width at the grid's title size (px), by panel. */
+  function titleWidths(gd, spec) {
+    const widths = [];
+    for (const note of gd.querySelectorAll(".infolayer .annotation")) {
+      const i = Number(note.getAttribute("data-index"));
+      const own = gd.layout.annotations && gd.layout.annotations[i];
+      const size = (own && own.font && own.font.size) || spec.title;
+      widths[i] = (note.getBoundingClientRect().width * spec.title) / size;
+    }
+    return widths;
+  }
+
+  function update(gd) {
+    const grid = plan(gd);
+    if (!grid) {
+      return null;
+    }
+    const spec = grid.spec;
+    const changes = {};
+    const want = (key, value, current) => {
+      const same = Array.isArray(value)
+        ? Array.isArray(current) && value.every((v, k) => Math.abs(v - current[k]) < CLOSE)
+        : typeof value === "number"
+          ? typeof current === "number" && Math.abs(value - current) < CLOSE
+          : value === current;
+      if (!same) {
+        changes[key] = value;
+      }
+    };
+    const widths = titleWidths(gd, spec);
+    const room = grid.panel + spec.gap - 6;
+    const notes = gd.layout.annotations || [];
+    for (let i = 0; i < spec.count; i += 1) {
+      const row = Math.floor(i / grid.columns);
+      const left = ((i % grid.columns) * (grid.panel + spec.gap)) / grid.width;
+      const right = Math.min(1, left + grid.panel / grid.width);
+      const top = Math.max(0, 1 - (row * (grid.row + spec.rowGap)) / grid.height);
+      const bottom = Math.max(0, top - grid.row / grid.height);
+      want(axis("x", i) + ".domain", [left, right], askedDomain(gd, axis("x", i)));
+      want(axis("y", i) + ".domain", [bottom, top], askedDomain(gd, axis("y", i)));
+      if (notes[i]) {
+        want("annotations[" + i + "].x", (left + right) / 2, notes[i].x);
+        want("annotations[" + i + "].y", top + spec.titlePad / grid.height, notes[i].y);
+        if (widths[i]) {
+          const size = Math.max(spec.minTitle, Math.min(spec.title, Math.floor((spec.title * room) / widths[i])));
+          want("annotations[" + i + "].font.size", size, notes[i].font && notes[i].font.size);
+        }
+      }
+    }
+    return Object.keys(changes).length ? changes : null;
+  }
+
+  function fit(gd) {
+    const grid = plan(gd);
+    const container = gd.parentElement;
+    const view = container && container.parentElement;
+    if (!grid || !view) {
+      return;
+    }
+    const frame = view.offsetHeight - container.clientHeight; // the container's border
+    const height = Math.ceil(grid.need + frame) + "px";
+    if (view.style.getPropertyValue("--grid-height") !== height) {
+      view.style.setProperty("--grid-height", height);
+    }
+  }
+
+  descent.grid = { update: update, fit: fit };
+})();
