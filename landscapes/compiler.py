@@ -27,7 +27,7 @@ from typing import NamedTuple
 CPU_SECONDS = 2.0  # of the worker's CPU time per text
 WALL_SECONDS = 10.0  # per text, in case the worker gets no CPU at all
 WORKERS = 2  # per server process: two users typing formulas at once do not wait for each other
-NICENESS = 5  # workers yield the CPU to the server's other requests
+NICENESS = 15  # workers yield the CPU to the server's other requests (a CPU share of ~3 % when busy)
 CACHE_SIZE = 256  # texts (answers and refusals)
 _POLL_SECONDS = 0.05
 
