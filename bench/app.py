@@ -18,6 +18,7 @@ next to the baselines of the same run, not as absolute figures.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -27,12 +28,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+importlib.import_module("app")  # before NumPy: its BLAS on one thread, as the server has it
+
 import dash  # noqa: E402
+import numpy as np  # noqa: E402
 from dash import Input, Output, dcc, html  # noqa: E402
 
 import landscapes  # noqa: E402

@@ -11,6 +11,7 @@ under ``budget.LIMIT_SECONDS`` (2 s) for each export, the training it repeats in
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -19,13 +20,15 @@ from dataclasses import replace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import landscapes
-from app import outcome as outcomes
-from app.model import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec
-from app.networks import export as networks_export
-from app.networks import training as trainer
-from app.shell import export
-from optimizers import budget
+importlib.import_module("app")  # before NumPy: its BLAS on one thread, as the server has it
+
+import landscapes  # noqa: E402
+from app import outcome as outcomes  # noqa: E402
+from app.model import MAX_RUNS, MAX_STEPS, PALETTE, RunSpec  # noqa: E402
+from app.networks import export as networks_export  # noqa: E402
+from app.networks import training as trainer  # noqa: E402
+from app.shell import export  # noqa: E402
+from optimizers import budget  # noqa: E402
 
 
 def cpu(fn) -> tuple[float, object]:

@@ -307,7 +307,7 @@ def run_heavy(heavy: Heavy, url: str, page: tuple, until: float) -> None:
             message = (
                 reply.response.get(ids.FORMULA_ERROR, {}).get("children", "") if reply.status == 200 else ""
             )
-            if "takes too long" not in message:
+            if "takes too long" not in message and "too busy" not in message:  # either deadline
                 heavy.errors.append(f"slow formula: HTTP {reply.status} {message or reply.text(100)}")
             heavy.formulas.append(reply.seconds)
             changes = [(MAP_COMPUTE, "n_clicks", k), (ids.MODE, "value", "maps")]

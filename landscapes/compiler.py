@@ -3,7 +3,9 @@
 ``landscapes.formula`` uses it for SymPy: differentiating some short formulas takes minutes, and a
 thread cannot be stopped, so the work runs in a process that is killed past ``CPU_SECONDS`` of its
 own CPU time (or ``WALL_SECONDS``, whichever comes first) and replaced. The deadline counts the
-worker's CPU, not the clock, so a busy machine does not refuse a formula that a quiet one accepts.
+worker's CPU, not the clock, so a busy machine does not refuse a formula that a quiet one accepts:
+past ``WALL_SECONDS`` (the worker, at niceness ``NICENESS``, got too little CPU) the answer is
+``BusyError``, which says to try again and is not cached.
 
 Safe under threads (gunicorn's gthread workers, werkzeug's threaded server): workers are started
 through the "forkserver" context, so no process is forked from a process that runs threads; a
@@ -30,6 +32,13 @@ WORKERS = 2  # per server process: two users typing formulas at once do not wait
 NICENESS = 15  # workers yield the CPU to the server's other requests (a CPU share of ~3 % when busy)
 CACHE_SIZE = 256  # texts (answers and refusals)
 _POLL_SECONDS = 0.05
+
+
+BUSY = "The server is too busy to prepare this formula just now: try again in a moment."
+
+
+class BusyError(ValueError):
+    """The worker got too little CPU to finish before ``WALL_SECONDS``: not the text's fault."""
 
 
 class Compiler:
@@ -63,6 +72,10 @@ class Compiler:
         if mine:
             try:
                 future.set_result(self.build(text, self._run(text)))
+            except BusyError as error:  # the next request for this text tries again
+                with self._lock:
+                    self._cache.pop(text, None)
+                future.set_result(_Refusal(str(error)))
             except ValueError as error:
                 future.set_result(_Refusal(str(error)))
             except BaseException as error:  # not a refusal (e.g. no process could start): retry later
@@ -88,10 +101,12 @@ class Compiler:
         worker = idle.get()
         try:
             status, answer = worker.ask(text, self.cpu_seconds, self.wall_seconds)
-        except _DeadlineError:
+        except _DeadlineError as deadline:
             worker.kill()
             self.replaced += 1
             worker = _Worker(self.work)
+            if deadline.args == ("wall",):
+                raise BusyError(BUSY) from None
             raise ValueError(self.too_slow.format(seconds=self.cpu_seconds)) from None
         except (EOFError, OSError):  # the worker died (out of memory, killed from outside)
             worker.kill()
@@ -140,15 +155,17 @@ class _Worker:
         child.close()
 
     def ask(self, text: str, cpu_seconds: float, wall_seconds: float) -> tuple[str, object]:
-        """The worker's answer to ``text``; ``_DeadlineError`` past either deadline."""
+        """The worker's answer to ``text``; ``_DeadlineError("cpu")`` or ``("wall")`` past a deadline."""
         cpu_before = _cpu_seconds(self.process.pid)
         started = time.monotonic()
         self.conn.send(text)
         while not self.conn.poll(_POLL_SECONDS):
             cpu = _cpu_seconds(self.process.pid)
             over_cpu = cpu is not None and cpu_before is not None and cpu - cpu_before > cpu_seconds
-            if over_cpu or time.monotonic() - started > wall_seconds:
-                raise _DeadlineError
+            if over_cpu:
+                raise _DeadlineError("cpu")
+            if time.monotonic() - started > wall_seconds:
+                raise _DeadlineError("wall")
         return self.conn.recv()
 
     def kill(self) -> None:

@@ -234,6 +234,9 @@ def test_compare_figure_has_one_panel_per_learning_rate_on_shared_axes():
     for i in range(5):
         suffix = "" if i == 0 else str(i + 1)
         assert fig.layout[f"yaxis{suffix}"].scaleanchor == f"x{suffix}"
+        assert fig.layout[f"xaxis{suffix}"].visible is not False
+    for i in (6, 7, 8):  # a 2 × 4 grid's three unused cells draw no empty frames (nor over panels)
+        assert fig.layout[f"xaxis{i}"].visible is False and fig.layout[f"yaxis{i}"].visible is False
 
 
 def test_each_compare_panel_hovers_x_y_and_the_loss_on_its_own_axes():

@@ -648,6 +648,24 @@ def test_a_formula_past_the_deadline_is_refused_and_its_worker_replaced():
     assert formula._COMPILER.replaced == replaced + 1, "the refusal is cached, not computed again"
 
 
+def test_a_worker_starved_of_cpu_says_busy_and_the_text_is_tried_again():
+    """Past the wall deadline (the worker got too little CPU, not too much) the answer says to try
+    again, and is not cached: the same text is prepared afresh next time."""
+    formula._COMPILER.cache_clear()
+    formula.compile_formula("x + y")  # the pool is running
+    replaced, wall = formula._COMPILER.replaced, formula._COMPILER.wall_seconds
+    formula._COMPILER.wall_seconds = 0.0  # as if the machine left it no CPU
+    try:
+        with pytest.raises(ValueError, match="too busy to prepare this formula just now: try again"):
+            formula.compile_formula(SLOW[0])
+    finally:
+        formula._COMPILER.wall_seconds = wall
+    assert formula._COMPILER.replaced == replaced + 1, "the starved worker was replaced"
+    with pytest.raises(ValueError, match="takes too long to prepare"):  # prepared again: its own CPU
+        formula.compile_formula(SLOW[0])
+    assert formula._COMPILER.replaced == replaced + 2
+
+
 def test_two_slow_formulas_at_once_are_both_refused_and_a_simple_one_still_compiles():
     formula._COMPILER.cache_clear()
     replaced = formula._COMPILER.replaced

@@ -70,6 +70,8 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
     )
     for i in range(count):  # each panel keeps the map's aspect ratio against its own x axis
         fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
+    for i in range(count, rows * cols):  # the grid's unused cells (5 to 7 rates): no empty frames
+        fig.update_layout({_axis("xaxis", i): {"visible": False}, _axis("yaxis", i): {"visible": False}})
     fig.update_annotations(font={"size": TITLE_SIZE})
     fig.update_layout(
         images=[background(landscape, _axis("x", i), _axis("y", i)) for i in range(len(results))]
