@@ -124,9 +124,6 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
     assert fresh.input_value(f"#{net_ids.HIDDEN}") == "8"
     assert fresh.input_value(f"#{net_ids.STEPS}") == "120"
     assert fresh.evaluate(BOUNDARY_JS)["z"] == shown  # the same training, at the same snapshot
-    fresh.wait_for_function(  # and the inspector on the same network
-        f"() => document.getElementById('{net_ids.INSPECTOR}').innerText.startsWith('lr 0.2 ·')"
-    )
     fresh.context.close()
 
 
