@@ -313,9 +313,9 @@ def slot_fingerprints(landscape: Landscape, results: list[RunResult]) -> list[st
             prints.append("")
             continue
         run = results[slot]
-        digest = hashlib.blake2b(surface, digest_size=8)
-        digest.update(repr((run.label, run.color, run.diverged_at)).encode())
-        for values in (run.points, run.losses, run.substeps, run.substep_losses):
+        digest = hashlib.blake2b(surface, digest_size=8)  # the run itself: its inspector fingerprint
+        digest.update(repr((run_fingerprint(run), run.color, run.diverged_at)).encode())
+        for values in (run.substeps, run.substep_losses):
             if values is not None:
                 digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
         prints.append(digest.hexdigest())
