@@ -10,6 +10,7 @@ ghost. Pure functions: data in, Plotly figures or trace dicts out.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import numpy as np
@@ -179,7 +180,31 @@ def ball(kind: str, run: RunResult, size: int) -> dict:
 
 
 def contour_png(landscape: Landscape) -> bytes:
-    """The contour map of ``landscape`` over its window as PNG bytes (served at ``image_url``)."""
+    """The contour map of ``landscape`` over its window as PNG bytes (served at ``image_url``), made
+    once per surface and window: the map the browser fetches is the one an HTML export embeds (on a
+    data surface a map costs ~1 s of CPU, half an export's budget)."""
+    return _cached_png(_MapKey(landscape))
+
+
+class _MapKey:
+    """A landscape, equal to another with the same ``image_url`` (name, formula and window)."""
+
+    def __init__(self, landscape: Landscape):
+        self.landscape, self.url = landscape, image_url(landscape)
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _MapKey) and other.url == self.url
+
+
+@lru_cache(maxsize=64)
+def _cached_png(key: _MapKey) -> bytes:
+    return _drawn_png(key.landscape)
+
+
+def _drawn_png(landscape: Landscape) -> bytes:
     cols, rows = images.pixel_size(landscape)
     (x0, x1), (y0, y1) = landscape.bounds
     xs, ys = np.linspace(x0, x1, cols), np.linspace(y0, y1, rows)

@@ -151,7 +151,6 @@ def surface_image(name: str) -> flask.Response:
     return response
 
 
-@lru_cache(maxsize=64)
 def _contour_png(name: str, formula: str | None, window: str | None) -> bytes:
     landscape = parse_surface(name, formula)
     if window is not None:

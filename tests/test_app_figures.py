@@ -314,6 +314,16 @@ def test_contour_image_is_dark_at_the_minimum_and_bright_far_away():
     assert centre < corner  # Viridis: dark purple low, yellow high
 
 
+def test_a_map_is_drawn_once_per_surface_and_window_and_a_wider_window_is_another_map():
+    bowl = landscapes.get("bowl")
+    first = figures_common.contour_png(bowl)
+    assert figures_common.contour_png(landscapes.get("bowl").with_bounds(bowl.bounds)) is first
+    (x0, x1), (y0, y1) = bowl.bounds
+    wide = bowl.with_bounds(((2 * x0, 2 * x1), (y0, y1)))
+    assert figures_common.image_url(wide) != figures_common.image_url(bowl)
+    assert decode_png(figures_common.contour_png(wide)).shape != decode_png(first).shape
+
+
 def test_projector_figures_have_large_type_and_normal_ones_do_not():
     for mode in ("explore", "compare"):
         out = outcome(mode=mode)

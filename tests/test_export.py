@@ -20,6 +20,7 @@ from app.explore import figures as explore_figures
 from app.links import settings_to_json
 from app.model import PALETTE, RunSpec, default_settings
 from app.shell import export
+from optimizers import budget
 
 SGD_DIVERGES = RunSpec("sgd", {"lr": 1.1}, PALETTE[0])  # above 2/λ_max = 1 on the bowl
 ADAM = RunSpec("adam", {"lr": 0.3}, PALETTE[1])
@@ -162,6 +163,16 @@ def new_plot(page: str) -> list:
     return values
 
 
+def animation_figure(out: outcomes.Outcome) -> dict:
+    """The export's figure without its CPU limit: what is drawn, on any machine (the limit is tested
+    in test_export_budget.py)."""
+    return export.animation_figure(out, budget.CpuBudget(limit=float("inf")))
+
+
+def animation_html(out: outcomes.Outcome) -> str:
+    return export.animation_html(out, budget.CpuBudget(limit=float("inf")))
+
+
 def balls(frame: dict, count: int) -> list[tuple[float, float]]:
     """The contour balls of a frame: per run, path then ball."""
     return [(frame["data"][2 * i + 1]["x"][0], frame["data"][2 * i + 1]["y"][0]) for i in range(count)]
@@ -169,7 +180,7 @@ def balls(frame: dict, count: int) -> list[tuple[float, float]]:
 
 @pytest.fixture(scope="module")
 def bowl_page(bowl):
-    return export.animation_html(bowl)
+    return animation_html(bowl)
 
 
 def test_html_inlines_plotly_and_loads_nothing_from_outside(bowl_page):
@@ -209,7 +220,7 @@ def test_html_has_one_frame_per_step_and_the_balls_follow_the_runs(bowl, bowl_pa
 
 
 def test_frames_update_the_path_and_ball_traces_of_each_run(bowl):
-    figure = export.animation_figure(bowl)
+    figure = animation_figure(bowl)
     data, frame = figure["data"], figure["frames"][3]
     n = len(bowl.results)
     # Per run: contour path and ball, loss ball, 3D ball.
@@ -233,14 +244,14 @@ def test_frames_update_the_path_and_ball_traces_of_each_run(bowl):
 
 def test_long_runs_are_subsampled_but_keep_their_first_and_last_step():
     long = outcome("rosenbrock", [RunSpec("adam", {"lr": 0.05}, PALETTE[3])], steps=700)
-    frames = export.animation_figure(long)["frames"]
+    frames = animation_figure(long)["frames"]
     steps = [int(f["name"]) for f in frames]
     assert len(frames) == export.MAX_FRAMES
     assert steps[0] == 0 and steps[-1] == 700 and steps == sorted(set(steps))
     run = long.results[0]
     assert balls(frames[0], 1) == [tuple(run.points[0])]
     assert balls(frames[-1], 1) == [tuple(run.points[-1])]
-    slider = export.animation_figure(long)["layout"]["sliders"][0]
+    slider = animation_figure(long)["layout"]["sliders"][0]
     assert [s["args"][0] for s in slider["steps"]] == [[f["name"]] for f in frames]
 
 
@@ -255,13 +266,13 @@ def test_frames_cover_every_step_up_to_the_limit(steps, count):
 
 def test_compare_mode_animates_every_learning_rate():
     compare = outcome("bowl", mode="compare", steps=20)
-    frames = export.animation_figure(compare)["frames"]
+    frames = animation_figure(compare)["frames"]
     assert len(frames) == 21
     assert balls(frames[-1], 2) == [tuple(run.points[-1]) for run in compare.results]
 
 
 def test_the_animation_has_the_3d_view_and_its_balls_follow_the_runs(bowl):
-    figure = export.animation_figure(bowl)
+    figure = animation_figure(bowl)
     surfaces = [t for t in figure["data"] if t["type"] == "surface"]
     assert len(surfaces) == 1 and surfaces[0].get("scene", "scene") == "scene"
     assert "camera" in figure["layout"]["scene"] and figure["layout"]["scene"]["domain"]["x"][0] > 0.4
@@ -281,7 +292,7 @@ def test_the_animation_has_the_3d_view_and_its_balls_follow_the_runs(bowl):
 
 
 def test_play_and_pause_buttons_animate_the_frames(bowl):
-    (menu,) = export.animation_figure(bowl)["layout"]["updatemenus"]
+    (menu,) = animation_figure(bowl)["layout"]["updatemenus"]
     play, pause = menu["buttons"]
     assert play["method"] == pause["method"] == "animate"
     assert play["args"][0] is None and play["args"][1]["fromcurrent"]
@@ -379,7 +390,7 @@ def check_model_at(out: outcomes.Outcome, step: int, moving: list[dict], cells: 
 @pytest.mark.parametrize("surface, runs", DATA_CASES)
 def test_the_html_of_a_data_surface_animates_the_model_view(surface, runs):
     out = outcome(surface, runs, steps=25)
-    page = export.animation_html(out)
+    page = animation_html(out)
     data, frames = plot_data(page), frames_in(page)
     shown = [t for t in data if t.get("xaxis") == "x3"]
     static = dataview.model_figure(out.landscape, out.results, cells=export.HTML_SHADING_CELLS)
@@ -405,7 +416,7 @@ def test_the_html_of_a_surface_without_data_has_no_model_view(bowl_page):
 
 def test_compare_mode_on_a_data_surface_has_no_model_view():
     out = outcome("linear_regression", LINE_RUNS, steps=10, mode="compare")
-    assert not [t for t in export.animation_figure(out)["data"] if t.get("xaxis") == "x3"]
+    assert not [t for t in animation_figure(out)["data"] if t.get("xaxis") == "x3"]
 
 
 @pytest.mark.parametrize("surface, runs", DATA_CASES)

@@ -19,6 +19,7 @@ from app.networks import ids as net_ids
 from app.networks import surface as plane_surface
 from app.networks import training as trainer
 from app.parsing import parse_run
+from optimizers import budget
 from tests.test_networks_view import train as train_request
 
 VALUES = {
@@ -162,7 +163,7 @@ def test_exports_cover_the_recommender():
     rows = export.curves_csv(result).strip().split("\n")
     assert len(rows) == 1 + 2 * 121
     assert export.filename(result, "csv") == "descent-recommender-6x7-rank2-2-learning-rates.csv"
-    page = export.offline_html(result)
+    page = export.offline_html(result, budget.CpuBudget(limit=float("inf")))  # any machine's speed
     assert "Hidden tastes" in page and page.count("plotly-graph-div") >= 5
 
 
