@@ -179,6 +179,24 @@ def ball(kind: str, run: RunResult, size: int) -> dict:
     return trace
 
 
+def panel_grid(count: int, **rules) -> dict:
+    """How assets/grid.js lays a figure's ``count`` panels out for the graph's size (px), sent as
+    ``layout.meta.grid``: at most ``maxColumns`` a row, fewer while a panel would be narrower than
+    ``minPanel`` (a phone: two columns); ``gap`` between columns (the next panel's y ticks),
+    ``rowGap`` between rows (this row's x ticks, the next row's titles), each title ``titlePad`` over
+    its panel (clear of the top y tick label); with ``title`` (their size), titles shrink to fit
+    their column, never below ``minTitle``. A panel is as tall as its axes' ranges make it (square
+    data units), or ``aspect`` × its width. With ``tickRoom`` (px for a row's x tick labels), the
+    top margin and the gaps between rows grow to hold the titles as drawn (projector type: taller).
+    ``rules`` override these.
+    """
+    grid = {"maxColumns": 4, "minPanel": 140, "gap": 30, "rowGap": 90, "titlePad": 8}
+    unknown = set(rules) - set(grid) - {"title", "minTitle", "aspect", "tickRoom"}
+    if unknown:
+        raise ValueError(f"unknown grid rules: {sorted(unknown)}")
+    return {**grid, **rules, "count": count}
+
+
 def contour_png(landscape: Landscape) -> bytes:
     """The contour map of ``landscape`` over its window as PNG bytes (served at ``image_url``), made
     once per surface and window: the map the browser fetches is the one an HTML export embeds (on a

@@ -1,10 +1,12 @@
 /*
- * The Compare view's panels laid out for their graph's size. The figure (app/compare/figures.py)
- * carries its grid's rules in layout.meta.grid; here, after each drawing (assets/page.js):
+ * A figure's panels laid out for their graph's size: Compare's maps, the Networks view's decision
+ * boundaries and fitted curves. The figure carries its grid's rules in layout.meta.grid
+ * (app/figures_common.py panel_grid); here, after each drawing (assets/page.js):
  *
  * - update(gd): the relayout that puts the panels in as many columns as keep each wide enough (a
- *   phone gets two, not four of 80 px), rows sharing the height, each title just above its panel and
- *   no wider than its column (smaller type if need be), or null if they are laid out so;
+ *   phone gets two, not four of 80 px), rows sharing the height, each title just above its panel
+ *   (and, if the grid gives a title size, no wider than its column: smaller type if need be), or
+ *   null if they are laid out so;
  * - fit(gd): the height the panels need at the graph's width (they are square-ish and width-bound),
  *   set as the CSS variable --grid-height on the view around the graph, which assets/style.css lets
  *   it take: no empty band above and below the maps, the loss chart gets the rest.
@@ -35,15 +37,23 @@
     const panel = (width - (columns - 1) * spec.gap) / columns;
     const x = gd.layout.xaxis.range;
     const y = gd.layout.yaxis.range;
-    const tall = panel * Math.abs((y[1] - y[0]) / (x[1] - x[0])); // each panel keeps the map's aspect
+    // each panel keeps the map's aspect (square data units), or the one the figure asks for
+    const tall = panel * (spec.aspect || Math.abs((y[1] - y[0]) / (x[1] - x[0])));
+    // titles measured as drawn (projector type makes them taller): the top margin and the rows' gaps
+    // hold the tallest, with spec.tickRoom for a row's x tick labels under it
+    const drawn = spec.tickRoom ? tallestTitle(gd, spec.count) : 0;
+    const gap = drawn ? Math.max(spec.rowGap, drawn + spec.titlePad + spec.tickRoom) : spec.rowGap;
+    const top = drawn ? Math.ceil(drawn + spec.titlePad + 6) : layout.margin.t;
     return {
       spec: spec,
       columns: columns,
       width: width,
       height: height,
       panel: panel,
-      row: Math.max(1, (height - (rows - 1) * spec.rowGap) / rows),
-      need: layout.margin.t + layout.margin.b + rows * tall + (rows - 1) * spec.rowGap,
+      rowGap: gap,
+      top: top,
+      row: Math.max(1, (height - (rows - 1) * gap) / rows),
+      need: top + layout.margin.b + rows * tall + (rows - 1) * gap,
     };
   }
 
@@ -53,6 +63,17 @@
     const full = gd._fullLayout[name];
     const own = gd.layout[name];
     return (full && full._inputDomain) || (own && own.domain);
+  }
+
+  /* The drawn height of the tallest of the first `count` annotations (the panels' titles), px. */
+  function tallestTitle(gd, count) {
+    let tallest = 0;
+    for (const note of gd.querySelectorAll(".infolayer .annotation")) {
+      if (Number(note.getAttribute("data-index")) < count) {
+        tallest = Math.max(tallest, note.getBoundingClientRect().height);
+      }
+    }
+    return tallest;
   }
 
   /* Each title's drawn width at the grid's title size (px), by panel. */
@@ -84,14 +105,14 @@
         changes[key] = value;
       }
     };
-    const widths = titleWidths(gd, spec);
+    const widths = spec.title ? titleWidths(gd, spec) : [];
     const room = grid.panel + spec.gap - 6;
     const notes = gd.layout.annotations || [];
     for (let i = 0; i < spec.count; i += 1) {
       const row = Math.floor(i / grid.columns);
       const left = ((i % grid.columns) * (grid.panel + spec.gap)) / grid.width;
       const right = Math.min(1, left + grid.panel / grid.width);
-      const top = Math.max(0, 1 - (row * (grid.row + spec.rowGap)) / grid.height);
+      const top = Math.max(0, 1 - (row * (grid.row + grid.rowGap)) / grid.height);
       const bottom = Math.max(0, top - grid.row / grid.height);
       want(axis("x", i) + ".domain", [left, right], askedDomain(gd, axis("x", i)));
       want(axis("y", i) + ".domain", [bottom, top], askedDomain(gd, axis("y", i)));
@@ -104,14 +125,27 @@
         }
       }
     }
+    if (Math.abs(grid.top - gd._fullLayout.margin.t) > 2) {
+      changes["margin.t"] = grid.top;
+    }
     return Object.keys(changes).length ? changes : null;
   }
 
   function fit(gd) {
-    const grid = plan(gd);
     const container = gd.parentElement;
     const view = container && container.parentElement;
-    if (!grid || !view) {
+    if (!view) {
+      return;
+    }
+    if (!(gd.layout && gd.layout.meta && gd.layout.meta.grid)) {
+      // a figure without a grid in the same place (a recommender's after a classifier's): its own height
+      if (view.style.getPropertyValue("--grid-height")) {
+        view.style.removeProperty("--grid-height");
+      }
+      return;
+    }
+    const grid = plan(gd);
+    if (!grid) {
       return;
     }
     const frame = view.offsetHeight - container.clientHeight; // the container's border

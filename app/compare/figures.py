@@ -16,6 +16,7 @@ from app.figures_common import (
     ghost,
     loss_hover,
     minima_trace,
+    panel_grid,
     path,
     rounded,
     start_trace,
@@ -26,20 +27,6 @@ from landscapes.base import Landscape
 
 PANEL_TRACES = 5  # per compare panel: minima, start, ghost, path, ball; then one hover per panel
 TITLE_SIZE = 16
-#: How assets/grid.js lays the panels out for the graph's size (px): at most ``maxColumns`` a row,
-#: fewer while a panel would be narrower than ``minPanel`` (a phone: two columns); ``gap`` between
-#: columns (the next panel's y ticks), ``rowGap`` between rows (this row's x ticks, the next row's
-#: two-line titles), each title ``titlePad`` over its panel (clear of the top y tick label); titles
-#: shrink to fit their column, never below ``minTitle``.
-GRID = {
-    "maxColumns": 4,
-    "minPanel": 140,
-    "gap": 30,
-    "rowGap": 90,
-    "titlePad": 8,
-    "title": TITLE_SIZE,
-    "minTitle": 12,
-}
 
 
 def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.Figure:
@@ -84,7 +71,7 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
         uirevision=landscape.name,
-        meta={"grid": {**GRID, "count": len(results)}},
+        meta={"grid": panel_grid(len(results), title=TITLE_SIZE, minTitle=12)},
     )
     return fig
 

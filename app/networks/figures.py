@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.components.run_card import lr_plot_figure
-from app.figures_common import FONT, PRESENT_FONT, enlarge, log_axis, on_white, rounded
+from app.figures_common import FONT, PRESENT_FONT, enlarge, log_axis, on_white, panel_grid, rounded
 from app.model import PALETTE, format_number
 from app.networks.training import Plane, Training
 from app.runs import RunResult
@@ -138,7 +138,15 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
         margin=dict(l=36, r=8, t=70, b=28),
         showlegend=False,
         uirevision=_revision(training),
+        meta={"grid": _boundary_grid(len(lrs), net.task)},
     )
+
+
+def _boundary_grid(count: int, task: str) -> dict:
+    """The panels laid out for the graph's width in the browser (assets/grid.js): two columns on a
+    phone; room above each row for its titles' three lines as drawn (their size is projector
+    mode's); a classifier's panels square, a curve's 3:4."""
+    return panel_grid(count, tickRoom=30, **({} if task == "classification" else {"aspect": 0.75}))
 
 
 def is_recommender(training: Training) -> bool:

@@ -165,7 +165,7 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
             html.Div(id=ids.EXPORT_ERROR, className="error net-export-error", role="alert"),
             html.Div(id=ids.TIMING, className="net-timing", role="status"),
             dcc.Loading(
-                _graph(ids.BOUNDARY, 360),
+                _graph(ids.BOUNDARY, 360, "net-panels"),
                 type="circle",
                 delay_show=300,
                 overlay_style={"visibility": "visible", "opacity": 0.6},
@@ -178,18 +178,23 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
                     _graph(ids.INTERPOLATION, 270),
                 ],
             ),
-            html.Div(
+            html.Div(  # each plane with its button under it (side by side, or stacked on a phone)
                 className="net-row",
                 children=[
-                    _graph(ids.RANDOM_PLANE, 340),
-                    _graph(ids.PCA_PLANE, 340),
-                ],
-            ),
-            html.Div(
-                className="net-row net-explore",
-                children=[
-                    _explore_button(ids.EXPLORE_RANDOM, "the random plane"),
-                    _explore_button(ids.EXPLORE_PCA, "the PCA plane"),
+                    html.Div(
+                        className="net-plane",
+                        children=[
+                            _graph(ids.RANDOM_PLANE, 340),
+                            _explore_button(ids.EXPLORE_RANDOM, "the random plane"),
+                        ],
+                    ),
+                    html.Div(
+                        className="net-plane",
+                        children=[
+                            _graph(ids.PCA_PLANE, 340),
+                            _explore_button(ids.EXPLORE_PCA, "the PCA plane"),
+                        ],
+                    ),
                 ],
             ),
             html.Div(id=ids.PLANE_ERROR, className="error", role="alert"),
@@ -241,13 +246,13 @@ def _explore_button(component_id: str, which: str) -> html.Button:
     )
 
 
-def _graph(component_id: str, height: int) -> dcc.Graph:
+def _graph(component_id: str, height: int, extra_class: str = "") -> dcc.Graph:
     # An inline height: a responsive dcc.Graph sets its own ``height: 100%``, which a class cannot beat.
     return dcc.Graph(
         id=component_id,
         figure={},
         config=GRAPH_CONFIG,
-        className="net-graph",
+        className=f"net-graph {extra_class}".strip(),
         style={"height": f"{height}px"},
     )
 
@@ -259,8 +264,16 @@ def _player() -> html.Div:
             html.Button("▶ Play", id=ids.PLAY, className="play", n_clicks=0, title="Play the training"),
             html.Div(
                 className="scrubber",
+                # allow_direct_input: no number box; it would show a snapshot's index, the label the step
                 children=dcc.Slider(
-                    id=ids.FRAME, min=0, max=1, step=1, value=1, marks=None, updatemode="drag"
+                    id=ids.FRAME,
+                    min=0,
+                    max=1,
+                    step=1,
+                    value=1,
+                    marks=None,
+                    updatemode="drag",
+                    allow_direct_input=False,
                 ),
             ),
             html.Span("step 0", id=ids.STEP_LABEL, className="step-label"),

@@ -272,10 +272,11 @@ def test_a_1024_by_768_projector_keeps_the_player_on_one_row_and_the_loss_ticks_
 TITLE_GAP_PX = 24  # a title sits this close over its map
 MIN_PANEL_PX = 120  # a map this wide at least (four of 80 px on a phone are not readable)
 BELOW_PX = 60  # under the last row: its x tick labels and the figure's margin, no empty band
-# The Compare view's panels as drawn, in px from the graph's top left: each panel's plot area (from
-# its axes) and its title's box, and what is wrong with them (empty list: laid out well).
-COMPARE_PROBLEMS_JS = f"""() => {{
-    const gd = document.querySelector('#{compare_ids.COMPARE} .js-plotly-plot');
+# A grid of panels as drawn (Compare's maps, the Networks view's boundaries), in px from the graph's
+# top left: each panel's plot area (from its axes) and its title's box, and what is wrong with them
+# (empty list: laid out well).
+PANEL_PROBLEMS_JS = f"""(graph) => {{
+    const gd = document.querySelector('#' + graph + ' .js-plotly-plot');
     const full = gd && gd._fullLayout;
     if (!full || !gd.querySelector('.main-svg')) return ['not drawn'];
     const origin = gd.getBoundingClientRect();
@@ -297,7 +298,9 @@ COMPARE_PROBLEMS_JS = f"""() => {{
     const apart = (a, b) => a.right <= b.left + 1 || b.right <= a.left + 1
         || a.bottom <= b.top + 1 || b.bottom <= a.top + 1;
     titles.forEach((t, i) => {{
-        if (t.left < -1 || t.right > full.width + 1) problems.push(`title ${{i}} leaves the graph`);
+        if (t.left < -1 || t.right > full.width + 1 || t.top < -1) {{
+            problems.push(`title ${{i}} leaves the graph`);
+        }}
         titles.slice(i + 1).forEach((u, j) => apart(t, u)
             || problems.push(`titles ${{i}}, ${{i + j + 1}} overlap`));
         // over its own panel, with no band between them
@@ -315,6 +318,15 @@ COMPARE_PROBLEMS_JS = f"""() => {{
 }}"""
 
 
+def wait_until_laid_out(page, graph: str, what: str) -> None:
+    try:
+        page.wait_for_function(
+            f"(graph) => ({PANEL_PROBLEMS_JS})(graph).length === 0", arg=graph, timeout=WAIT_MS
+        )
+    except Exception as error:  # say what is wrong, then fail
+        pytest.fail(f"{what}: {page.evaluate(PANEL_PROBLEMS_JS, graph)} ({error})")
+
+
 @pytest.mark.parametrize("width, height", [(390, 844), (1024, 768), (1400, 900), (1920, 1080)])
 def test_the_compare_panels_are_readable_and_take_the_height_they_need(page, base_url, width, height):
     page.set_viewport_size({"width": width, "height": height})
@@ -322,10 +334,35 @@ def test_the_compare_panels_are_readable_and_take_the_height_they_need(page, bas
     wait_for_views(page)
     page.locator(".mode-switch label", has_text="Compare").click()
     wait_until_graphs_fit(page, f"Compare at {width}×{height}")
-    try:
-        page.wait_for_function(f"() => ({COMPARE_PROBLEMS_JS})().length === 0", timeout=WAIT_MS)
-    except Exception as error:  # say what is wrong, then fail
-        pytest.fail(f"Compare at {width}×{height}: {page.evaluate(COMPARE_PROBLEMS_JS)} ({error})")
+    wait_until_laid_out(page, compare_ids.COMPARE, f"Compare at {width}×{height}")
     wait_until_graphs_fit(page, f"Compare at {width}×{height}, laid out")
     loss = page.locator(f"#{shell_ids.LOSS}").bounding_box()
     assert loss["height"] >= 200, loss  # the loss chart keeps (or gets) a readable height
+
+
+@pytest.mark.parametrize("width, height, present", [(390, 844, False), (1024, 768, True), (1400, 900, False)])
+def test_the_networks_boundaries_are_readable_and_take_the_height_they_need(
+    page, base_url, width, height, present
+):
+    """Three networks' panels: two columns on a phone, titles apart and whole (projector type is
+    taller), no empty band; the paired graphs under them stack on a phone."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_views(page)
+    if present:
+        page.locator(f"#{shell_ids.PRESENT}").get_by_text("Projector").click()
+    page.locator(".mode-switch label", has_text="Networks").click()
+    graph = networks_ids.BOUNDARY
+    if present:
+        page.wait_for_function(
+            f"""() => document.querySelector('#{graph} .js-plotly-plot')
+                ?._fullLayout?.font.size === {client_config.PRESENT_FONT["font"]}""",
+            timeout=WAIT_MS,
+        )
+    wait_until_laid_out(page, graph, f"Networks at {width}×{height}")
+    wait_until_graphs_fit(page, f"Networks at {width}×{height}, laid out")
+    tops = page.evaluate(
+        f"""() => ['{networks_ids.LOSS}', '{networks_ids.INTERPOLATION}']
+            .map((id) => document.getElementById(id).getBoundingClientRect().top)"""
+    )
+    assert (tops[1] > tops[0] + 100) == (width <= client_config.PHONE_PX), tops  # stacked on a phone only
