@@ -168,6 +168,10 @@ def test_a_link_sets_the_controls_and_its_training_opens_at_the_links_snapshot(c
     assert (got.lrs, got.hidden, got.init_seed, got.steps, frame) == (setup.lrs, (8,), 3, 60, 4)
     assert reopened["inspect"] == 1  # and it reopens at the same network
     assert len(trained[net_ids.BOUNDARY]["figure"]["data"]) == figures.CLASS_TRACES * 2
+    # choosing another network in the inspector is a new link (the address bar follows it)
+    chosen = client.call(f"{shell_ids.SHARE_QUERY}.data", [(net_ids.INSPECT_RUN, "value", 0)], page)
+    assert chosen.status == 200, chosen.text(1000)
+    assert links.decode_settings(chosen.response[shell_ids.SHARE_QUERY]["data"])["networks"]["inspect"] == 0
 
 
 def test_a_link_with_a_bad_networks_part_says_so(client, page):

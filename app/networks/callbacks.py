@@ -221,8 +221,9 @@ def _triggered() -> set:
 
 def link_triggers() -> dict:
     """What makes the shell's link (and the address bar) follow this view: each new training (its
-    one-line summary; the snapshots themselves would be a heavy input)."""
-    return {"net_trained": Input(ids.TIMING, "children")}
+    one-line summary; the snapshots themselves would be a heavy input) and the network the step
+    inspector shows (as ``link_states``' ``net_inspect``, which a callback with these leaves out)."""
+    return {"net_trained": Input(ids.TIMING, "children"), "net_inspect": Input(ids.INSPECT_RUN, "value")}
 
 
 def link_states() -> dict:

@@ -137,6 +137,11 @@ def _controls_for(settings: dict) -> dict:
     }
 
 
+def _without(states: dict, inputs: dict) -> dict:
+    """``states`` but those that are ``inputs`` too (a value is an input or a state, not both)."""
+    return {key: dep for key, dep in states.items() if key not in inputs}
+
+
 def _register_share(app) -> None:
     @app.callback(
         output={
@@ -159,7 +164,7 @@ def _register_share(app) -> None:
             "inspect": State(explore_ids.INSPECT_OPEN, "value"),
             **controls(State),
             **maps_callbacks.link_states(),
-            **networks_callbacks.link_states(),
+            **_without(networks_callbacks.link_states(), networks_callbacks.link_triggers()),
         },
         prevent_initial_call=True,
     )
