@@ -139,6 +139,16 @@ class Network:
         loss = self._loss(self._forward(params, self.inputs)[-1], self.targets)
         return loss[0] if one else loss
 
+    def drawn_value(self, params):
+        """``value`` in single precision, for pictures only (a plane's contour map): within ~10⁻⁶ of
+        the loss, far below what a colour shows, and several times faster (NumPy's float32 tanh is
+        vectorised on every x86-64 CPU, its float64 tanh only with AVX-512). ``(K, P)`` -> ``(K,)``."""
+        params, one = self._check_params(params)
+        single = params.astype(np.float32)
+        inputs, targets = self.inputs.astype(np.float32), self.targets.astype(np.float32)
+        loss = self._loss(self._forward(single, inputs)[-1], targets).astype(np.float64)
+        return loss[0] if one else loss
+
     def value_and_gradient(self, params):
         """``(K, P)`` -> (mean training loss ``(K,)``, its gradient ``(K, P)``)."""
         params, one = self._check_params(params)
@@ -238,8 +248,10 @@ class Network:
         return xs, ys, flat.reshape(*flat.shape[:-1], n, n)
 
     def unpack(self, params):
-        """Each layer's ``(weight (K, out, in), bias (K, out))``, views into ``params`` ``(K, P)``."""
-        params = np.asarray(params, dtype=np.float64)
+        """Each layer's ``(weight (K, out, in), bias (K, out))``, views into ``params`` ``(K, P)``
+        (float64, or float32 if they are: ``drawn_value``)."""
+        params = np.asarray(params)
+        params = params if params.dtype == np.float32 else params.astype(np.float64, copy=False)
         k = params.shape[0]
         return [
             (

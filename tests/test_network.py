@@ -101,6 +101,19 @@ def test_gradient_against_central_differences(data, activation):
     close(grad, numeric, rtol=1e-7)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("data", ["moons", "curve"])
+def test_the_drawn_loss_is_the_loss_in_single_precision(data, activation):
+    problem = landscapes.network(data, hidden=(16, 16), activation=activation, n=120)
+    rng = np.random.default_rng(5)
+    params = np.stack([problem.init(s) for s in range(4)]) + rng.normal(0, 0.5, (4, problem.n_params))
+    exact, drawn = problem.value(params), problem.drawn_value(params)
+    assert drawn.dtype == np.float64 and drawn.shape == exact.shape
+    close(drawn, exact, rtol=2e-6)
+    assert not np.array_equal(drawn, exact)  # computed in float32 indeed, not a copy of value
+    assert problem.drawn_value(params[0]) == pytest.approx(float(exact[0]), rel=2e-6)
+
+
 def test_output_and_prediction():
     problem = landscapes.network("moons", hidden=(4,), n=20)
     params = problem.init(3)

@@ -289,6 +289,12 @@ def _grid(net, points: np.ndarray) -> tuple:
     return (*axes, values.reshape(k, f, *values.shape[1:]))
 
 
+def _drawn(net):
+    """The loss a plane's picture is drawn with: the problem's single-precision one if it has one
+    (``Network.drawn_value``: within 10⁻⁶, ~4× faster here), else its own."""
+    return getattr(net, "drawn_value", net.value)
+
+
 def random_plane(net: Network, path: np.ndarray, seed: int = 0, span: float = 1.0) -> Plane:
     """Li et al.'s plane through the final weights along two filter-normalised random directions,
     over [−span, span]², wide enough to hold the path's shadow."""
@@ -297,7 +303,7 @@ def random_plane(net: Network, path: np.ndarray, seed: int = 0, span: float = 1.
     shadow = slices.project(path, centre, d1, d2)
     (x0, x1), (y0, y1) = random_window(shadow, span)
     xs, ys = np.linspace(x0, x1, PLANE_GRID), np.linspace(y0, y1, PLANE_GRID)
-    z = slices.plane(net, centre, d1, d2, xs, ys)
+    z = slices.plane(net, centre, d1, d2, xs, ys, value=_drawn(net))
     return Plane("random", xs, ys, z, shadow, None, slices.distance_from_plane(path, centre, d1, d2))
 
 
@@ -312,7 +318,7 @@ def pca_plane(net: Network, path: np.ndarray, margin: float = 0.25) -> Plane:
     pca = slices.pca_plane(path)
     (x0, x1), (y0, y1) = pca_window(pca.coords, margin)
     xs, ys = np.linspace(x0, x1, PLANE_GRID), np.linspace(y0, y1, PLANE_GRID)
-    z = slices.plane(net, pca.centre, *pca.directions, xs, ys)
+    z = slices.plane(net, pca.centre, *pca.directions, xs, ys, value=_drawn(net))
     leaves = slices.distance_from_plane(path, pca.centre, *pca.directions)
     return Plane("pca", xs, ys, z, pca.coords, pca.explained, leaves)
 
