@@ -121,21 +121,27 @@ PROBE_MODELS = 8
 
 def summary_seconds(setup: Setup, net) -> float:
     """CPU seconds of what ``summarise`` adds to the training, measured: the two planes
-    (2 × ``PLANE_GRID``² losses), the line (81) and the test losses (a loss each), and the snapshots'
-    prediction grids. One batch of ``PROBE_MODELS`` losses and a few grids are timed and scaled
-    (the steps do not change it: a large model alone can be over the limit, 2 × 961 losses of 2000
-    points × 2241 parameters took 12 s)."""
+    (2 × ``PLANE_GRID``² losses, drawn in single precision: ``_drawn``), the line (81) and the test
+    losses (a loss each), and the snapshots' prediction grids. A batch of ``PROBE_MODELS`` losses
+    of each kind and a few grids are timed and scaled (the steps do not change it: a large model
+    alone can be over the limit, 2 × 961 losses of 2000 points × 2241 parameters took 12 s)."""
     rng = np.random.default_rng(0)
     params = net.init(setup.init_seed) + 0.01 * rng.standard_normal((PROBE_MODELS, net.n_params))
-    losses = 2 * PLANE_GRID * PLANE_GRID + 81 + len(setup.lrs) * CURVE_POINTS
+    exact = 81 + len(setup.lrs) * CURVE_POINTS  # the line and the test losses
+    drawn = 2 * PLANE_GRID * PLANE_GRID  # the planes, with the loss they are drawn with
     grids = max(1, PROBE_MODELS // 2)
 
-    def probe_losses():
-        with np.errstate(all="ignore"):
-            net.value(params)
+    def probe(value):
+        def losses():
+            with np.errstate(all="ignore"):
+                value(params)
 
-    return budget.measured(probe_losses, losses / PROBE_MODELS) + budget.measured(
-        lambda: _grid(net, params[None, :grids]), len(setup.lrs) * FRAMES / grids
+        return losses
+
+    return (
+        budget.measured(probe(net.value), exact / PROBE_MODELS)
+        + budget.measured(probe(_drawn(net)), drawn / PROBE_MODELS)
+        + budget.measured(lambda: _grid(net, params[None, :grids]), len(setup.lrs) * FRAMES / grids)
     )
 
 
