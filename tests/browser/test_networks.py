@@ -33,14 +33,15 @@ SIZE_JS = """(id) => {
 }"""
 
 
-# The share box's link carries this training (learning rates ``lrs``) at the slider's snapshot.
-LINK_OF_JS = f"""(lrs) => {{
+# The share box's link carries this training (learning rates ``lrs``) at the slider's snapshot, its
+# step inspector on network ``inspect``.
+LINK_OF_JS = f"""([lrs, inspect]) => {{
     const text = document.getElementById('{shell_ids.SHARE_LINK}').value;
     const at = text.indexOf('?state=');
     if (at < 0) return false;
     const state = JSON.parse(atob(text.slice(at + 7).replace(/-/g, '+').replace(/_/g, '/')));
     const slider = document.querySelector('#{net_ids.FRAME} [role=slider]');
-    return !!state.networks && state.networks.lrs === lrs
+    return !!state.networks && state.networks.lrs === lrs && state.networks.inspect === inspect
         && state.networks.frame === Number(slider.getAttribute('aria-valuenow'));
 }}"""
 
@@ -109,7 +110,7 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
         f"() => document.getElementById('{net_ids.INSPECTOR}').innerText.startsWith('lr 0.2 ·')"
     )
     page.click(f"#{shell_ids.SHARE}")
-    page.wait_for_function(LINK_OF_JS, arg="0.02, 0.2")  # the box may first hold an older link
+    page.wait_for_function(LINK_OF_JS, arg=["0.02, 0.2", 1])  # the box may first hold an older link
     link = page.input_value(f"#{shell_ids.SHARE_LINK}")
 
     fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
@@ -124,6 +125,9 @@ def test_a_share_link_reopens_the_networks_setup_at_its_snapshot(app_page, brows
     assert fresh.input_value(f"#{net_ids.HIDDEN}") == "8"
     assert fresh.input_value(f"#{net_ids.STEPS}") == "120"
     assert fresh.evaluate(BOUNDARY_JS)["z"] == shown  # the same training, at the same snapshot
+    fresh.wait_for_function(  # and the step inspector on the network it showed
+        f"() => document.getElementById('{net_ids.INSPECTOR}').innerText.startsWith('lr 0.2 ·')"
+    )
     fresh.context.close()
 
 
