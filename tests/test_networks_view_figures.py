@@ -61,6 +61,13 @@ def test_boundary_panels_one_per_network_with_points_by_class_and_test_points_ma
         assert panel[2].marker.symbol == "circle"
         np.testing.assert_allclose(panel[3].x, net.inputs[net.targets == 1, 0], rtol=1e-5)
     assert "lr 0.01" in fig.layout.annotations[0].text and "lr 0.1" in fig.layout.annotations[1].text
+    # square panels: the first's y axis is anchored to its x, the others match the first's axes (an
+    # anchor on a matching axis Plotly ignores with a console warning)
+    assert fig.layout.yaxis.scaleanchor == "x"
+    for i in range(2, len(SMALL.lrs) + 1):
+        x, y = fig.layout[f"xaxis{i}"], fig.layout[f"yaxis{i}"]
+        assert (x.matches, y.matches, y.scaleanchor) == ("x", "y", None)
+    assert fig.layout.meta["grid"]["count"] == len(SMALL.lrs)  # laid out in the browser (assets/grid.js)
 
 
 def test_the_shading_is_the_networks_probability_at_each_snapshot(trained):

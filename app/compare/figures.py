@@ -51,12 +51,15 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
     for i in range(len(results)):  # after every panel's runs, so the player's trace indices stay put
         fig.add_trace(loss_hover(landscape, xaxis=_axis("x", i), yaxis=_axis("y", i)))
     (x0, x1), (y0, y1) = landscape.bounds
-    fig.update_xaxes(range=[x0, x1], matches="x", showgrid=False, zeroline=False, constrain="domain")
+    fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(  # a width-bound panel sits at the top of its row, under its title
-        range=[y0, y1], matches="y", showgrid=False, zeroline=False, constrain="domain", constraintoward="top"
+        range=[y0, y1], showgrid=False, zeroline=False, constrain="domain", constraintoward="top"
     )
-    for i in range(count):  # each panel keeps the map's aspect ratio against its own x axis
-        fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
+    # Every panel zooms with the first, and the first keeps the map's aspect ratio, so all do (Plotly
+    # ignores, with a warning, a scale anchor on an axis that matches another, and a self-match).
+    fig.update_layout(yaxis_scaleanchor="x")
+    for i in range(1, rows * cols):
+        fig.update_layout({_axis("xaxis", i): {"matches": "x"}, _axis("yaxis", i): {"matches": "y"}})
     for i in range(count, rows * cols):  # the grid's unused cells (5 to 7 rates): no empty frames
         fig.update_layout({_axis("xaxis", i): {"visible": False}, _axis("yaxis", i): {"visible": False}})
     fig.update_annotations(font={"size": TITLE_SIZE})

@@ -128,8 +128,9 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
     fig.update_xaxes(range=list(window[0]), showgrid=False, zeroline=False, constrain="domain")
     if net.task == "classification":
         fig.update_yaxes(range=list(window[1]), showgrid=False, zeroline=False, constrain="domain")
-        for i in range(len(lrs)):  # square panels: the data's shape as it is
-            fig.update_layout({_axis("yaxis", i): {"scaleanchor": _axis("x", i)}})
+        # square panels, the data's shape as it is: the first's y axis is anchored to its x axis and
+        # the others match the first's (Plotly ignores, with a warning, a scale anchor on those)
+        fig.update_layout(yaxis_scaleanchor="x")
     else:
         fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
     fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
