@@ -540,7 +540,8 @@ def interpolation_figure(training: Training) -> go.Figure:
                 mode="markers+text",
                 text=["initial", "final"],
                 textposition="middle right",
-                marker={"size": 10, "color": "#1d2433"},
+                # white with a dark ring: seen on the light and the dark theme's chart
+                marker={"size": 11, "color": "#ffffff", "line": {"color": "#1d2433", "width": 2}},
                 hoverinfo="skip",
             )
         )
