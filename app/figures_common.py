@@ -197,6 +197,29 @@ def panel_grid(count: int, **rules) -> dict:
     return {**grid, **rules, "count": count}
 
 
+def panel_axis(letter: str, i: int) -> str:
+    """Plotly's name for the i-th subplot's axis: ``x``, ``x2``, ... (``letter`` "xaxis": ``xaxis2``)."""
+    return letter if i == 0 else f"{letter}{i + 1}"
+
+
+def link_panels(fig: go.Figure, count: int, cells: int, square: bool) -> None:
+    """The ``count`` panels of ``fig``'s ``cells`` subplots zoom together: the others match the first's
+    axes and, with ``square``, the first keeps one data unit as long on both (so all do); every panel
+    keeps its tick labels, as the browser lays them out anew (``panel_grid``); the unused cells are
+    hidden. (Plotly ignores, with a console warning, a scale anchor on a matching axis and a
+    self-match: there are none.)"""
+    if square:
+        fig.update_layout(yaxis_scaleanchor="x")
+    for i in range(1, cells):
+        fig.update_layout(
+            {panel_axis("xaxis", i): {"matches": "x"}, panel_axis("yaxis", i): {"matches": "y"}}
+        )
+    for i in range(count, cells):  # e.g. 5 to 7 panels in a 2 × 4 grid: no empty frames
+        fig.update_layout(
+            {panel_axis("xaxis", i): {"visible": False}, panel_axis("yaxis", i): {"visible": False}}
+        )
+
+
 def contour_png(landscape: Landscape) -> bytes:
     """The contour map of ``landscape`` over its window as PNG bytes (served at ``image_url``), made
     once per surface and window: the map the browser fetches is the one an HTML export embeds (on a

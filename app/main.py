@@ -151,6 +151,7 @@ def surface_image(name: str) -> flask.Response:
     return response
 
 
+@lru_cache(maxsize=64)  # before the surface is built: a network plane's may have to be trained again
 def _contour_png(name: str, formula: str | None, window: str | None) -> bytes:
     landscape = parse_surface(name, formula)
     if window is not None:

@@ -10,7 +10,8 @@
  *   configuration) are set with Plotly.relayout after each drawing that does not have them yet.
  * - Legends: on a narrow graph (a phone) a legend right of the plot goes below it.
  * - Ticks: a short log axis (1024×768, projector type) shows fewer decades, never labels on labels.
- * - Grids: the Compare view's panels laid out for the graph's size (assets/grid.js).
+ * - Grids: a figure's panels (Compare's maps, the Networks boundaries) laid out for the graph's size
+ *   (assets/grid.js).
  * - Address bar: the share-link query of the current setup replaces the page's address (never a new
  *   history entry), so a reload or Back/Forward keeps the setup.
  */

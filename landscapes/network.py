@@ -140,7 +140,7 @@ class Network:
         return loss[0] if one else loss
 
     def drawn_value(self, params):
-        """``value`` in single precision, for pictures only (a plane's contour map): within ~10⁻⁶ of
+        """``value`` in single precision, for pictures only (a plane's contour map): within ~2e-6 of
         the loss, far below what a colour shows, and several times faster (NumPy's float32 tanh is
         vectorised on every x86-64 CPU, its float64 tanh only with AVX-512). ``(K, P)`` -> ``(K,)``."""
         params, one = self._check_params(params)

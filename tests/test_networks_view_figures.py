@@ -3,6 +3,8 @@ NumPy's own SVD, the network's own loss, and the data views' closed forms."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -68,6 +70,19 @@ def test_boundary_panels_one_per_network_with_points_by_class_and_test_points_ma
         x, y = fig.layout[f"xaxis{i}"], fig.layout[f"yaxis{i}"]
         assert (x.matches, y.matches, y.scaleanchor) == ("x", "y", None)
     assert fig.layout.meta["grid"]["count"] == len(SMALL.lrs)  # laid out in the browser (assets/grid.js)
+
+
+def test_five_networks_fill_five_cells_of_a_two_by_four_grid_each_with_its_tick_labels():
+    """The browser moves the panels (two columns on a phone): each keeps its tick labels, and the three
+    unused cells draw nothing that would sit over them."""
+    five = training.train(replace(SMALL, lrs=(0.01, 0.02, 0.05, 0.1, 0.2), steps=10))
+    fig = figures.boundary_figure(five)
+    assert fig.layout.meta["grid"]["count"] == 5
+    for i in range(1, 9):
+        x, y = fig.layout[f"xaxis{i if i > 1 else ''}"], fig.layout[f"yaxis{i if i > 1 else ''}"]
+        shown = i <= 5
+        assert (x.visible is not False, y.visible is not False) == (shown, shown), i
+        assert x.showticklabels is not False and y.showticklabels is not False, i
 
 
 def test_the_shading_is_the_networks_probability_at_each_snapshot(trained):

@@ -14,8 +14,10 @@ from app.figures_common import (
     background,
     ball,
     ghost,
+    link_panels,
     loss_hover,
     minima_trace,
+    panel_axis,
     panel_grid,
     path,
     rounded,
@@ -49,22 +51,16 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         ):
             fig.add_trace(trace, row=row, col=col)
     for i in range(len(results)):  # after every panel's runs, so the player's trace indices stay put
-        fig.add_trace(loss_hover(landscape, xaxis=_axis("x", i), yaxis=_axis("y", i)))
+        fig.add_trace(loss_hover(landscape, xaxis=panel_axis("x", i), yaxis=panel_axis("y", i)))
     (x0, x1), (y0, y1) = landscape.bounds
     fig.update_xaxes(range=[x0, x1], showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(  # a width-bound panel sits at the top of its row, under its title
         range=[y0, y1], showgrid=False, zeroline=False, constrain="domain", constraintoward="top"
     )
-    # Every panel zooms with the first, and the first keeps the map's aspect ratio, so all do (Plotly
-    # ignores, with a warning, a scale anchor on an axis that matches another, and a self-match).
-    fig.update_layout(yaxis_scaleanchor="x")
-    for i in range(1, rows * cols):
-        fig.update_layout({_axis("xaxis", i): {"matches": "x"}, _axis("yaxis", i): {"matches": "y"}})
-    for i in range(count, rows * cols):  # the grid's unused cells (5 to 7 rates): no empty frames
-        fig.update_layout({_axis("xaxis", i): {"visible": False}, _axis("yaxis", i): {"visible": False}})
+    link_panels(fig, count, rows * cols, square=True)  # each panel keeps the map's aspect ratio
     fig.update_annotations(font={"size": TITLE_SIZE})
     fig.update_layout(
-        images=[background(landscape, _axis("x", i), _axis("y", i)) for i in range(len(results))]
+        images=[background(landscape, panel_axis("x", i), panel_axis("y", i)) for i in range(len(results))]
     )
     fig.update_layout(
         font=FONT,
@@ -77,11 +73,6 @@ def compare_figure(landscape: Landscape, start, results: list[RunResult]) -> go.
         meta={"grid": panel_grid(len(results), title=TITLE_SIZE, minTitle=12)},
     )
     return fig
-
-
-def _axis(letter: str, i: int) -> str:
-    """Plotly's name for the i-th subplot's axis: x, x2, x3, ..."""
-    return letter if i == 0 else f"{letter}{i + 1}"
 
 
 def _panel_title(run: RunResult) -> str:

@@ -29,7 +29,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.components.run_card import lr_plot_figure
-from app.figures_common import FONT, PRESENT_FONT, enlarge, log_axis, on_white, panel_grid, rounded
+from app.figures_common import (
+    FONT,
+    PRESENT_FONT,
+    enlarge,
+    link_panels,
+    log_axis,
+    on_white,
+    panel_grid,
+    rounded,
+)
 from app.model import PALETTE, format_number
 from app.networks.training import Plane, Training
 from app.runs import RunResult
@@ -111,8 +120,6 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
         subplot_titles=titles,
         horizontal_spacing=0.03,
         vertical_spacing=0.2,  # room for a second row's three-line titles
-        shared_xaxes="all",
-        shared_yaxes="all",
     )
     net = training.network
     for i in range(len(lrs)):
@@ -128,11 +135,10 @@ def boundary_figure(training: Training, frame: int | None = None) -> go.Figure:
     fig.update_xaxes(range=list(window[0]), showgrid=False, zeroline=False, constrain="domain")
     if net.task == "classification":
         fig.update_yaxes(range=list(window[1]), showgrid=False, zeroline=False, constrain="domain")
-        # square panels, the data's shape as it is: the first's y axis is anchored to its x axis and
-        # the others match the first's (Plotly ignores, with a warning, a scale anchor on those)
-        fig.update_layout(yaxis_scaleanchor="x")
     else:
         fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
+    # a classifier's panels square (the data's shape as it is); a curve's share their y range
+    link_panels(fig, len(lrs), rows * cols, square=net.task == "classification")
     fig.update_annotations(font={"size": FONT["size"] + TITLE_GAIN["annotations"]})
     return _layout(
         fig,
@@ -242,10 +248,6 @@ def _ratings_title(training: Training, i: int) -> str:
     train, test = training.train_loss[i, -1], training.test_loss[i, -1]
     # Three short lines: five panels side by side leave about 180 px for each.
     return f"{head}<br><span style='font-size:12px'>known {train:.2g}<br>○ unknown {test:.2g}</span>"
-
-
-def _axis(letter: str, i: int) -> str:
-    return letter if i == 0 else f"{letter}{i + 1}"
 
 
 def _revision(training: Training) -> str:

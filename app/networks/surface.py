@@ -27,7 +27,8 @@ from app.networks.training import Setup
 from landscapes import slices
 
 KINDS = {"random": "Random plane", "pca": "PCA plane"}
-#: Nodes a side of the sampled plane: as many as the Networks view draws, so both show the same numbers.
+#: Nodes a side of the sampled plane: as many as the Networks view draws (which draws them in float32:
+#: the same numbers to ~2e-6).
 NODES = training.PLANE_GRID
 #: The longest name read (a link's whole state is at most ``links.MAX_LINK_CHARS``).
 MAX_NAME = 3000

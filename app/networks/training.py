@@ -297,7 +297,7 @@ def _grid(net, points: np.ndarray) -> tuple:
 
 def _drawn(net):
     """The loss a plane's picture is drawn with: the problem's single-precision one if it has one
-    (``Network.drawn_value``: within 10⁻⁶, ~4× faster here), else its own."""
+    (``Network.drawn_value``: relative error ~2e-6, ~4× faster here), else its own."""
     return getattr(net, "drawn_value", net.value)
 
 
