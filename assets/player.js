@@ -27,7 +27,7 @@
     open: false,
   };
   const overlays = {};
-  const echoes = new Map(); // scrubber values the player set itself, and when
+  const echoes = new Map(); // scrubber values the player set itself and not yet seen back, and when
   const details = new Map(); // the inspector's details by run fingerprint (the current runs' only)
   let frameRequest = null;
   let previousTime = null;
@@ -281,7 +281,8 @@
     player.playing = false;
     player.position = step(); // what is drawn when paused is exactly a step
     previousTime = null;
-    echoes.clear();
+    // the echoes are kept: on a busy machine the scrubber's echo of a step played before the pause
+    // can come back after it (and after a seek), and must not move the player back there
     invalidate();
   };
 
@@ -331,12 +332,19 @@
   };
   player.chosenRun = chosenRun;
 
-  /* The scrubber moved: the player's own echo, or the person dragging it. */
+  /* The scrubber moved: the player's own echo (each comes back once, maybe late), or the person
+   * dragging it. */
   player.scrubbedTo = function (value) {
-    if (typeof value !== "number" || echoes.has(value) || value === step()) {
+    if (typeof value !== "number") {
       return;
     }
-    player.seek(value);
+    if (echoes.has(value)) {
+      echoes.delete(value);
+      return;
+    }
+    if (value !== step()) {
+      player.seek(value);
+    }
   };
 
   player.step = step;
