@@ -221,6 +221,7 @@
       return;
     }
     published = k;
+    echoes.delete(k); // kept in the order published (see scrubbedTo)
     echoes.set(k, now);
     for (const [value, time] of echoes) {
       if (now - time > 5000) {
@@ -332,14 +333,20 @@
   };
   player.chosenRun = chosenRun;
 
-  /* The scrubber moved: the player's own echo (each comes back once, maybe late), or the person
-   * dragging it. */
+  /* The scrubber moved: the player's own echo (maybe late), or the person dragging it. An echo is
+   * ignored, and with it every value published before it (Dash may pass on only the latest of
+   * several): those will not come back, and a person may scrub to them again. */
   player.scrubbedTo = function (value) {
     if (typeof value !== "number") {
       return;
     }
     if (echoes.has(value)) {
-      echoes.delete(value);
+      for (const seen of echoes.keys()) {
+        echoes.delete(seen);
+        if (seen === value) {
+          break;
+        }
+      }
       return;
     }
     if (value !== step()) {
