@@ -131,18 +131,17 @@ def summary_seconds(setup: Setup, net) -> float:
     drawn = 2 * PLANE_GRID * PLANE_GRID  # the planes, with the loss they are drawn with
     grids = max(1, PROBE_MODELS // 2)
 
-    def probe(value):
-        def losses():
-            with np.errstate(all="ignore"):
-                value(params)
-
-        return losses
-
     return (
-        budget.measured(probe(net.value), exact / PROBE_MODELS)
-        + budget.measured(probe(_drawn(net)), drawn / PROBE_MODELS)
+        budget.measured(lambda: _quiet(net.value, params), exact / PROBE_MODELS)
+        + budget.measured(lambda: _quiet(_drawn(net), params), drawn / PROBE_MODELS)
         + budget.measured(lambda: _grid(net, params[None, :grids]), len(setup.lrs) * FRAMES / grids)
     )
+
+
+def _quiet(value, params) -> None:
+    """``value(params)`` with NumPy's floating-point warnings off (a probe: its numbers are unused)."""
+    with np.errstate(all="ignore"):
+        value(params)
 
 
 def check_seconds(setup: Setup, net, limit: float | None = None) -> None:
