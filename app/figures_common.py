@@ -185,7 +185,7 @@ def panel_grid(count: int, **rules) -> dict:
     ``minPanel`` (a phone: two columns); ``gap`` between columns (the next panel's y ticks),
     ``rowGap`` between rows (this row's x ticks, the next row's titles), each title ``titlePad`` over
     its panel (clear of the top y tick label); with ``title`` (their size), titles shrink to fit
-    their column, never below ``minTitle``. A panel is as tall as its axes' ranges make it (square
+    their column, never below ``minTitle`` (default: ``title``, no shrinking). A panel is as tall as its axes' ranges make it (square
     data units), or ``aspect`` × its width. With ``tickRoom`` (px for a row's x tick labels), the
     top margin and the gaps between rows grow to hold the titles as drawn (projector type: taller).
     ``rules`` override these.
@@ -194,6 +194,8 @@ def panel_grid(count: int, **rules) -> dict:
     unknown = set(rules) - set(grid) - {"title", "minTitle", "aspect", "tickRoom"}
     if unknown:
         raise ValueError(f"unknown grid rules: {sorted(unknown)}")
+    if "title" in rules:
+        grid["minTitle"] = rules["title"]
     return {**grid, **rules, "count": count}
 
 

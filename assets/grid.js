@@ -27,23 +27,25 @@
     if (!spec || !spec.count || !layout || !layout.margin || gd.offsetParent === null) {
       return null;
     }
+    // titles measured as drawn (projector type makes them taller): the top margin and the rows' gaps
+    // hold the tallest, with spec.tickRoom for a row's x tick labels under it. The rows are planned
+    // for the top margin this relayout sets, not the one drawn: one relayout, not two
+    const drawn = spec.tickRoom ? tallestTitle(gd, spec.count) : 0;
+    const gap = drawn ? Math.max(spec.rowGap, drawn + spec.titlePad + spec.tickRoom) : spec.rowGap;
+    const top = drawn ? Math.ceil(drawn + spec.titlePad + 6) : layout.margin.t;
     const width = layout.width - layout.margin.l - layout.margin.r;
-    const height = layout.height - layout.margin.t - layout.margin.b;
+    const height = layout.height - top - layout.margin.b;
     let columns = Math.min(spec.count, spec.maxColumns);
     while (columns > 1 && (width - (columns - 1) * spec.gap) / columns < spec.minPanel) {
       columns -= 1;
     }
     const rows = Math.ceil(spec.count / columns);
     const panel = (width - (columns - 1) * spec.gap) / columns;
-    const x = gd.layout.xaxis.range;
-    const y = gd.layout.yaxis.range;
     // each panel keeps the map's aspect (square data units), or the one the figure asks for
-    const tall = panel * (spec.aspect || Math.abs((y[1] - y[0]) / (x[1] - x[0])));
-    // titles measured as drawn (projector type makes them taller): the top margin and the rows' gaps
-    // hold the tallest, with spec.tickRoom for a row's x tick labels under it
-    const drawn = spec.tickRoom ? tallestTitle(gd, spec.count) : 0;
-    const gap = drawn ? Math.max(spec.rowGap, drawn + spec.titlePad + spec.tickRoom) : spec.rowGap;
-    const top = drawn ? Math.ceil(drawn + spec.titlePad + 6) : layout.margin.t;
+    const tall = panel * (spec.aspect || rangeRatio(gd.layout.xaxis, gd.layout.yaxis));
+    if (!Number.isFinite(tall) || !(width > 0) || !(height > 0)) {
+      return null; // no aspect and no fixed ranges, or a graph too small to hold its margins
+    }
     return {
       spec: spec,
       columns: columns,
@@ -55,6 +57,13 @@
       row: Math.max(1, (height - (rows - 1) * gap) / rows),
       need: top + layout.margin.b + rows * tall + (rows - 1) * gap,
     };
+  }
+
+  /* The y range's length over the x range's (NaN without fixed ranges). */
+  function rangeRatio(xaxis, yaxis) {
+    const x = xaxis && xaxis.range;
+    const y = yaxis && yaxis.range;
+    return x && y ? Math.abs((y[1] - y[0]) / (x[1] - x[0])) : NaN;
   }
 
   /* The domain asked for: Plotly writes a constrained axis' drawn domain into gd.layout and keeps
@@ -120,7 +129,8 @@
         want("annotations[" + i + "].x", (left + right) / 2, notes[i].x);
         want("annotations[" + i + "].y", top + spec.titlePad / grid.height, notes[i].y);
         if (widths[i]) {
-          const size = Math.max(spec.minTitle, Math.min(spec.title, Math.floor((spec.title * room) / widths[i])));
+          const fitted = Math.floor((spec.title * room) / widths[i]);
+          const size = Math.max(spec.minTitle || spec.title, Math.min(spec.title, fitted));
           want("annotations[" + i + "].font.size", size, notes[i].font && notes[i].font.size);
         }
       }

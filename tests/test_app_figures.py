@@ -403,3 +403,14 @@ def test_the_3d_axis_titles_keep_their_own_size_in_projector_type():
     for axis in (fig.layout.scene.xaxis, fig.layout.scene.yaxis, fig.layout.scene.zaxis):
         assert axis.title.font.size == explore_figures.AXIS_TITLE_3D < PRESENT_FONT["font"]
     assert fig.layout.scene.zaxis.title.text == "log₁₀(1 + L − L*)"
+
+
+def test_panel_grid_rules_are_complete_for_the_browser_and_unknown_ones_are_refused():
+    """assets/grid.js shrinks a title between minTitle and title: given a title size alone, it must
+    not compute a font size from a missing minimum (NaN, a relayout that never settles)."""
+    grid = figures_common.panel_grid(3, title=18)
+    assert grid["minTitle"] == grid["title"] == 18 and grid["count"] == 3
+    assert figures_common.panel_grid(3, title=18, minTitle=12)["minTitle"] == 12
+    assert "minTitle" not in figures_common.panel_grid(3)
+    with pytest.raises(ValueError, match="colums"):
+        figures_common.panel_grid(3, colums=2)

@@ -281,7 +281,7 @@ PANEL_PROBLEMS_JS = f"""(graph) => {{
     if (!full || !gd.querySelector('.main-svg')) return ['not drawn'];
     const origin = gd.getBoundingClientRect();
     const order = (a, b) => a.top - b.top || a.left - b.left;
-    const panels = Object.keys(full).filter((k) => /^yaxis\\d*$/.test(k)).map((k) => {{
+    const panels = Object.keys(full).filter((k) => /^yaxis\\d*$/.test(k) && full[k].visible).map((k) => {{
         const y = full[k], x = full['xaxis' + y.anchor.slice(1)];
         return {{top: y._offset, bottom: y._offset + y._length,
                  left: x._offset, right: x._offset + x._length}};
@@ -327,12 +327,31 @@ def wait_until_laid_out(page, graph: str, what: str) -> None:
         pytest.fail(f"{what}: {page.evaluate(PANEL_PROBLEMS_JS, graph)} ({error})")
 
 
-@pytest.mark.parametrize("width, height", [(390, 844), (1024, 768), (1400, 900), (1920, 1080)])
-def test_the_compare_panels_are_readable_and_take_the_height_they_need(page, base_url, width, height):
+@pytest.mark.parametrize(
+    "width, height, rates",
+    [
+        (390, 844, ""),
+        (390, 844, "0.0003, 0.001, 0.002, 0.003, 0.004"),
+        (1024, 768, ""),
+        (1400, 900, ""),
+        (1920, 1080, ""),
+    ],
+)
+def test_the_compare_panels_are_readable_and_take_the_height_they_need(page, base_url, width, height, rates):
+    """The default rates, and five on a phone (two columns, three rows; the 2 × 4 grid's unused cells
+    hidden)."""
     page.set_viewport_size({"width": width, "height": height})
     page.goto(base_url)
     wait_for_views(page)
     page.locator(".mode-switch label", has_text="Compare").click()
+    if rates:
+        page.fill(f"#{compare_ids.COMPARE_LRS}", rates)
+        page.press(f"#{compare_ids.COMPARE_LRS}", "Enter")
+        page.wait_for_function(
+            "(graph) => document.querySelectorAll('#' + graph + ' .infolayer .annotation').length === 5",
+            arg=compare_ids.COMPARE,
+            timeout=WAIT_MS,
+        )
     wait_until_graphs_fit(page, f"Compare at {width}×{height}")
     wait_until_laid_out(page, compare_ids.COMPARE, f"Compare at {width}×{height}")
     wait_until_graphs_fit(page, f"Compare at {width}×{height}, laid out")
