@@ -142,11 +142,16 @@ class Network:
     def drawn_value(self, params):
         """``value`` in single precision, for pictures only (a plane's contour map): within ~2e-6 of
         the loss, far below what a colour shows, and several times faster (NumPy's float32 tanh is
-        vectorised on every x86-64 CPU, its float64 tanh only with AVX-512). ``(K, P)`` -> ``(K,)``."""
+        vectorised on every x86-64 CPU, its float64 tanh only with AVX-512). Where single precision
+        overflows (a loss past 3.4e38) the loss is computed in double. ``(K, P)`` -> ``(K,)``."""
         params, one = self._check_params(params)
         single = params.astype(np.float32)
         inputs, targets = self.inputs.astype(np.float32), self.targets.astype(np.float32)
-        loss = self._loss(self._forward(single, inputs)[-1], targets).astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self._loss(self._forward(single, inputs)[-1], targets).astype(np.float64)
+        lost = ~np.isfinite(loss)
+        if lost.any():
+            loss[lost] = self.value(params[lost])
         return loss[0] if one else loss
 
     def value_and_gradient(self, params):

@@ -114,6 +114,17 @@ def test_the_drawn_loss_is_the_loss_in_single_precision(data, activation):
     assert problem.drawn_value(params[0]) == pytest.approx(float(exact[0]), rel=2e-6)
 
 
+def test_the_drawn_loss_falls_back_to_double_precision_where_single_overflows():
+    """A ReLU network with huge weights: its loss (~1e40) is past float32's 3.4e38, not float64's."""
+    problem = landscapes.network("curve", hidden=(4,), activation="relu", n=40)
+    params = np.stack([problem.init(0), problem.init(1) * 1e10])
+    exact = problem.value(params)
+    assert np.all(np.isfinite(exact)) and exact[1] > np.finfo(np.float32).max
+    drawn = problem.drawn_value(params)
+    close(drawn[0], exact[0], rtol=2e-6)
+    assert drawn[1] == exact[1]
+
+
 def test_output_and_prediction():
     problem = landscapes.network("moons", hidden=(4,), n=20)
     params = problem.init(3)

@@ -165,7 +165,7 @@ def panel(figures: dict, runs_data: dict) -> html.Div:
             html.Div(id=ids.EXPORT_ERROR, className="error net-export-error", role="alert"),
             html.Div(id=ids.TIMING, className="net-timing", role="status"),
             dcc.Loading(
-                _graph(ids.BOUNDARY, 360, "net-panels"),
+                _graph(ids.BOUNDARY, None, "net-panels"),  # as tall as networks.css says
                 type="circle",
                 delay_show=300,
                 overlay_style={"visibility": "visible", "opacity": 0.6},
@@ -246,14 +246,15 @@ def _explore_button(component_id: str, which: str) -> html.Button:
     )
 
 
-def _graph(component_id: str, height: int, extra_class: str = "") -> dcc.Graph:
-    # An inline height: a responsive dcc.Graph sets its own ``height: 100%``, which a class cannot beat.
+def _graph(component_id: str, height: int | None, extra_class: str = "") -> dcc.Graph:
+    # An inline height: a responsive dcc.Graph sets its own ``height: 100%``, which a class beats only
+    # with ``!important`` (the boundaries' height, None here, is the panels' own: assets/networks.css)
     return dcc.Graph(
         id=component_id,
         figure={},
         config=GRAPH_CONFIG,
         className=f"net-graph {extra_class}".strip(),
-        style={"height": f"{height}px"},
+        style={} if height is None else {"height": f"{height}px"},
     )
 
 
