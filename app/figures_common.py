@@ -100,6 +100,13 @@ def _scaled(a: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(e >= 0, a * scale, a / scale), scale
 
 
+def used_states(states: dict | None) -> dict:
+    """The optimizer state fields a run used: a buffer an option leaves unused (Adam's
+    ``max_exp_avg_sq`` without ``amsgrad``, SGD's ``momentum_buffer`` at momentum 0) stays all
+    zero, and an inspector hides it."""
+    return {name: value for name, value in (states or {}).items() if np.any(np.nan_to_num(value))}
+
+
 def rounded_rows(values) -> list[list]:
     """``rounded`` of a 2-D array, as a list of its rows (one rounding for the whole array)."""
     a = np.asarray(values, dtype=np.float64)
@@ -185,10 +192,10 @@ def panel_grid(count: int, **rules) -> dict:
     ``minPanel`` (a phone: two columns); ``gap`` between columns (the next panel's y ticks),
     ``rowGap`` between rows (this row's x ticks, the next row's titles), each title ``titlePad`` over
     its panel (clear of the top y tick label); with ``title`` (their size), titles shrink to fit
-    their column, never below ``minTitle`` (default: ``title``, no shrinking). A panel is as tall as its axes' ranges make it (square
-    data units), or ``aspect`` × its width. With ``tickRoom`` (px for a row's x tick labels), the
-    top margin and the gaps between rows grow to hold the titles as drawn (projector type: taller).
-    ``rules`` override these.
+    their column, never below ``minTitle`` (default: ``title``, no shrinking). A panel is as tall
+    as its axes' ranges make it (square data units), or ``aspect`` × its width. With ``tickRoom``
+    (px for a row's x tick labels), the top margin and the gaps between rows grow to hold the titles
+    as drawn (projector type: taller). ``rules`` override these.
     """
     grid = {"maxColumns": 4, "minPanel": 140, "gap": 30, "rowGap": 90, "titlePad": 8}
     unknown = set(rules) - set(grid) - {"title", "minTitle", "aspect", "tickRoom"}

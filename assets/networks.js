@@ -100,10 +100,12 @@
     return { type: tag || "Td", namespace: "dash_html_components", props: { children: text } };
   }
 
-  /* The parameters that moved most this step: name, w before, ∂L/∂w, Δw (rows of `top`). */
-  function movesTable(top) {
+  /* The parameters that moved most this step: name, w before, ∂L/∂w, Δw and the optimizer's state
+     this step made for each (rows of `top`; the state's names, torch's, in `state`). */
+  function movesTable(top, state) {
     const fmt = window.descent.fmt;
-    const head = { type: "Tr", namespace: "dash_html_components", props: { children: ["parameter", "w", "∂L/∂w", "Δw"].map((t) => cell(t, "Th")) } };
+    const names = ["parameter", "w", "∂L/∂w", "Δw"].concat(state || []);
+    const head = { type: "Tr", namespace: "dash_html_components", props: { children: names.map((t) => cell(t, "Th")) } };
     const rows = top.map(function (row) {
       const cells = [cell(row[0])].concat(row.slice(1).map((v) => cell(fmt(v))));
       return { type: "Tr", namespace: "dash_html_components", props: { children: cells } };
@@ -143,7 +145,7 @@
     lines.push(line("α = " + fmt(run.lr[f]) + "    schedule: " + data.schedule));
     lines.push(line("L(w) = " + fmt(run.loss[f]) + "    ‖∇L‖ = " + fmt(run.grad[f]) + "    ‖Δw‖ = " + fmt(run.move[f]) + batch));
     lines.push(line("moved most this step (of all " + data.params + " parameters):", "hint"));
-    lines.push(movesTable(run.top[f]));
+    lines.push(movesTable(run.top[f], data.state));
     return lines;
   }
 

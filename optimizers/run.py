@@ -42,7 +42,9 @@ class Trajectory:
         diverged_at: ``(K,)`` ints, the first step whose point left the valid region (−1: never).
             From that step on, points, losses and gradients are NaN.
         states: with ``record_state=True``, each optimizer state field as ``(K, steps + 1, P)``
-            (index 0 is the initial state, index k the state after step k); else ``None``.
+            (index 0 is the initial state, index k the state after step k); with ``record_state``
+            a list of S steps, ``(K, S, P)``, index i the state at point ``record_state[i]``; else
+            ``None``.
         lrs: ``(K, steps)``, the learning rate of each update (index k: the step from point k to
             point k + 1), scheduled or constant. Kept after a divergence (it is an input). A
             read-only broadcast view where runs share it.
@@ -97,7 +99,7 @@ def run(
     seed: int | Sequence[int] = 0,
     scheduler: str | None = None,
     scheduler_options: dict[str, Any] | None = None,
-    record_state: bool = False,
+    record_state: bool | Sequence[int] = False,
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run ``optimizer`` on ``landscape`` for ``steps`` steps from ``start``.
@@ -121,7 +123,9 @@ def run(
             the same path alone or in any batch. Without batches or noise it has no effect.
         scheduler: a learning-rate schedule's name (``optimizers.schedules.names()``), or ``None``.
         scheduler_options: the schedule's options, torch's names (``{"step_size": 30}``).
-        record_state: keep the optimizer state after every step (for a step inspector).
+        record_state: keep the optimizer state after every step (for a step inspector), or, given
+            increasing whole numbers from 0 to ``steps``, only the state at those points (a large
+            model's inspector: the memory of a few steps, not of every one).
         **hyperparameters: torch's names (``lr``, ``momentum``, ``betas``, ...). Any numeric one may
             be a sequence of K values (``betas`` K pairs): one per run. A schedule scales each
             run's ``lr``.
@@ -142,12 +146,13 @@ def run(
     noise = _check_noise(noise)
     batch_size = _check_batch_size(batch_size, problem)
     k = _count_runs((k_start, "start points"), (k_hp, "hyperparameter values"), (k_seed, "seeds"))
+    kept = _check_state_steps(record_state, steps)
     schedule, options = _resolve_schedule(scheduler, scheduler_options, steps)
     lrs, momenta, step_hp = _scheduled(schedule, options, opt, hp, steps)
     params = np.broadcast_to(starts, (k, p)).copy()
     evaluate = _gradient_source(problem, seeds, k, batch_size, noise)
     points, losses, gradients, diverged_at, states, substeps = _loop(
-        problem, opt, params, hp, steps, record_state, evaluate, step_hp
+        problem, opt, params, hp, steps, kept, evaluate, step_hp
     )
     lrs = np.broadcast_to(lrs, (k, steps))  # a read-only view: a shared lr costs no memory per run
     if k_start is None and k_hp is None and k_seed is None:
@@ -212,8 +217,10 @@ def _default_start(problem, seeds: list[int]):
     return np.stack([problem.init(s) for s in seeds])
 
 
-def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
+def _loop(problem, opt, params, hp, steps, kept, evaluate, step_hp):
     """The hot loop. Buffers are time-major so each step writes one contiguous block.
+
+    ``kept``: the points whose optimizer state is recorded (``_check_state_steps``), or ``None``.
 
     ``evaluate(params, out)`` writes the gradient into ``out`` (``(K, P)``) and returns the loss: the
     problem's own or a stochastic one (``_gradient_source``); ``step_hp``, if not ``None``, holds each
@@ -236,7 +243,8 @@ def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
     # Diverging runs overflow and turn NaN, also in the few steps they take before a check sees them.
     with np.errstate(all="ignore"):
         state = opt.init(params, hp)
-        recorded = [state] if record_state else None
+        keep = None if kept is None else np.isin(np.arange(steps + 1), kept)
+        recorded = [state] if keep is not None and keep[0] else []
         written = None  # the next point, where an optimizer with ``writes_out`` put it
         for step in range(steps + 1):
             if params is not written:
@@ -260,19 +268,19 @@ def _loop(problem, opt, params, hp, steps, record_state, evaluate, step_hp):
                 params, state = opt.update(
                     gradients[step], state, params, hp, step + 1, hessian, loss=losses[step], closure=closure
                 )
-            if record_state:
-                recorded.append(state)
+            if keep is not None and keep[step + 1]:
+                recorded.append(state)  # a new state each step (the protocol's update is pure)
     states = None
-    if record_state:
-        hidden = getattr(type(recorded[0]), "unrecorded", ())
+    if kept is not None:
+        hidden = getattr(type(state), "unrecorded", ())
         states = {
             name: np.stack([getattr(s, name) for s in recorded], axis=1)
-            for name in recorded[0]._fields
+            for name in type(state)._fields
             if name not in hidden
         }
     substeps = None if closure is None else closure.arrays(steps)
     if (diverged_at >= 0).any():
-        _blank_after_divergence(diverged_at, points, losses, gradients, states, substeps)
+        _blank_after_divergence(diverged_at, points, losses, gradients, states, substeps, kept)
     return points.swapaxes(0, 1), losses.T, gradients.swapaxes(0, 1), diverged_at, states, substeps
 
 
@@ -388,18 +396,34 @@ def _stop_diverged(region, points, losses, block, diverged_at, params):
     return params
 
 
-def _blank_after_divergence(diverged_at, points, losses, gradients, states, substeps):
-    """NaN from each run's ``diverged_at`` on, in the time-major buffers and in ``states`` and the
-    sub-steps of the steps from there on (both run-major)."""
+def _blank_after_divergence(diverged_at, points, losses, gradients, states, substeps, kept):
+    """NaN from each run's ``diverged_at`` on, in the time-major buffers and in ``states`` (at the
+    points ``kept``) and the sub-steps of the steps from there on (both run-major)."""
     n_points = losses.shape[0]
     after = np.arange(n_points)[:, None] >= np.where(diverged_at < 0, n_points, diverged_at)[None, :]
     points[after] = np.nan
     losses[after] = np.nan
     gradients[after] = np.nan
     for value in (states or {}).values():
-        value[after.T] = np.nan
+        value[after.T[:, kept]] = np.nan
     for value in substeps or ():
         value[after.T[:, :-1]] = np.nan
+
+
+def _check_state_steps(record_state, steps: int) -> np.ndarray | None:
+    """The points whose state ``run`` records: every one for ``True``, none (``None``) for ``False``,
+    or the increasing whole numbers from 0 to ``steps`` given."""
+    if isinstance(record_state, (bool, np.bool_)):
+        return np.arange(steps + 1) if record_state else None
+    wanted = f"record_state must be True, False or increasing whole numbers from 0 to {steps}"
+    try:
+        kept = np.asarray(record_state)
+    except (TypeError, ValueError):
+        raise ValueError(f"{wanted}, got {record_state!r}") from None
+    whole = kept.ndim == 1 and kept.dtype.kind in "iu"
+    if not whole or not kept.size or kept[0] < 0 or kept[-1] > steps or np.any(np.diff(kept) <= 0):
+        raise ValueError(f"{wanted}, got {record_state!r}")
+    return kept.astype(np.intp)
 
 
 def _check_steps(steps) -> int:

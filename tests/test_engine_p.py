@@ -133,6 +133,32 @@ def test_a_batch_on_p_parameters_equals_its_runs_one_by_one(name):
             np.testing.assert_array_equal(batch.states[field][i], values, err_msg=field)
 
 
+@pytest.mark.parametrize("name", optimizers.names())
+def test_the_state_kept_at_a_few_steps_is_the_full_record_there(name):
+    """``record_state`` as a list of steps keeps only those points' states, the same numbers as
+    the full record; a run that diverges in between has NaN states from there on in both."""
+    problem = Rosenbrock(5)
+    sets, per_run = _examples(name)
+    starts = 1.0 + np.random.default_rng(1).uniform(-0.3, 0.3, (len(sets), 5))
+    starts[0] = 1e160  # past the valid region at once: diverged from step 0
+    kept = [0, 1, 4, 9, 12]
+    full = optimizers.run(problem, name, start=starts, steps=12, record_state=True, **per_run)
+    few = optimizers.run(problem, name, start=starts, steps=12, record_state=kept, **per_run)
+    assert full.diverged_at[0] == few.diverged_at[0] == 0
+    np.testing.assert_array_equal(few.points, full.points)
+    assert few.states.keys() == full.states.keys()
+    for field, values in few.states.items():
+        assert values.shape == (len(sets), len(kept), 5), field
+        np.testing.assert_array_equal(values, full.states[field][:, kept], err_msg=field)
+
+
+@pytest.mark.parametrize("bad", [[3, 1], [0, 13], [-1, 2], [], [0.5], "all", [[1, 2]]])
+def test_record_state_steps_must_be_increasing_whole_numbers_within_the_run(bad):
+    wanted = "record_state must be True, False or increasing whole numbers from 0 to 12"
+    with pytest.raises(ValueError, match=wanted):
+        optimizers.run(Rosenbrock(3), "adam", start=np.zeros(3), steps=12, record_state=bad)
+
+
 def test_starts_of_the_wrong_size_are_refused():
     problem = Quadratic.random(4)
     with pytest.raises(

@@ -108,6 +108,39 @@ def test_the_numbers_at_each_snapshot_are_the_engines(small):
                 assert change == pytest.approx(points[k + 1, i] - before, rel=1e-4, abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "hp", "state"),
+    [
+        ("adam", {}, ["exp_avg", "exp_avg_sq"]),
+        ("adam", {"amsgrad": True}, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
+        ("sgd", {"momentum": 0.9}, ["momentum_buffer"]),
+        ("sgd", {}, []),
+    ],
+)
+def test_each_move_has_the_state_its_step_made(optimizer, hp, state):
+    """The columns after Δw: the optimizer's state after the step from wₖ (torch's names), as the
+    engine's full record has it at point k + 1; a buffer the options leave unused is left out."""
+    training = trainer.train(replace(SMALL, optimizer=optimizer, hyperparameters=hp))
+    data = inspector.inspector_data(training)
+    assert data["state"] == state
+    full = optimizers.run(
+        training.network, optimizer, start=training.trajectory.points[:, 0], steps=SMALL.steps,
+        lr=list(SMALL.lrs), record_state=True, **hp,
+    )  # fmt: skip
+    np.testing.assert_array_equal(full.points, training.trajectory.points)
+    for run, details in enumerate(data["runs"]):
+        for f, k in enumerate(training.frames[training.frames < SMALL.steps]):
+            for row in details["top"][f]:
+                i = _index(training.network, row[0])
+                assert len(row) == 4 + len(state)
+                expected = [full.states[name][run, k + 1, i] for name in state]
+                np.testing.assert_allclose(row[4:], expected, rtol=1e-5, atol=1e-300)
+
+
+def _index(net, name: str) -> int:
+    return [inspector.parameter_name(net, i) for i in range(net.n_params)].index(name)
+
+
 def test_a_schedules_learning_rate_at_each_step_and_its_name():
     options = {"scheduler": "steplr", "scheduler_options": {"step_size": 10, "gamma": 0.5}}
     training = trainer.train(replace(SMALL, options=options, lrs=(0.05,)))
@@ -177,8 +210,9 @@ def test_the_store_is_small_for_the_largest_networks():
     setup = replace(DEFAULT, n=10, hidden=(32, 32, 32), steps=FULL, lrs=tuple(map(float, EIGHT.split(","))))
     net, trajectory = setup.network(), None
     trajectory = optimizers.run(
-        net, "adam", start=np.tile(net.init(0), (8, 1)), steps=FULL, lr=list(setup.lrs)
-    )
+        net, "adam", start=np.tile(net.init(0), (8, 1)), steps=FULL, lr=list(setup.lrs),
+        record_state=trainer.state_points(FULL),
+    )  # fmt: skip
     frames = trainer.snapshot_steps(FULL)
     training = trainer.Training(net, setup, trajectory, frames, None, None, frames, (), None, None)
     data = inspector.inspector_data(training)

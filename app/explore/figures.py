@@ -27,6 +27,7 @@ from app.figures_common import (
     rounded,
     rounded_rows,
     start_trace,
+    used_states,
 )
 from app.model import MAX_RUNS
 from app.runs import RunResult
@@ -202,11 +203,7 @@ def inspector_data(result: RunResult) -> dict:
     """What the step inspector shows for one run, step by step (rounded for the browser), with the
     run's fingerprint (``inspector_choice``)."""
     points = np.asarray(result.points)
-    states = {
-        name: rounded_rows(value)
-        for name, value in (result.states or {}).items()
-        if np.any(np.nan_to_num(value))  # a buffer an option leaves unused stays all zero: hide it
-    }
+    states = {name: rounded_rows(value) for name, value in used_states(result.states).items()}
     return {
         **inspector_choice(result),
         "points": rounded_rows(points),

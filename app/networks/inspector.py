@@ -1,7 +1,8 @@
 """The Networks view's step inspector, precomputed with the training: for each network and each
 snapshot step k, the update from wₖ to wₖ₊₁ in numbers (the learning rate, the loss L(wₖ), ‖∇L‖,
 the step length ‖Δw‖ = ‖wₖ₊₁ − wₖ‖) and the ``TOP`` parameters that moved most, named as torch names
-them. The browser shows the snapshot the slider is at (assets/networks.js), no request per step.
+them, each with the optimizer's state this step made for it (torch's names: ``exp_avg``, ...). The
+browser shows the snapshot the slider is at (assets/networks.js), no request per step.
 
 Pure: a ``Training`` in, plain lists and strings out. A network's parameters are laid out as torch
 lays out an ``nn.Sequential`` of ``nn.Linear`` layers with an activation module between them (so the
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.figures_common import rounded, rounded_rows
+from app.figures_common import rounded, rounded_rows, used_states
 from app.networks.figures import lr_label
-from app.networks.training import Training
+from app.networks.training import Training, state_points
 from landscapes.network import Network
 from landscapes.recommender import Recommender
 from optimizers import registry, schedules
@@ -96,18 +97,23 @@ def plain_descent(points: np.ndarray, gradients: np.ndarray, lrs: np.ndarray, st
     return bool(np.all(np.abs(moved[ok] - down[ok]) <= slack[ok]))
 
 
-def run_details(training: Training, run: int) -> dict:
+def run_details(training: Training, run: int, states: dict | None = None) -> dict:
     """Network ``run``'s numbers at each snapshot step (columns of ``(F,)``; ``top`` per step: the
-    ``TOP`` rows ``[name, w before, ∂L/∂w, Δw]``)."""
+    ``TOP`` rows ``[name, w before, ∂L/∂w, Δw, *state]``, the state after the step of each of
+    ``states`` (fields of the training's kept states, ``(K, S, P)`` at ``state_points``)."""
     trajectory, steps = training.trajectory, training.frames
     points, gradients = trajectory.points[run], trajectory.gradients[run]
     last = len(points) - 1
+    states = states or {}
     lrs = np.broadcast_to(np.asarray(trajectory.lrs, dtype=np.float64), (len(training.setup.lrs), last))[run]
     grad, move = step_norms(points, gradients, steps)
     taken = steps[steps < last]  # the last point has no step from it
     deltas = points[taken + 1] - points[taken]
-    top = [_rows(training.network, points[k], gradients[k], d, chosen)
-           for k, d, chosen in zip(taken, deltas, top_moves(deltas), strict=True)]  # fmt: skip
+    kept = np.searchsorted(state_points(last), taken + 1)  # the state each step made
+    after = np.stack([value[run, kept] for value in states.values()], axis=1) if states else None
+    moves = zip(taken, deltas, top_moves(deltas), strict=True)
+    top = [_rows(training.network, points[k], gradients[k], d, chosen, None if after is None else after[i])
+           for i, (k, d, chosen) in enumerate(moves)]  # fmt: skip
     top += [[]] * (len(steps) - len(taken))
     step_lrs = np.where(steps < last, lrs[np.minimum(steps, last - 1)], np.nan)
     return {
@@ -121,9 +127,11 @@ def run_details(training: Training, run: int) -> dict:
     }
 
 
-def _rows(problem, before: np.ndarray, gradient: np.ndarray, delta: np.ndarray, chosen: np.ndarray) -> list:
-    """``[name, w before, ∂L/∂w, Δw]`` of the parameters ``chosen``, rounded for the browser."""
-    values = rounded_rows(np.stack([before[chosen], gradient[chosen], delta[chosen]], axis=1))
+def _rows(problem, before, gradient, delta, chosen: np.ndarray, state: np.ndarray | None) -> list:
+    """``[name, w before, ∂L/∂w, Δw, *state]`` of the parameters ``chosen`` (``state``: ``(fields,
+    P)`` or ``None``), rounded for the browser."""
+    columns = [before[chosen], gradient[chosen], delta[chosen], *([] if state is None else state[:, chosen])]
+    values = rounded_rows(np.stack(columns, axis=1))
     return [[parameter_name(problem, int(i)), *row] for i, row in zip(chosen, values, strict=True)]
 
 
@@ -131,6 +139,7 @@ def inspector_data(training: Training) -> dict:
     """What the Networks view's step inspector shows, for every network at every snapshot step."""
     trajectory = training.trajectory
     optimizer = registry.get(training.setup.optimizer)
+    states = used_states(trajectory.states)
     return {
         "steps": training.frames.tolist(),
         "optimizer": optimizer.title,
@@ -138,7 +147,8 @@ def inspector_data(training: Training) -> dict:
         "schedule": schedule_text(trajectory),
         "batch": trajectory.batch_size,
         "params": training.network.n_params,
-        "runs": [run_details(training, run) for run in range(len(training.setup.lrs))],
+        "state": list(states),  # the moves' columns after Δw
+        "runs": [run_details(training, run, states) for run in range(len(training.setup.lrs))],
     }
 
 

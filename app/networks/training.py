@@ -216,6 +216,13 @@ def snapshot_steps(steps: int, frames: int = FRAMES) -> np.ndarray:
     return np.unique(np.rint(np.linspace(0.0, 1.0, frames) ** 2 * steps).astype(int))
 
 
+def state_points(steps: int) -> np.ndarray:
+    """The points whose optimizer state a training keeps (``optimizers.run``'s ``record_state``):
+    each snapshot's next point, the state its step made (the step inspector shows it); the memory
+    of ≤ ``FRAMES`` states, not of every step's."""
+    return np.unique(np.minimum(snapshot_steps(steps) + 1, steps))
+
+
 def train(setup: Setup) -> Training:
     """Train ``len(setup.lrs)`` networks from the same initial weights, one learning rate each."""
     net, trajectory = run(setup)
@@ -230,7 +237,7 @@ def run(setup: Setup) -> tuple[Network, optimizers.Trajectory]:
     k = len(setup.lrs)
     trajectory = optimizers.run(
         net, setup.optimizer, start=np.tile(net.init(setup.init_seed), (k, 1)), steps=setup.steps,
-        lr=list(setup.lrs), **setup.options, **setup.hyperparameters,
+        lr=list(setup.lrs), record_state=state_points(setup.steps), **setup.options, **setup.hyperparameters,
     )  # fmt: skip
     return net, trajectory
 
