@@ -1,6 +1,7 @@
 """The Networks view's step inspector in a real headless Chromium: train, play, pause, pick the second
 network, and the inspector shows, at the paused step, the engine's numbers for it: the learning
-rate, L, ‖∇L‖, ‖Δw‖ and the five parameters that moved most (torch names, w, ∂L/∂w, Δw). The console
+rate, L, ‖∇L‖, ‖Δw‖ and the five parameters that moved most (torch names, w, ∂L/∂w, Δw and the
+state the step made: Adam's exp_avg, exp_avg_sq). The console
 must stay clean (conftest)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 from test_networks import open_networks, wait_for_traces
 
+import optimizers
 from app.networks import figures, inspector
 from app.networks import ids as net_ids
 from app.networks import training as trainer
@@ -72,8 +74,16 @@ def test_the_inspector_shows_the_engines_numbers_at_the_paused_step(app_page):
         for row in page.locator(f"#{net_ids.INSPECTOR} tbody tr").all_inner_texts()
     ]
 
-    net, trajectory = trainer.run(SETUP)
+    head = [cell.strip() for cell in page.locator(f"#{net_ids.INSPECTOR} thead tr").inner_text().split("\t")]
+    assert head == ["parameter", "w", "∂L/∂w", "Δw", "exp_avg", "exp_avg_sq"]  # Adam's state, torch's names
+
+    net, _ = trainer.run(SETUP)
+    trajectory = optimizers.run(  # the engine with every step's state
+        net, SETUP.optimizer, start=np.tile(net.init(SETUP.init_seed), (2, 1)), steps=SETUP.steps,
+        lr=list(SETUP.lrs), record_state=True, **SETUP.options, **SETUP.hyperparameters,
+    )  # fmt: skip
     points, gradients = trajectory.points[1], trajectory.gradients[1]
+    made = [trajectory.states[name][1, step + 1] for name in head[4:]]  # the state the step made
     delta = points[step + 1] - points[step]
     assert close(shown(text, "α"), 0.2)
     assert close(shown(text, "L(w)"), trajectory.losses[1, step])
@@ -82,5 +92,6 @@ def test_the_inspector_shows_the_engines_numbers_at_the_paused_step(app_page):
     largest = np.argsort(-np.abs(delta), kind="stable")[:5]
     assert [row[0] for row in rows] == [inspector.parameter_name(net, int(i)) for i in largest]
     for row, i in zip(rows, largest, strict=True):
-        for value, exact in zip(row[1:], (points[step, i], gradients[step, i], delta[i]), strict=True):
+        numbers = (points[step, i], gradients[step, i], delta[i], *(state[i] for state in made))
+        for value, exact in zip(row[1:], numbers, strict=True):
             assert close(float(value), exact), (row, exact)
