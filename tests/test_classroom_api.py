@@ -823,6 +823,30 @@ def test_the_learning_rate_spread_shows_every_rate_and_the_stable_limit_and_litt
     assert figure.layout.shapes[0].x0 == challenge["lr_limit"] == pytest.approx(1.0)
     (label,) = figure.layout.annotations
     assert "2/λ_max = 1" in label.text and label.x == pytest.approx(0.0)  # at the line: log10(1)
+    assert label.xanchor == "right"  # the line is near the right end: the label reaches into the plot
+    # labelled as the app's log axes: whole numbers, never Plotly's bare minor digits ("4 5 6 … 2 3")
+    ticks = figure.layout.xaxis
+    if ticks.tickmode == "array":
+        assert all(
+            float(text) == pytest.approx(v) for v, text in zip(ticks.tickvals, ticks.ticktext, strict=True)
+        )
+    else:
+        assert ticks.tickmode == "linear" and isinstance(ticks.dtick, int)
+
+
+def test_one_learning_rate_is_labelled_with_whole_numbers_around_it(store):
+    """One attempt: a decade in sight, labelled 1, 2 and 5 times the powers of ten."""
+    from app.classroom import figures
+
+    challenge = challenges.parse_challenge(BOWL)
+    found, _ = store.create_class(challenge)
+    answer = challenges.parse_attempt(challenge, {"optimizer": "sgd", "hyperparameters": {"lr": 0.3}})
+    store.submit(found, None, "S", answer, challenges.result(challenge, answer), now=time.time())
+    axis = figures.lr_figure(found, store.attempts(found)).layout.xaxis
+    assert axis.tickmode == "array" and 0.2 in axis.tickvals and 0.5 in axis.tickvals
+    assert [float(text) for text in axis.ticktext] == pytest.approx(list(axis.tickvals))
+    (label,) = figures.lr_figure(found, store.attempts(found)).layout.annotations
+    assert label.xanchor == "center"  # the limit (1) and the rate are close: the line is mid-axis
 
 
 @pytest.mark.parametrize("name", optimizers.names())

@@ -12,6 +12,7 @@ from dash import html
 
 import landscapes
 from app.classroom import challenges, ids
+from app.figures_common import log_ticks
 
 GRID = 80
 FONT = {"family": "system-ui, sans-serif", "size": 18, "color": "#1d2433"}
@@ -264,26 +265,28 @@ def lr_figure(found, attempts: list[dict]) -> go.Figure:
         )
     limit = found.challenge.get("lr_limit")
     # The range is set, not left to Plotly (its autorange pads by the markers' pixels, and reached
-    # for the misplaced label below): the rates and the limit, half a decade around; the limit's
-    # label on the side of the line with more room.
+    # for the misplaced label below): the rates and the limit, half a decade around.
     shown = [a["answer"]["hyperparameters"]["lr"] for a in attempts] + ([limit] if limit else [])
     shown = [v for v in shown if v > 0]
     xaxis = {"type": "log", "title": "learning rate"}
-    if shown:
+    if shown:  # labelled as the app's log axes are: not Plotly's bare minor digits ("4 5 6 … 2 3")
         xaxis["range"] = [np.log10(min(shown)) - 0.5, np.log10(max(shown)) + 0.5]
+        xaxis.update(log_ticks(*xaxis["range"]))
     if limit is not None:
         figure.add_vline(x=limit, line={"dash": "dash", "width": 3})
     if limit is not None and limit > 0:
         # An annotation on a log axis is placed in log10 units (add_vline's own label is not: it
         # stood at 10**limit, near 1, and the autorange stretched to reach it).
+        # Centred over the line near the middle, else reaching into the plot (from the edge it
+        # ran past the figure's edge, cut off: "2/λ_max = 0.000" at 1024 px).
         low, high = xaxis.get("range", (0.0, 1.0))
-        left = np.log10(limit) > (low + high) / 2
+        where = (np.log10(limit) - low) / (high - low) if high > low else 0.5
         figure.add_annotation(
             x=np.log10(limit),
             y=1,
             yref="paper",
             yanchor="bottom",
-            xanchor="right" if left else "left",
+            xanchor="center" if 0.3 <= where <= 0.7 else "right" if where > 0.7 else "left",
             text=f"2/λ_max = {limit:.3g}",
             showarrow=False,
             font={"size": FONT["size"]},
