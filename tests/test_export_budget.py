@@ -138,8 +138,9 @@ def test_a_network_too_large_to_draw_is_refused_before_training_with_what_to_cha
         trainer.train(setup)
 
 
-def test_the_networks_training_check_is_the_measured_one():
-    setup = NETWORK_CASES["classification"]
+@pytest.mark.parametrize("case", ["classification", "recommender"])
+def test_the_networks_training_check_is_the_measured_one(case):
+    setup = NETWORK_CASES[case]
     net = setup.network()
     trainer.check_seconds(setup, net)  # the default budget: a small setup fits
     with pytest.raises(budget.WorkTooLargeError, match=r"steps fit|one step does not fit"):

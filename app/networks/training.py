@@ -130,12 +130,13 @@ def summary_seconds(setup: Setup, net) -> float:
     exact = 81 + len(setup.lrs) * CURVE_POINTS  # the line and the test losses
     drawn = 2 * PLANE_GRID * PLANE_GRID  # the planes, with the loss they are drawn with
     grids = max(1, PROBE_MODELS // 2)
-
-    return (
-        budget.measured(lambda: _quiet(net.value, params), exact / PROBE_MODELS)
-        + budget.measured(lambda: _quiet(_drawn(net), params), drawn / PROBE_MODELS)
-        + budget.measured(lambda: _grid(net, params[None, :grids]), len(setup.lrs) * FRAMES / grids)
-    )
+    if _drawn(net) == net.value:  # one kind of loss (a recommender's): one probe
+        exact, drawn = exact + drawn, 0
+    seconds = budget.measured(lambda: _quiet(net.value, params), exact / PROBE_MODELS)
+    if drawn:
+        seconds += budget.measured(lambda: _quiet(_drawn(net), params), drawn / PROBE_MODELS)
+    snapshots = len(setup.lrs) * FRAMES / grids
+    return seconds + budget.measured(lambda: _grid(net, params[None, :grids]), snapshots)
 
 
 def _quiet(value, params) -> None:
