@@ -25,8 +25,17 @@ def labelled(label: str, control) -> html.Label:
     return html.Label(className="field", children=[html.Span(label, className="field-label"), control])
 
 
+def blank_figure() -> dict:
+    """A graph's figure until its first drawing: no traces, no layout. (``{}`` has neither key, and
+    Plotly warned "Calling _doPlot as if redrawing but this container doesn't yet have a plot" for
+    each such graph on the page.)"""
+    return {"data": [], "layout": {}}
+
+
 def graph(component_id: str, figure, class_name: str) -> dcc.Graph:
-    return dcc.Graph(id=component_id, figure=figure or {}, config=GRAPH_CONFIG, className=class_name)
+    return dcc.Graph(
+        id=component_id, figure=figure or blank_figure(), config=GRAPH_CONFIG, className=class_name
+    )
 
 
 def section(title: str, children: list, class_name: str = "") -> html.Section:

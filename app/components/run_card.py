@@ -17,7 +17,7 @@ from dash import ALL, MATCH, Input, Output, ctx, dcc, html, no_update
 
 import optimizers
 from app import ids
-from app.components.controls import number
+from app.components.controls import blank_figure, number
 from app.figures_common import FONT, rounded
 from app.model import COLOR_NAMES, PALETTE, RunSpec, format_number
 from app.parsing import NONE_CHOICE, parse_start, parse_surface
@@ -201,7 +201,7 @@ def schedule_controls(run, options: dict) -> html.Div:
             ),
             html.Div(id=RunCard.ids.schedule_options(run),
                      children=schedule_option_controls(run, name, options)),
-            dcc.Graph(id=RunCard.ids.lr_plot(run), figure={}, config={"staticPlot": True},
+            dcc.Graph(id=RunCard.ids.lr_plot(run), figure=blank_figure(), config={"staticPlot": True},
                       className="lr-plot", style={"display": "block" if name else "none"}),
         ],
     )  # fmt: skip

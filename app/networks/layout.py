@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from app.components.controls import GRAPH_CONFIG, export_menu, labelled, number, section
+from app.components.controls import GRAPH_CONFIG, blank_figure, export_menu, labelled, number, section
 from app.components.run_card import RunCard
 from app.model import RunSpec
 from app.networks import ids
@@ -251,7 +251,7 @@ def _graph(component_id: str, height: int | None, extra_class: str = "") -> dcc.
     # with ``!important`` (the boundaries' height, None here, is the panels' own: assets/networks.css)
     return dcc.Graph(
         id=component_id,
-        figure={},
+        figure=blank_figure(),
         config=GRAPH_CONFIG,
         className=f"net-graph {extra_class}".strip(),
         style={} if height is None else {"height": f"{height}px"},

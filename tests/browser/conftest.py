@@ -51,7 +51,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 class ConsoleLog:
-    """Console errors and warnings and uncaught exceptions of one page, one line each."""
+    """Console errors and warnings and uncaught exceptions of one page, one line each. Plotly writes
+    its warnings with ``console.trace`` ("WARN: ..."): a trace counts as a warning."""
 
     def __init__(self) -> None:
         self.messages: list[str] = []
@@ -61,7 +62,7 @@ class ConsoleLog:
         page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error.name}: {error.message}"))
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
+        if message.type in ("error", "warning", "trace"):
             where = message.location.get("url", "")
             self.messages.append(f"console.{message.type}: {message.text}" + (f" ({where})" if where else ""))
 

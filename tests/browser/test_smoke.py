@@ -12,6 +12,7 @@ def test_page_loads_with_clean_console(app_page):
 def test_console_check_catches_errors_warnings_and_exceptions(page, console):
     page.set_content("<title>blank</title>")
     page.evaluate("console.error('smoke-error'); console.warn('smoke-warning'); console.log('smoke-log')")
+    page.evaluate("console.trace('smoke-trace')")
     page.evaluate("setTimeout(() => { throw new Error('smoke-exception'); })")
     page.wait_for_timeout(100)
 
@@ -19,6 +20,7 @@ def test_console_check_catches_errors_warnings_and_exceptions(page, console):
     assert "console.error: smoke-error" in joined
     assert "console.warning: smoke-warning" in joined
     assert "pageerror: Error: smoke-exception" in joined
+    assert "console.trace: smoke-trace" in joined  # how Plotly writes its warnings
     assert "smoke-log" not in joined
     with pytest.raises(AssertionError, match="smoke-error"):
         console.assert_clean()
