@@ -20,7 +20,8 @@
     return letter + "axis" + (i === 0 ? "" : i + 1);
   }
 
-  /* The grid for gd's current size: columns, rows and sizes in px, or null (no grid, not drawn). */
+  /* The grid for gd's current size: columns, rows and sizes in px, or null (no grid, not drawn, no
+     fixed aspect nor ranges to size the panels by, or a graph smaller than its margins). */
   function plan(gd) {
     const spec = gd.layout && gd.layout.meta && gd.layout.meta.grid;
     const layout = gd._fullLayout;
@@ -32,7 +33,8 @@
     // for the top margin this relayout sets, not the one drawn: one relayout, not two
     const drawn = spec.tickRoom ? tallestTitle(gd, spec.count) : 0;
     const gap = drawn ? Math.max(spec.rowGap, drawn + spec.titlePad + spec.tickRoom) : spec.rowGap;
-    const top = drawn ? Math.ceil(drawn + spec.titlePad + 6) : layout.margin.t;
+    const wanted = drawn ? Math.ceil(drawn + spec.titlePad + 6) : layout.margin.t;
+    const top = Math.abs(wanted - layout.margin.t) > 2 ? wanted : layout.margin.t; // as update() sets it
     const width = layout.width - layout.margin.l - layout.margin.r;
     const height = layout.height - top - layout.margin.b;
     let columns = Math.min(spec.count, spec.maxColumns);
@@ -130,12 +132,12 @@
         want("annotations[" + i + "].y", top + spec.titlePad / grid.height, notes[i].y);
         if (widths[i]) {
           const fitted = Math.floor((spec.title * room) / widths[i]);
-          const size = Math.max(spec.minTitle || spec.title, Math.min(spec.title, fitted));
+          const size = Math.max(spec.minTitle ?? spec.title, Math.min(spec.title, fitted));
           want("annotations[" + i + "].font.size", size, notes[i].font && notes[i].font.size);
         }
       }
     }
-    if (Math.abs(grid.top - gd._fullLayout.margin.t) > 2) {
+    if (grid.top !== gd._fullLayout.margin.t) {
       changes["margin.t"] = grid.top;
     }
     return Object.keys(changes).length ? changes : null;

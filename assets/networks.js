@@ -143,6 +143,10 @@
     const rules = descent.config().rules;
     lines.push(line(run.plain ? rules.plain : rules.state, "rule"));
     lines.push(line("α = " + fmt(run.lr[f]) + "    schedule: " + data.schedule));
+    const shared = (data.shared || []).map((name, i) => name + " = " + fmt((run.shared[f] || [])[i]));
+    if (shared.length) {
+      lines.push(line(shared.join("    "))); // one number per network (Prodigy's d), not a column
+    }
     lines.push(line("L(w) = " + fmt(run.loss[f]) + "    ‖∇L‖ = " + fmt(run.grad[f]) + "    ‖Δw‖ = " + fmt(run.move[f]) + batch));
     lines.push(line("moved most this step (of all " + data.params + " parameters):", "hint"));
     lines.push(movesTable(run.top[f], data.state));

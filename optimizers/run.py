@@ -43,8 +43,9 @@ class Trajectory:
             From that step on, points, losses and gradients are NaN.
         states: with ``record_state=True``, each optimizer state field as ``(K, steps + 1, P)``
             (index 0 is the initial state, index k the state after step k); with ``record_state``
-            a list of S steps, ``(K, S, P)``, index i the state at point ``record_state[i]``; else
+            a list of S steps, ``(K, S, P)``, index i the state at point ``state_steps[i]``; else
             ``None``.
+        state_steps: the points whose state ``states`` holds (``(S,)`` ints), or ``None``.
         lrs: ``(K, steps)``, the learning rate of each update (index k: the step from point k to
             point k + 1), scheduled or constant. Kept after a divergence (it is an input). A
             read-only broadcast view where runs share it.
@@ -69,6 +70,7 @@ class Trajectory:
     gradients: np.ndarray
     diverged_at: np.ndarray | int
     states: dict[str, np.ndarray] | None = None
+    state_steps: np.ndarray | None = None
     lrs: np.ndarray | None = None
     momenta: np.ndarray | None = None
     batch_size: int | None = None
@@ -169,6 +171,7 @@ def run(
         gradients=gradients,
         diverged_at=diverged_at,
         states=states,
+        state_steps=kept,
         lrs=lrs,
         momenta=momenta,
         batch_size=batch_size,
@@ -415,7 +418,7 @@ def _check_state_steps(record_state, steps: int) -> np.ndarray | None:
     or the increasing whole numbers from 0 to ``steps`` given."""
     if isinstance(record_state, (bool, np.bool_)):
         return np.arange(steps + 1) if record_state else None
-    wanted = f"record_state must be True, False or increasing whole numbers from 0 to {steps}"
+    wanted = f"record_state must be True, False or increasing whole numbers within 0..{steps}"
     try:
         kept = np.asarray(record_state)
     except (TypeError, ValueError):

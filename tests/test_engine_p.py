@@ -136,7 +136,8 @@ def test_a_batch_on_p_parameters_equals_its_runs_one_by_one(name):
 @pytest.mark.parametrize("name", optimizers.names())
 def test_the_state_kept_at_a_few_steps_is_the_full_record_there(name):
     """``record_state`` as a list of steps keeps only those points' states, the same numbers as
-    the full record; a run that diverges in between has NaN states from there on in both."""
+    the full record, at the points ``state_steps`` says; a run that diverges at once has NaN
+    states in both."""
     problem = Rosenbrock(5)
     sets, per_run = _examples(name)
     starts = 1.0 + np.random.default_rng(1).uniform(-0.3, 0.3, (len(sets), 5))
@@ -147,14 +148,31 @@ def test_the_state_kept_at_a_few_steps_is_the_full_record_there(name):
     assert full.diverged_at[0] == few.diverged_at[0] == 0
     np.testing.assert_array_equal(few.points, full.points)
     assert few.states.keys() == full.states.keys()
+    np.testing.assert_array_equal(few.state_steps, kept)
+    np.testing.assert_array_equal(full.state_steps, np.arange(13))
     for field, values in few.states.items():
         assert values.shape == (len(sets), len(kept), 5), field
         np.testing.assert_array_equal(values, full.states[field][:, kept], err_msg=field)
 
 
+def test_a_run_that_diverges_between_kept_steps_has_nan_states_from_there_on():
+    """SGD with momentum on a bowl at a rate that multiplies the distance by ~1e10 a step: from
+    1e100 the loss overflows at step 6, between the kept points 4 and 9; the other run is finite."""
+    problem = Quadratic(np.eye(3), [0.0, 0.0, 0.0])
+    kept = [0, 1, 4, 9, 12]
+    starts = [[1e100] * 3, [1.0] * 3]
+    run = optimizers.run(problem, "sgd", start=starts, steps=12, lr=1e10, momentum=0.5, record_state=kept)
+    full = optimizers.run(problem, "sgd", start=starts, steps=12, lr=1e10, momentum=0.5, record_state=True)
+    assert 4 < run.diverged_at[0] < 9 and run.diverged_at[1] == -1
+    buffer = run.states["momentum_buffer"]
+    assert np.isfinite(buffer[0, :3]).all() and np.isnan(buffer[0, 3:]).all()
+    assert np.isfinite(buffer[1]).all()
+    np.testing.assert_array_equal(buffer, full.states["momentum_buffer"][:, kept])
+
+
 @pytest.mark.parametrize("bad", [[3, 1], [0, 13], [-1, 2], [], [0.5], "all", [[1, 2]]])
 def test_record_state_steps_must_be_increasing_whole_numbers_within_the_run(bad):
-    wanted = "record_state must be True, False or increasing whole numbers from 0 to 12"
+    wanted = "record_state must be True, False or increasing whole numbers within 0..12"
     with pytest.raises(ValueError, match=wanted):
         optimizers.run(Rosenbrock(3), "adam", start=np.zeros(3), steps=12, record_state=bad)
 

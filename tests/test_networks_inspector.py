@@ -109,32 +109,53 @@ def test_the_numbers_at_each_snapshot_are_the_engines(small):
 
 
 @pytest.mark.parametrize(
-    ("optimizer", "hp", "state"),
+    ("optimizer", "hp", "state", "shared"),
     [
-        ("adam", {}, ["exp_avg", "exp_avg_sq"]),
-        ("adam", {"amsgrad": True}, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
-        ("sgd", {"momentum": 0.9}, ["momentum_buffer"]),
-        ("sgd", {}, []),
+        ("adam", {}, ["exp_avg", "exp_avg_sq"], []),
+        ("adam", {"amsgrad": True}, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"], []),
+        ("sgd", {"momentum": 0.9}, ["momentum_buffer"], []),
+        ("sgd", {}, [], []),
+        ("prodigy", {}, ["exp_avg", "exp_avg_sq", "s"], ["d"]),
+        ("nadam", {}, ["exp_avg", "exp_avg_sq"], ["mu_product"]),
     ],
 )
-def test_each_move_has_the_state_its_step_made(optimizer, hp, state):
+def test_each_move_has_the_state_its_step_made(optimizer, hp, state, shared):
     """The columns after Δw: the optimizer's state after the step from wₖ (torch's names), as the
-    engine's full record has it at point k + 1; a buffer the options leave unused is left out."""
+    engine's full record has it at point k + 1; a buffer the options leave unused is left out, and
+    a field that is one number per network (Prodigy's d) is written once per step, not as a column.
+    The same numbers come from a training that kept every step's state."""
     training = trainer.train(replace(SMALL, optimizer=optimizer, hyperparameters=hp))
     data = inspector.inspector_data(training)
-    assert data["state"] == state
+    assert (data["state"], data["shared"]) == (state, shared)
     full = optimizers.run(
         training.network, optimizer, start=training.trajectory.points[:, 0], steps=SMALL.steps,
         lr=list(SMALL.lrs), record_state=True, **hp,
     )  # fmt: skip
     np.testing.assert_array_equal(full.points, training.trajectory.points)
+    taken = training.frames[training.frames < SMALL.steps]
     for run, details in enumerate(data["runs"]):
-        for f, k in enumerate(training.frames[training.frames < SMALL.steps]):
+        for f, k in enumerate(taken):
+            np.testing.assert_allclose(
+                details["shared"][f], [full.states[n][run, k + 1, 0] for n in shared], rtol=1e-5
+            )
             for row in details["top"][f]:
                 i = _index(training.network, row[0])
                 assert len(row) == 4 + len(state)
                 expected = [full.states[name][run, k + 1, i] for name in state]
                 np.testing.assert_allclose(row[4:], expected, rtol=1e-5, atol=1e-300)
+        assert details["shared"][len(taken) :] == [[]] * (len(training.frames) - len(taken))
+    every = replace(training, trajectory=full)  # every step's state kept: looked up by its steps
+    assert inspector.inspector_data(every) == data
+
+
+def test_a_trajectory_without_the_state_of_a_snapshots_step_is_refused():
+    training = trainer.train(replace(SMALL, optimizer="adam"))
+    fewer = optimizers.run(
+        training.network, "adam", start=training.trajectory.points[:, 0], steps=SMALL.steps,
+        lr=list(SMALL.lrs), record_state=[0, SMALL.steps],
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="the optimizer state was not kept at steps"):
+        inspector.inspector_data(replace(training, trajectory=fewer))
 
 
 def _index(net, name: str) -> int:
@@ -209,8 +230,8 @@ def test_the_store_is_small_for_the_largest_networks():
     caps (which on a busy machine refuse some of them): under 120 KB as JSON."""
     setup = replace(DEFAULT, n=10, hidden=(32, 32, 32), steps=FULL, lrs=tuple(map(float, EIGHT.split(","))))
     net, trajectory = setup.network(), None
-    trajectory = optimizers.run(
-        net, "adam", start=np.tile(net.init(0), (8, 1)), steps=FULL, lr=list(setup.lrs),
+    trajectory = optimizers.run(  # Prodigy: the most state fields (3 columns and d)
+        net, "prodigy", start=np.tile(net.init(0), (8, 1)), steps=FULL, lr=list(setup.lrs),
         record_state=trainer.state_points(FULL),
     )  # fmt: skip
     frames = trainer.snapshot_steps(FULL)

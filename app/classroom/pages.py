@@ -29,6 +29,7 @@ import landscapes
 import optimizers
 from app.classroom import api, challenges, figures, ids
 from app.classroom.store import CODE_ALPHABET, CODE_LENGTH, ClassroomError, refuse_attempts
+from app.components.controls import blank_figure
 from app.components.run_card import RunCard, hyperparameter_controls
 from app.model import RunSpec
 from app.parsing import parse_run
@@ -156,44 +157,52 @@ def _setup(hidden: bool) -> html.Div:
 def _projector() -> list:
     button = {"className": "control"}
     return [
-        html.Div(
-            [
-                html.Div(
-                    [
-                        html.Div("Join at", className="join-at"),
-                        html.Div(id=ids.LINK, className="link"),
-                        html.Div(
-                            ["code ", html.Span(id=ids.CODE_TEXT, className="code")], className="code-line"
-                        ),
-                        html.Div(id=ids.QUESTION_TEXT, className="question"),
-                    ],
-                    className="join",
-                ),
-                html.Img(id=ids.QR, alt="QR code of the join link", className="qr"),
-            ],
-            className="banner",
-        ),
-        html.Div(
-            [
-                html.Button("Hide names", id=ids.NAMES, **button),
-                html.Button("Lock submissions", id=ids.LOCK, **button),
-                html.Button("Reveal", id=ids.REVEAL, **button),
-                html.Button("End class", id=ids.END, **button),
-                html.Button("Download CSV", id=ids.CSV, **button),
-                html.A("New class", href=PREFIX, className="control new"),
-                html.Div(id=ids.STATUS, role="status", className="status"),
-            ],
-            className="controls",
-        ),
-        html.Div(
-            [
-                dcc.Graph(id=ids.MAP, className="map", config=GRAPH_CONFIG),
-                dcc.Graph(id=ids.SIDE, className="side", config=GRAPH_CONFIG),
-            ],
-            className="graphs",
-        ),
+        html.Div([_banner(), _controls(button), _graphs()], className="screen"),  # the window, exactly
         html.Table(id=ids.BOARD, className="board"),
     ]
+
+
+def _banner() -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div("Join at", className="join-at"),
+                    html.Div(id=ids.LINK, className="link"),
+                    html.Div(["code ", html.Span(id=ids.CODE_TEXT, className="code")], className="code-line"),
+                    html.Div(id=ids.QUESTION_TEXT, className="question"),
+                ],
+                className="join",
+            ),
+            html.Img(id=ids.QR, alt="QR code of the join link", className="qr"),
+        ],
+        className="banner",
+    )
+
+
+def _controls(button: dict) -> html.Div:
+    return html.Div(
+        [
+            html.Button("Hide names", id=ids.NAMES, **button),
+            html.Button("Lock submissions", id=ids.LOCK, **button),
+            html.Button("Reveal", id=ids.REVEAL, **button),
+            html.Button("End class", id=ids.END, **button),
+            html.Button("Download CSV", id=ids.CSV, **button),
+            html.A("New class", href=PREFIX, className="control new"),
+            html.Div(id=ids.STATUS, role="status", className="status"),
+        ],
+        className="controls",
+    )
+
+
+def _graphs() -> html.Div:
+    return html.Div(
+        [
+            dcc.Graph(id=ids.MAP, className="map", config=GRAPH_CONFIG),
+            dcc.Graph(id=ids.SIDE, className="side", config=GRAPH_CONFIG),
+        ],
+        className="graphs",
+    )
 
 
 def student_page(code: str) -> html.Div:
@@ -582,7 +591,7 @@ def projector(found, every: list[dict]) -> tuple:
         reveal = "Hide the answers" if shown else "Reveal the answers"
     return (
         graph,
-        side or {},
+        side or blank_figure(),
         {"display": "none"} if side is None else {},
         figures.board(found, every, shown),
         f"{counted} · {state}{revealed}",

@@ -17,7 +17,7 @@ import numpy as np
 
 from app.figures_common import rounded, rounded_rows, used_states
 from app.networks.figures import lr_label
-from app.networks.training import Training, state_points
+from app.networks.training import Training
 from landscapes.network import Network
 from landscapes.recommender import Recommender
 from optimizers import registry, schedules
@@ -97,20 +97,29 @@ def plain_descent(points: np.ndarray, gradients: np.ndarray, lrs: np.ndarray, st
     return bool(np.all(np.abs(moved[ok] - down[ok]) <= slack[ok]))
 
 
-def run_details(training: Training, run: int, states: dict | None = None) -> dict:
+def run_details(training: Training, run: int, states: dict | None = None, shared: dict | None = None) -> dict:
     """Network ``run``'s numbers at each snapshot step (columns of ``(F,)``; ``top`` per step: the
-    ``TOP`` rows ``[name, w before, ∂L/∂w, Δw, *state]``, the state after the step of each of
-    ``states`` (fields of the training's kept states, ``(K, S, P)`` at ``state_points``)."""
+    ``TOP`` rows ``[name, w before, ∂L/∂w, Δw, *state]``: after Δw, the state the step made, of
+    each of ``states`` (fields of the trajectory's kept states, ``(K, S, P)`` at its
+    ``state_steps``, which must hold each snapshot's next point: ``training.state_points``);
+    ``shared`` per step: the fields of ``shared``, one number per network (Prodigy's ``d``),
+    empty where no step was taken)."""
     trajectory, steps = training.trajectory, training.frames
     points, gradients = trajectory.points[run], trajectory.gradients[run]
     last = len(points) - 1
-    states = states or {}
+    states, shared = states or {}, shared or {}
     lrs = np.broadcast_to(np.asarray(trajectory.lrs, dtype=np.float64), (len(training.setup.lrs), last))[run]
     grad, move = step_norms(points, gradients, steps)
     taken = steps[steps < last]  # the last point has no step from it
     deltas = points[taken + 1] - points[taken]
-    kept = np.searchsorted(state_points(last), taken + 1)  # the state each step made
-    after = np.stack([value[run, kept] for value in states.values()], axis=1) if states else None
+    after, once = None, [[] for _ in taken]
+    if states or shared:
+        kept = _positions(trajectory.state_steps, taken + 1)  # the state each step made
+    if states:
+        after = np.stack([value[run, kept] for value in states.values()], axis=1)
+    if shared:
+        once = rounded_rows(np.stack([value[run, kept, 0] for value in shared.values()], axis=1))
+    once += [[]] * (len(steps) - len(taken))
     moves = zip(taken, deltas, top_moves(deltas), strict=True)
     top = [_rows(training.network, points[k], gradients[k], d, chosen, None if after is None else after[i])
            for i, (k, d, chosen) in enumerate(moves)]  # fmt: skip
@@ -124,7 +133,16 @@ def run_details(training: Training, run: int, states: dict | None = None) -> dic
         "grad": rounded(grad),
         "move": rounded(move),
         "top": top,
+        "shared": once,
     }
+
+
+def _positions(kept: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Where each of ``points`` is in the increasing ``kept``; ``ValueError`` if one is missing."""
+    at = np.minimum(np.searchsorted(kept, points), len(kept) - 1)
+    if not np.array_equal(kept[at], points):
+        raise ValueError(f"the optimizer state was not kept at steps {sorted(set(points) - set(kept))}")
+    return at
 
 
 def _rows(problem, before, gradient, delta, chosen: np.ndarray, state: np.ndarray | None) -> list:
@@ -140,6 +158,8 @@ def inspector_data(training: Training) -> dict:
     trajectory = training.trajectory
     optimizer = registry.get(training.setup.optimizer)
     states = used_states(trajectory.states)
+    shared = {name: value for name, value in states.items() if _one_per_network(value)}
+    columns = {name: value for name, value in states.items() if name not in shared}
     return {
         "steps": training.frames.tolist(),
         "optimizer": optimizer.title,
@@ -147,9 +167,17 @@ def inspector_data(training: Training) -> dict:
         "schedule": schedule_text(trajectory),
         "batch": trajectory.batch_size,
         "params": training.network.n_params,
-        "state": list(states),  # the moves' columns after Δw
-        "runs": [run_details(training, run, states) for run in range(len(training.setup.lrs))],
+        "state": list(columns),  # the moves' columns after Δw
+        "shared": list(shared),  # one number per network and step, written once
+        "runs": [run_details(training, run, columns, shared) for run in range(len(training.setup.lrs))],
     }
+
+
+def _one_per_network(value: np.ndarray) -> bool:
+    """Whether a kept state field ``(K, S, P)`` is one number per network at each step, the same for
+    every parameter (Prodigy's ``d``, NAdam's ``mu_product``, ASGD's ``eta``): written once, not as
+    a column of equal numbers."""
+    return bool(np.array_equal(value, np.broadcast_to(value[..., :1], value.shape), equal_nan=True))
 
 
 def choices(data: dict) -> list[dict]:

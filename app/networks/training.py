@@ -219,9 +219,10 @@ def snapshot_steps(steps: int, frames: int = FRAMES) -> np.ndarray:
 
 def state_points(steps: int) -> np.ndarray:
     """The points whose optimizer state a training keeps (``optimizers.run``'s ``record_state``):
-    each snapshot's next point, the state its step made (the step inspector shows it); the memory
-    of ≤ ``FRAMES`` states, not of every step's."""
-    return np.unique(np.minimum(snapshot_steps(steps) + 1, steps))
+    each snapshot's next point, the state its step made (the step inspector shows it; the last
+    snapshot has no step); the memory of < ``FRAMES`` states, not of every step's."""
+    frames = snapshot_steps(steps)
+    return frames[frames < steps] + 1
 
 
 def train(setup: Setup) -> Training:
@@ -238,7 +239,8 @@ def run(setup: Setup) -> tuple[Network, optimizers.Trajectory]:
     k = len(setup.lrs)
     trajectory = optimizers.run(
         net, setup.optimizer, start=np.tile(net.init(setup.init_seed), (k, 1)), steps=setup.steps,
-        lr=list(setup.lrs), record_state=state_points(setup.steps), **setup.options, **setup.hyperparameters,
+        lr=list(setup.lrs), record_state=list(state_points(setup.steps)) or False,
+        **setup.options, **setup.hyperparameters,
     )  # fmt: skip
     return net, trajectory
 

@@ -21,6 +21,7 @@ from app import ids as setup_ids
 from app import outcome as outcomes
 from app.clientside import Clientside
 from app.compare import ids as compare_ids
+from app.components.controls import blank_figure
 from app.components.run_card import RunCard, lr_plot_figure
 from app.explore import dataview
 from app.explore import ids as explore_ids
@@ -134,7 +135,7 @@ def _model_view(outcome: outcomes.Outcome, specs: list[RunSpec], data: dict, pre
     if outcome.mode != "explore":
         return {}
     if not dataview.has_model(outcome.landscape):
-        return {"model": {}, "model_view": view_class(False)}
+        return {"model": blank_figure(), "model_view": view_class(False)}
     data["model"] = dataview.model_data(outcome.landscape, outcome.results, specs)
     figure = dataview.model_figure(outcome.landscape, outcome.results)
     return {"model": enlarge(figure) if present else figure, "model_view": view_class(True)}
