@@ -126,7 +126,7 @@ def run(
         scheduler: a learning-rate schedule's name (``optimizers.schedules.names()``), or ``None``.
         scheduler_options: the schedule's options, torch's names (``{"step_size": 30}``).
         record_state: keep the optimizer state after every step (for a step inspector), or, given
-            increasing whole numbers from 0 to ``steps``, only the state at those points (a large
+            increasing whole numbers within 0..``steps``, only the state at those points (a large
             model's inspector: the memory of a few steps, not of every one).
         **hyperparameters: torch's names (``lr``, ``momentum``, ``betas``, ...). Any numeric one may
             be a sequence of K values (``betas`` K pairs): one per run. A schedule scales each
@@ -415,7 +415,7 @@ def _blank_after_divergence(diverged_at, points, losses, gradients, states, subs
 
 def _check_state_steps(record_state, steps: int) -> np.ndarray | None:
     """The points whose state ``run`` records: every one for ``True``, none (``None``) for ``False``,
-    or the increasing whole numbers from 0 to ``steps`` given."""
+    or the increasing whole numbers within 0..``steps`` given."""
     if isinstance(record_state, (bool, np.bool_)):
         return np.arange(steps + 1) if record_state else None
     wanted = f"record_state must be True, False or increasing whole numbers within 0..{steps}"
